@@ -1,9 +1,14 @@
+using Mnist.Cli.Commands;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("mnist");
-    config.PropagateExceptions();
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Measure speed.");
+        bench.AddCommand<BenchEngineCommand>("engine").WithDescription("Training and inference speed of the managed engine (libtorch peer's fields).");
+    });
 });
 return await app.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,219 @@
+using System.Numerics;
+using Mnist.Engine.Kernels.Common;
+
+namespace Mnist.Engine.Kernels;
+
+/// <summary>
+/// Batched 2-D convolution (PyTorch Conv2d semantics, NCHW, zero padding) as im2col + <see cref="Gemm"/>.
+/// Samples are split over threads in fixed chunks; weight gradients are summed per chunk and then
+/// reduced in chunk order, so results are bit-identical for a given thread count.
+/// <see cref="Reference.ReferenceConvolution"/> is the oracle.
+/// </summary>
+public static class Convolution
+{
+    /// <summary>
+    /// y = conv(x, w) + bias. x [N,Cin,H,W], w [Cout,Cin,K,K], bias [Cout] or empty, y [N,Cout,OutH,OutW].
+    /// When <paramref name="columns"/> is given (N·<see cref="Conv2dGeometry.ColumnItem"/> long) each sample's
+    /// im2col matrix is kept there for <see cref="BackwardWeights{T}"/>.
+    /// </summary>
+    public static void Forward<T>(Conv2dGeometry g, ReadOnlyMemory<T> x, ReadOnlyMemory<T> w, ReadOnlyMemory<T> bias, Memory<T> y, Memory<T> columns = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Check(g, x.Length, w.Length, y.Length);
+        if (!bias.IsEmpty && bias.Length != g.OutChannels) throw new ArgumentException($"Bias has {bias.Length} elements, expected {g.OutChannels}.");
+        bool cache = !columns.IsEmpty;
+        if (cache && columns.Length < (long)g.Batch * g.ColumnItem) throw new ArgumentException("Column cache too short.");
+        // Few samples: spread each sample's GEMM over the threads instead of the samples.
+        bool splitGemm = g.Batch < Parallelism.Degree;
+        Parallelism.ForChunks(g.Batch, (_, start, end) =>
+        {
+            var scratch = cache ? default : Scratch<T>.Get(g.ColumnItem).AsSpan(0, g.ColumnItem);
+            var ws = w.Span;
+            var bs = bias.Span;
+            for (int n = start; n < end; n++)
+            {
+                var col = cache ? columns.Span.Slice(n * g.ColumnItem, g.ColumnItem) : scratch;
+                var outN = y.Span.Slice(n * g.OutputItem, g.OutputItem);
+                Im2Col(g, x.Span.Slice(n * g.InputItem, g.InputItem), col);
+                bool accumulate = !bs.IsEmpty;
+                if (accumulate)
+                    for (int o = 0; o < g.OutChannels; o++) outN.Slice(o * g.OutPixels, g.OutPixels).Fill(bs[o]);
+                if (splitGemm)
+                    Gemm.MultiplyParallel<T>(false, false, g.OutChannels, g.OutPixels, g.PatchSize, ws, g.PatchSize, col, g.OutPixels, outN, g.OutPixels, accumulate);
+                else
+                    Gemm.Multiply<T>(false, false, g.OutChannels, g.OutPixels, g.PatchSize, ws, g.PatchSize, col, g.OutPixels, outN, g.OutPixels, accumulate);
+            }
+        });
+    }
+
+    /// <summary>dx = ∂L/∂x (overwritten) from dy [N,Cout,OutH,OutW] and w.</summary>
+    public static void BackwardData<T>(Conv2dGeometry g, ReadOnlyMemory<T> dy, ReadOnlyMemory<T> w, Memory<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Check(g, dx.Length, w.Length, dy.Length);
+        bool splitGemm = g.Batch < Parallelism.Degree;
+        Parallelism.ForChunks(g.Batch, (_, start, end) =>
+        {
+            var dcol = Scratch<T>.Get(g.ColumnItem).AsSpan(0, g.ColumnItem);
+            for (int n = start; n < end; n++)
+            {
+                var dyN = dy.Span.Slice(n * g.OutputItem, g.OutputItem);
+                // dcol[PatchSize, OutPixels] = wᵀ · dy_n
+                if (splitGemm)
+                    Gemm.MultiplyParallel<T>(true, false, g.PatchSize, g.OutPixels, g.OutChannels, w.Span, g.PatchSize, dyN, g.OutPixels, dcol, g.OutPixels, false);
+                else
+                    Gemm.Multiply<T>(true, false, g.PatchSize, g.OutPixels, g.OutChannels, w.Span, g.PatchSize, dyN, g.OutPixels, dcol, g.OutPixels, false);
+                var dxN = dx.Span.Slice(n * g.InputItem, g.InputItem);
+                dxN.Clear();
+                Col2ImAdd(g, dcol, dxN);
+            }
+        });
+    }
+
+    /// <summary>
+    /// dw += ∂L/∂w and dbias += ∂L/∂bias (when given) from dy and either the cached im2col
+    /// <paramref name="columns"/> of the forward pass or the input <paramref name="x"/>.
+    /// </summary>
+    public static void BackwardWeights<T>(Conv2dGeometry g, ReadOnlyMemory<T> x, ReadOnlyMemory<T> columns, ReadOnlyMemory<T> dy, Memory<T> dw, Memory<T> dbias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (dw.Length != g.WeightLength) throw new ArgumentException($"Weight gradient has {dw.Length} elements, expected {g.WeightLength}.");
+        if (dy.Length != (long)g.Batch * g.OutputItem) throw new ArgumentException("Output gradient length does not match the geometry.");
+        bool cached = !columns.IsEmpty;
+        if (cached ? columns.Length < (long)g.Batch * g.ColumnItem : x.Length != (long)g.Batch * g.InputItem)
+            throw new ArgumentException("Need the input or its full im2col cache.");
+        bool hasBias = !dbias.IsEmpty;
+        int chunks = Parallelism.ChunkCount(g.Batch);
+        var partialW = chunks == 1 ? null : new T[chunks][];
+        var partialB = chunks == 1 || !hasBias ? null : new T[chunks][];
+        Parallelism.ForChunks(g.Batch, (chunk, start, end) =>
+        {
+            Span<T> gw = partialW is null ? dw.Span : (partialW[chunk] = new T[g.WeightLength]);
+            Span<T> gb = !hasBias ? default : partialB is null ? dbias.Span : (partialB[chunk] = new T[g.OutChannels]);
+            var scratch = cached ? default : Scratch<T>.Get(g.ColumnItem).AsSpan(0, g.ColumnItem);
+            for (int n = start; n < end; n++)
+            {
+                ReadOnlySpan<T> col;
+                if (cached) col = columns.Span.Slice(n * g.ColumnItem, g.ColumnItem);
+                else
+                {
+                    Im2Col(g, x.Span.Slice(n * g.InputItem, g.InputItem), scratch);
+                    col = scratch;
+                }
+                var dyN = dy.Span.Slice(n * g.OutputItem, g.OutputItem);
+                // dw[Cout, PatchSize] += dy_n[Cout, OutPixels] · col_nᵀ
+                Gemm.Multiply<T>(false, true, g.OutChannels, g.PatchSize, g.OutPixels, dyN, g.OutPixels, col, g.OutPixels, gw, g.PatchSize, true);
+                if (hasBias)
+                    for (int o = 0; o < g.OutChannels; o++) gb[o] += Sum(dyN.Slice(o * g.OutPixels, g.OutPixels));
+            }
+        });
+        if (partialW is null) return;
+        // Fixed reduction order: chunk 0, 1, ... — independent of which thread finished first.
+        for (int c = 0; c < chunks; c++)
+        {
+            AddInto<T>(partialW[c], dw.Span);
+            if (partialB is not null) AddInto<T>(partialB[c], dbias.Span);
+        }
+    }
+
+    /// <summary>Unfolds one sample x [Cin,H,W] into col [Cin·K·K, OutH·OutW] (row (c,u,v), column (i,j)).</summary>
+    public static void Im2Col<T>(Conv2dGeometry g, ReadOnlySpan<T> x, Span<T> col)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, k = g.Kernel, s = g.Stride, p = g.Padding, h = g.Height, w = g.Width;
+        int row = 0;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            var plane = x.Slice(c * h * w, h * w);
+            for (int u = 0; u < k; u++)
+                for (int v = 0; v < k; v++, row++)
+                {
+                    var dst = col.Slice(row * oh * ow, oh * ow);
+                    for (int i = 0; i < oh; i++)
+                    {
+                        int r = i * s + u - p;
+                        var drow = dst.Slice(i * ow, ow);
+                        if (r < 0 || r >= h) { drow.Clear(); continue; }
+                        var srow = plane.Slice(r * w, w);
+                        if (s == 1 && p == 0)
+                        {
+                            srow.Slice(v, ow).CopyTo(drow);
+                            continue;
+                        }
+                        for (int j = 0; j < ow; j++)
+                        {
+                            int q = j * s + v - p;
+                            drow[j] = q >= 0 && q < w ? srow[q] : T.Zero;
+                        }
+                    }
+                }
+        }
+    }
+
+    /// <summary>Folds col [Cin·K·K, OutH·OutW] back onto one sample, adding: the adjoint of <see cref="Im2Col{T}"/>.</summary>
+    public static void Col2ImAdd<T>(Conv2dGeometry g, ReadOnlySpan<T> col, Span<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, k = g.Kernel, s = g.Stride, p = g.Padding, h = g.Height, w = g.Width;
+        int row = 0;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            var plane = x.Slice(c * h * w, h * w);
+            for (int u = 0; u < k; u++)
+                for (int v = 0; v < k; v++, row++)
+                {
+                    var src = col.Slice(row * oh * ow, oh * ow);
+                    for (int i = 0; i < oh; i++)
+                    {
+                        int r = i * s + u - p;
+                        if (r < 0 || r >= h) continue;
+                        var srow = src.Slice(i * ow, ow);
+                        var drow = plane.Slice(r * w, w);
+                        if (s == 1 && p == 0)
+                        {
+                            AddInto(srow, drow.Slice(v, ow));
+                            continue;
+                        }
+                        for (int j = 0; j < ow; j++)
+                        {
+                            int q = j * s + v - p;
+                            if (q >= 0 && q < w) drow[q] += srow[j];
+                        }
+                    }
+                }
+        }
+    }
+
+    private static void AddInto<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < src.Length; i++) dst[i] += src[i];
+    }
+
+    private static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T s = T.Zero;
+        foreach (var v in x) s += v;
+        return s;
+    }
+
+    private static void Check(Conv2dGeometry g, int xLength, int wLength, int yLength)
+    {
+        g.Validate();
+        if (xLength != (long)g.Batch * g.InputItem) throw new ArgumentException($"Input has {xLength} elements, geometry {g} needs {(long)g.Batch * g.InputItem}.");
+        if (wLength != g.WeightLength) throw new ArgumentException($"Weight has {wLength} elements, expected {g.WeightLength}.");
+        if (yLength != (long)g.Batch * g.OutputItem) throw new ArgumentException($"Output has {yLength} elements, expected {(long)g.Batch * g.OutputItem}.");
+    }
+}
+
+/// <summary>A per-thread scratch array that grows as needed and is reused across calls.</summary>
+internal static class Scratch<T>
+{
+    [ThreadStatic] private static T[]? t_buffer;
+
+    public static T[] Get(int length)
+    {
+        var b = t_buffer;
+        if (b is null || b.Length < length) t_buffer = b = new T[length];
+        return b;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Numerics;
+using Mnist.Engine.Kernels;
+using Mnist.Engine.Tensors;
+
+namespace Mnist.Engine.Layers;
+
+/// <summary>
+/// 2-D convolution, as torch.nn.Conv2d: input [N,Cin,H,W] → output [N,Cout,OutH,OutW],
+/// weight [Cout,Cin,K,K], bias [Cout], square kernel, zero padding.
+/// </summary>
+public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Tensor<T>? _input, _output, _inputGrad;
+    private T[]? _columns;
+    private Conv2dGeometry _geometry;
+
+    /// <summary>Creates the layer with PyTorch's default initialization drawn from <paramref name="rng"/>.</summary>
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true, SplitMix? rng = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outChannels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernelSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
+        ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        InChannels = inChannels; OutChannels = outChannels; KernelSize = kernelSize; Stride = stride; Padding = padding;
+        Weight = new Parameter<T>("weight", outChannels, inChannels, kernelSize, kernelSize);
+        Bias = bias ? new Parameter<T>("bias", outChannels) { DecayWeights = false } : null;
+        rng ??= new SplitMix(0);
+        int fanIn = inChannels * kernelSize * kernelSize;
+        Init.PyTorchDefault(Weight.Value.Span, fanIn, rng);
+        if (Bias is not null) Init.PyTorchDefault(Bias.Value.Span, fanIn, rng);
+    }
+
+    public int InChannels { get; }
+    public int OutChannels { get; }
+    public int KernelSize { get; }
+    public int Stride { get; }
+    public int Padding { get; }
+
+    /// <summary>[Cout,Cin,K,K].</summary>
+    public Parameter<T> Weight { get; }
+
+    /// <summary>[Cout], or null without bias.</summary>
+    public Parameter<T>? Bias { get; }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Parameter<T>> Parameters => Bias is null ? [Weight] : [Weight, Bias];
+
+    /// <inheritdoc/>
+    public override int[] OutputItemShape(int[] inputItemShape)
+    {
+        var g = Geometry(1, inputItemShape);
+        return [OutChannels, g.OutHeight, g.OutWidth];
+    }
+
+    /// <inheritdoc/>
+    public override Tensor<T> Forward(Tensor<T> input)
+    {
+        _geometry = Geometry(input.Dim(0), input.Shape[1..]);
+        var g = _geometry;
+        _output = Tensor<T>.Reuse(_output, g.Batch, OutChannels, g.OutHeight, g.OutWidth);
+        T[]? columns = null;
+        if (Training)
+        {
+            long need = (long)g.Batch * g.ColumnItem;
+            if (_columns is null || _columns.Length != need) _columns = new T[need];
+            columns = _columns;
+        }
+        _input = input;
+        Convolution.Forward<T>(g, input.Data, Weight.Value, Bias is null ? default : Bias.Value, _output.Data, columns);
+        return _output;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor<T>? Backward(Tensor<T> outputGrad)
+    {
+        if (_input is null) throw new InvalidOperationException("Backward called before Forward.");
+        var g = _geometry;
+        Convolution.BackwardWeights<T>(g, _input.Data, Training ? _columns : default, outputGrad.Data, Weight.Grad, Bias is null ? default : Bias.Grad);
+        if (!NeedsInputGradient) return null;
+        _inputGrad = Tensor<T>.Reuse(_inputGrad, _input.Shape);
+        Convolution.BackwardData<T>(g, outputGrad.Data, Weight.Value, _inputGrad.Data);
+        return _inputGrad;
+    }
+
+    private Conv2dGeometry Geometry(int batch, int[] itemShape)
+    {
+        if (itemShape.Length != 3 || itemShape[0] != InChannels)
+            throw new ArgumentException($"{Name}: Conv2d expects [N,{InChannels},H,W] input, got item shape [{string.Join(',', itemShape)}].");
+        var g = new Conv2dGeometry(batch, InChannels, itemShape[1], itemShape[2], OutChannels, KernelSize, Stride, Padding);
+        g.Validate();
+        return g;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Numerics;
+using Mnist.Engine.Layers;
+using Mnist.Engine.Tensors;
+
+namespace Mnist.Engine.Networks;
+
+/// <summary>
+/// The named network architectures. <c>seed</c> and <c>lenet</c> are layer for layer the libtorch peer's
+/// (shared/peers/libtorch/README.md) so that speed and accuracy compare one to one.
+/// </summary>
+public static class Architectures
+{
+    /// <summary>Names accepted by <see cref="Create{T}"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["seed", "lenet"];
+
+    /// <summary>Input item shape of every architecture: one 28×28 channel.</summary>
+    public static readonly int[] InputItemShape = [1, 28, 28];
+
+    /// <summary>Builds architecture <paramref name="name"/> with weights drawn from <paramref name="seed"/>.</summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    public static Sequential<T> Create<T>(string name, ulong seed = 1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new SplitMix(seed, 1);
+        var dropoutRng = new SplitMix(seed, 2);
+        IEnumerable<(string, Layer<T>)> layers = name switch
+        {
+            // The original Keras script's model: Conv64-Conv64-MaxPool-Dense128-Dropout-Dense10.
+            "seed" =>
+            [
+                ("conv1", new Conv2d<T>(1, 64, 3, rng: rng)), ("relu1", new ReLU<T>()),
+                ("conv2", new Conv2d<T>(64, 64, 3, rng: rng)), ("relu2", new ReLU<T>()),
+                ("pool", new MaxPool2d<T>(2)), ("flatten", new Flatten<T>()),
+                ("fc1", new Linear<T>(9216, 128, rng: rng)), ("relu3", new ReLU<T>()),
+                ("dropout", new Dropout<T>(0.5, dropoutRng)), ("fc2", new Linear<T>(128, 10, rng: rng)),
+            ],
+            // A small LeNet-style model: Conv32-Pool-Conv64-Pool-Dense128-Dense10.
+            "lenet" =>
+            [
+                ("conv1", new Conv2d<T>(1, 32, 3, rng: rng)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
+                ("conv2", new Conv2d<T>(32, 64, 3, rng: rng)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
+                ("flatten", new Flatten<T>()),
+                ("fc1", new Linear<T>(1600, 128, rng: rng)), ("relu3", new ReLU<T>()),
+                ("fc2", new Linear<T>(128, 10, rng: rng)),
+            ],
+            _ => throw new ArgumentException($"Unknown architecture '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
+        };
+        return new Sequential<T>(InputItemShape, layers);
+    }
+}

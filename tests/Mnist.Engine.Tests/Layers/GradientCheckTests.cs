@@ -1,0 +1,121 @@
+using Mnist.Engine.Layers;
+using Mnist.Engine.Tensors;
+
+namespace Mnist.Engine.Tests.Layers;
+
+public class GradientCheckTests
+{
+    [Theory]
+    [InlineData(1, 1, 5, 5, 1, 3, 1, 0)]
+    [InlineData(2, 3, 7, 6, 4, 3, 1, 1)]
+    [InlineData(1, 17, 5, 5, 2, 3, 2, 1)]
+    [InlineData(3, 2, 9, 9, 3, 5, 2, 2)]
+    [InlineData(2, 2, 6, 6, 1, 1, 1, 0)]
+    public void Conv2d(int n, int cin, int h, int w, int cout, int k, int stride, int padding)
+    {
+        var layer = new Conv2d<double>(cin, cout, k, stride, padding, rng: new SplitMix(3));
+        GradientCheck.Layer(layer, [n, cin, h, w]);
+    }
+
+    [Fact]
+    public void Conv2dWithoutBias() =>
+        GradientCheck.Layer(new Conv2d<double>(2, 3, 3, bias: false, rng: new SplitMix(4)), [2, 2, 5, 5]);
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(4, 17, 5)]
+    [InlineData(3, 9, 10)]
+    public void Linear(int n, int input, int output) =>
+        GradientCheck.Layer(new Linear<double>(input, output, rng: new SplitMix(5)), [n, input]);
+
+    [Fact]
+    public void ReLU() =>
+        // Inputs kept away from the kink at 0, where the derivative is undefined.
+        GradientCheck.Layer(new ReLU<double>(), [3, 2, 4, 5], shapeInput: AwayFromZero);
+
+    [Theory]
+    [InlineData(2, 0, 6, 6)]
+    [InlineData(3, 1, 7, 7)]
+    [InlineData(2, 1, 5, 8)]
+    public void MaxPool2d(int kernel, int padding, int h, int w) =>
+        GradientCheck.Layer(new MaxPool2d<double>(kernel, padding: padding), [2, 3, h, w]);
+
+    [Fact]
+    public void Flatten() => GradientCheck.Layer(new Flatten<double>(), [2, 3, 4, 5]);
+
+    [Fact]
+    public void DropoutInTraining()
+    {
+        var layer = new Dropout<double>(0.4, new SplitMix(6)) { FreezeMask = true };
+        GradientCheck.Layer(layer, [3, 20]);
+    }
+
+    [Fact]
+    public void DropoutIsIdentityInInference()
+    {
+        var layer = new Dropout<double>(0.4) { Training = false };
+        GradientCheck.Layer(layer, [3, 20]);
+    }
+
+    [Theory]
+    [InlineData(true, new[] { 4, 3, 5, 5 })]
+    [InlineData(false, new[] { 4, 3, 5, 5 })]
+    [InlineData(true, new[] { 6, 7 })]
+    public void BatchNorm(bool training, int[] shape)
+    {
+        var layer = new BatchNorm<double>(shape[1]);
+        var rng = new SplitMix(8);
+        // Non-trivial affine and running statistics so every term of the formulas matters.
+        for (int i = 0; i < shape[1]; i++)
+        {
+            layer.Weight.Value.Span[i] = 0.5 + rng.NextDouble();
+            layer.Bias.Value.Span[i] = rng.NextDouble() - 0.5;
+            layer.RunningMean[i] = rng.NextDouble() - 0.5;
+            layer.RunningVar[i] = 0.5 + rng.NextDouble();
+        }
+        layer.Training = training;
+        GradientCheck.Layer(layer, shape);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.1)]
+    public void SoftmaxCrossEntropy(double smoothing)
+    {
+        var rng = new SplitMix(9);
+        var model = new Sequential<double>([7], [("fc", new Linear<double>(7, 10, rng: rng))]);
+        var x = GradientCheck.Random([5, 7], rng);
+        int[] labels = [3, 0, 9, 3, 7];
+        var lossFn = new SoftmaxCrossEntropyLoss<double>(smoothing);
+        GradientCheck.Objective(model, x, rng, "cross-entropy", y => (lossFn.Forward(y, labels), lossFn.Backward()));
+    }
+
+    [Fact]
+    public void WholeNetwork()
+    {
+        var rng = new SplitMix(10);
+        var model = new Sequential<double>([1, 10, 10],
+        [
+            ("conv1", new Conv2d<double>(1, 4, 3, padding: 1, rng: rng)),
+            ("bn1", new BatchNorm<double>(4)),
+            ("relu1", new ReLU<double>()),
+            ("pool1", new MaxPool2d<double>(2)),
+            ("conv2", new Conv2d<double>(4, 5, 3, stride: 2, rng: rng)),
+            ("relu2", new ReLU<double>()),
+            ("flatten", new Flatten<double>()),
+            ("fc1", new Linear<double>(20, 12, rng: rng)),
+            ("relu3", new ReLU<double>()),
+            ("drop", new Dropout<double>(0.3, rng) { FreezeMask = true }),
+            ("fc2", new Linear<double>(12, 10, rng: rng)),
+        ]);
+        var x = GradientCheck.Random([3, 1, 10, 10], rng);
+        int[] labels = [1, 8, 4];
+        var lossFn = new SoftmaxCrossEntropyLoss<double>(0.05);
+        GradientCheck.Objective(model, x, rng, "network", y => (lossFn.Forward(y, labels), lossFn.Backward()));
+    }
+
+    private static void AwayFromZero(double[] x)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] = x[i] >= 0 ? x[i] + 0.05 : x[i] - 0.05;
+    }
+}
