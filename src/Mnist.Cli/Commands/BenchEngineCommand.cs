@@ -42,7 +42,7 @@ internal sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
         public IEnumerable<string> Archs => Arch.SelectMany(a => a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
-    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Threads is int t) Parallelism.Degree = t;
         foreach (var arch in settings.Archs)

@@ -23,6 +23,11 @@ internal static unsafe partial class GemmFloat
         bool accumulate, int j0, int j1)
     {
         _ = n;
+        if (transB && !transA && Vector256.IsHardwareAccelerated)
+        {
+            fixed (float* da = a, db = b, dc = c) MultiplyTransB(m, k, da, lda, db, ldb, dc, ldc, accumulate, j0, j1);
+            return;
+        }
         int nr = GemmBlocking.NR;
         var packA = t_packA ??= new float[MC * KC];
         int bCols = Math.Min(NC, RoundUp(j1 - j0, nr));
