@@ -1,0 +1,56 @@
+using System.Numerics;
+using Mnist.Engine.Tensors;
+
+namespace Mnist.Engine.Optim;
+
+/// <summary>
+/// Adam (Kingma &amp; Ba, https://arxiv.org/abs/1412.6980) with L2 weight decay added to the gradient, with the
+/// semantics of PyTorch's <c>torch.optim.Adam</c> (amsgrad off; https://pytorch.org/docs/stable/generated/torch.optim.Adam.html).
+/// </summary>
+/// <remarks>
+/// Per scalar, at step t (1-based), λ = <see cref="Optimizer{T}.WeightDecay"/> (0 where decay does not apply):
+/// <code>
+/// g ← g + λ·w
+/// m ← β1·m + (1 − β1)·g          (computed as PyTorch's lerp)
+/// v ← β2·v + (1 − β2)·g²
+/// w ← w − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
+/// </code>
+/// State: "exp_avg" (m), "exp_avg_sq" (v). Use <see cref="AdamW{T}"/> for decoupled weight decay.
+/// </remarks>
+public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _m, _v;
+
+    /// <summary>Creates the optimizer.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">learningRate, epsilon or weightDecay is negative or not finite, or a beta is outside [0, 1).</exception>
+    public Adam(ParameterSet<T> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double epsilon = 1e-8, double weightDecay = 0)
+        : base(parameters, learningRate, weightDecay)
+    {
+        Beta1 = HyperParameter.UnitHalfOpen(beta1, nameof(beta1));
+        Beta2 = HyperParameter.UnitHalfOpen(beta2, nameof(beta2));
+        Epsilon = HyperParameter.NonNegative(epsilon, nameof(epsilon));
+        _m = AddState("exp_avg");
+        _v = AddState("exp_avg_sq");
+    }
+
+    /// <summary>Decay rate β1 of the first moment.</summary>
+    public double Beta1 { get; }
+
+    /// <summary>Decay rate β2 of the second moment.</summary>
+    public double Beta2 { get; }
+
+    /// <summary>ε added to the bias-corrected √v.</summary>
+    public double Epsilon { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(int start, int length, bool decay)
+    {
+        double t = StepCount;
+        double stepSize = LearningRate / (1 - Math.Pow(Beta1, t));
+        double bc2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, t));
+        AdamUpdate.Apply(Parameters.Values.AsSpan(start, length), Parameters.Grads.AsSpan(start, length),
+            _m.AsSpan(start, length), _v.AsSpan(start, length), VectorizedLength(length),
+            Beta1, Beta2, Epsilon, stepSize, bc2Sqrt, l2: decay ? WeightDecay : 0, shrink: 1);
+    }
+}
