@@ -1,0 +1,45 @@
+namespace Mnist.Engine.Preprocessing;
+
+/// <summary>
+/// Anti-aliased round-capped, round-joined polylines: a pixel's coverage is
+/// <c>clamp(r + 0.5 − dist, 0, 1)</c>, dist being the distance from the pixel centre (x + 0.5, y + 0.5) to the nearest
+/// segment of any stroke (a one-point stroke is a disk), r the pen radius. Overlaps take the maximum, not the sum.
+/// </summary>
+internal static class StrokeRasterizer
+{
+    /// <summary>Draws into <paramref name="canvas"/> (width × height, row-major), keeping the maximum coverage.</summary>
+    public static void Draw(float[] canvas, int width, int height, ReadOnlySpan<StrokePoint> points, float radius)
+    {
+        if (points.Length == 0) return;
+        if (points.Length == 1) { Segment(canvas, width, height, points[0], points[0], radius); return; }
+        for (int k = 0; k + 1 < points.Length; k++) Segment(canvas, width, height, points[k], points[k + 1], radius);
+    }
+
+    private static void Segment(float[] canvas, int width, int height, StrokePoint a, StrokePoint b, float radius)
+    {
+        float reach = radius + 0.5f;
+        int xMin = Math.Max(0, (int)MathF.Floor(Math.Min(a.X, b.X) - reach));
+        int xMax = Math.Min(width - 1, (int)MathF.Ceiling(Math.Max(a.X, b.X) + reach));
+        int yMin = Math.Max(0, (int)MathF.Floor(Math.Min(a.Y, b.Y) - reach));
+        int yMax = Math.Min(height - 1, (int)MathF.Ceiling(Math.Max(a.Y, b.Y) + reach));
+        float dx = b.X - a.X, dy = b.Y - a.Y;
+        float len2 = dx * dx + dy * dy;
+        for (int y = yMin; y <= yMax; y++)
+        {
+            float py = y + 0.5f;
+            for (int x = xMin; x <= xMax; x++)
+            {
+                float px = x + 0.5f;
+                // Parameter of the closest point on the segment, clamped to [0, 1] (round caps).
+                float t = len2 > 0f ? ((px - a.X) * dx + (py - a.Y) * dy) / len2 : 0f;
+                t = t < 0f ? 0f : t > 1f ? 1f : t;
+                float ex = px - (a.X + t * dx), ey = py - (a.Y + t * dy);
+                float cover = reach - MathF.Sqrt(ex * ex + ey * ey);
+                if (cover <= 0f) continue;
+                if (cover > 1f) cover = 1f;
+                int i = y * width + x;
+                if (cover > canvas[i]) canvas[i] = cover;
+            }
+        }
+    }
+}
