@@ -5,8 +5,8 @@ namespace Mnist.Engine.Kernels;
 
 /// <summary>
 /// Batched 2-D convolution (PyTorch Conv2d semantics, NCHW, zero padding) as im2col + <see cref="Gemm"/>.
-/// Samples are split over threads in fixed chunks; weight gradients are summed per chunk and then
-/// reduced in chunk order, so results are bit-identical for a given thread count.
+/// Samples are split over threads in fixed chunks; weight gradients are split by output channel, so every
+/// result is bit-identical whatever the thread count.
 /// <see cref="Reference.ReferenceConvolution"/> is the oracle.
 /// </summary>
 public static class Convolution
@@ -74,6 +74,11 @@ public static class Convolution
     /// dw += ∂L/∂w and dbias += ∂L/∂bias (when given) from dy and either the cached im2col
     /// <paramref name="columns"/> of the forward pass or the input <paramref name="x"/>.
     /// </summary>
+    /// <remarks>
+    /// For float, each weight-gradient element is one long dot product over every sample and output pixel
+    /// (Σ_n dy_n·col_nᵀ), and threads split the output channels: every element is summed in the same order
+    /// whatever the thread count, so results are bit-identical across thread counts.
+    /// </remarks>
     public static void BackwardWeights<T>(Conv2dGeometry g, ReadOnlyMemory<T> x, ReadOnlyMemory<T> columns, ReadOnlyMemory<T> dy, Memory<T> dw, Memory<T> dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -82,37 +87,54 @@ public static class Convolution
         bool cached = !columns.IsEmpty;
         if (cached ? columns.Length < (long)g.Batch * g.ColumnItem : x.Length != (long)g.Batch * g.InputItem)
             throw new ArgumentException("Need the input or its full im2col cache.");
-        bool hasBias = !dbias.IsEmpty;
-        int chunks = Parallelism.ChunkCount(g.Batch);
-        var partialW = chunks == 1 ? null : new T[chunks][];
-        var partialB = chunks == 1 || !hasBias ? null : new T[chunks][];
-        Parallelism.ForChunks(g.Batch, (chunk, start, end) =>
+        if (!dbias.IsEmpty && dbias.Length != g.OutChannels) throw new ArgumentException($"Bias gradient has {dbias.Length} elements, expected {g.OutChannels}.");
+        if (g.Batch == 0) return;
+        if (!cached)
         {
-            Span<T> gw = partialW is null ? dw.Span : (partialW[chunk] = new T[g.WeightLength]);
-            Span<T> gb = !hasBias ? default : partialB is null ? dbias.Span : (partialB[chunk] = new T[g.OutChannels]);
-            var scratch = cached ? default : Scratch<T>.Get(g.ColumnItem).AsSpan(0, g.ColumnItem);
-            for (int n = start; n < end; n++)
+            var all = new T[(long)g.Batch * g.ColumnItem];
+            for (int n = 0; n < g.Batch; n++)
+                Im2Col(g, x.Span.Slice(n * g.InputItem, g.InputItem), all.AsSpan(n * g.ColumnItem, g.ColumnItem));
+            columns = all;
+        }
+        if (typeof(T) == typeof(float) && GemmFloat.IsVectorized)
+        {
+            // Row blocks of 4 output channels match the 4×4 dot-product tiles.
+            int blocks = (g.OutChannels + 3) / 4;
+            Parallelism.ForChunks(blocks, (_, start, end) =>
             {
-                ReadOnlySpan<T> col;
-                if (cached) col = columns.Span.Slice(n * g.ColumnItem, g.ColumnItem);
-                else
+                int i0 = start * 4, i1 = Math.Min(g.OutChannels, end * 4);
+                unsafe
                 {
-                    Im2Col(g, x.Span.Slice(n * g.InputItem, g.InputItem), scratch);
-                    col = scratch;
+                    fixed (T* pdy = dy.Span, pcol = columns.Span, pdw = dw.Span)
+                    {
+                        GemmFloat.MultiplyTransBBatched(i0, i1, g.OutPixels, g.Batch, (float*)pdy, g.OutputItem, g.OutPixels, dy.Length,
+                            (float*)pcol, g.ColumnItem, g.OutPixels, columns.Length, (float*)pdw, g.PatchSize, true, 0, g.PatchSize);
+                    }
                 }
-                var dyN = dy.Span.Slice(n * g.OutputItem, g.OutputItem);
-                // dw[Cout, PatchSize] += dy_n[Cout, OutPixels] · col_nᵀ
-                Gemm.Multiply<T>(false, true, g.OutChannels, g.PatchSize, g.OutPixels, dyN, g.OutPixels, col, g.OutPixels, gw, g.PatchSize, true);
-                if (hasBias)
-                    for (int o = 0; o < g.OutChannels; o++) gb[o] += Sum(dyN.Slice(o * g.OutPixels, g.OutPixels));
-            }
-        });
-        if (partialW is null) return;
-        // Fixed reduction order: chunk 0, 1, ... — independent of which thread finished first.
-        for (int c = 0; c < chunks; c++)
+                if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, i0, i1);
+            });
+            return;
+        }
+        // Other types: sample after sample on one thread, a fixed order as well.
+        var dws = dw.Span;
+        for (int n = 0; n < g.Batch; n++)
         {
-            AddInto<T>(partialW[c], dw.Span);
-            if (partialB is not null) AddInto<T>(partialB[c], dbias.Span);
+            // dw[Cout, PatchSize] += dy_n[Cout, OutPixels] · col_nᵀ
+            Gemm.Multiply<T>(false, true, g.OutChannels, g.PatchSize, g.OutPixels, dy.Span.Slice(n * g.OutputItem, g.OutputItem), g.OutPixels,
+                columns.Span.Slice(n * g.ColumnItem, g.ColumnItem), g.OutPixels, dws, g.PatchSize, true);
+        }
+        if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, 0, g.OutChannels);
+    }
+
+    // dbias[o] += Σ_n Σ_pixels dy[n,o,·] for channels [o0, o1).
+    private static void SumChannels<T>(Conv2dGeometry g, ReadOnlySpan<T> dy, Span<T> dbias, int o0, int o1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int o = o0; o < o1; o++)
+        {
+            T sum = T.Zero;
+            for (int n = 0; n < g.Batch; n++) sum += Sum(dy.Slice(n * g.OutputItem + o * g.OutPixels, g.OutPixels));
+            dbias[o] += sum;
         }
     }
 

@@ -25,7 +25,7 @@ internal static unsafe partial class GemmFloat
         _ = n;
         if (transB && !transA && Vector256.IsHardwareAccelerated)
         {
-            fixed (float* da = a, db = b, dc = c) MultiplyTransB(m, k, da, lda, db, ldb, dc, ldc, accumulate, j0, j1);
+            fixed (float* da = a, db = b, dc = c) MultiplyTransB(m, k, da, lda, a.Length, db, ldb, b.Length, dc, ldc, accumulate, j0, j1);
             return;
         }
         int nr = GemmBlocking.NR;
