@@ -135,6 +135,7 @@ public sealed class BatchLoader
         public bool MoveNext()
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            _consumerToken.ThrowIfCancellationRequested();
             if (_current is not null)
             {
                 _free.Add(_current);
