@@ -180,7 +180,8 @@ public sealed class DatasetDownloader
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
         {
             string what = e is OperationCanceledException ? "timed out" : e.Message;
-            return $"{what} (partial file kept for resuming)";
+            bool kept = File.Exists(part) && new FileInfo(part).Length > 0;
+            return kept ? $"{what} (partial file kept for resuming)" : what;
         }
     }
 
