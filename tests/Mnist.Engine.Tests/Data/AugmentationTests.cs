@@ -9,7 +9,7 @@ public class AugmentationTests
 
     private static MnistDataset MakeSmall()
     {
-        var (images, labels) = TestData.Synthetic(64, seed: 7);
+        var (images, labels) = MnistTestData.Synthetic(64, seed: 7);
         return new MnistDataset(images, labels);
     }
 

@@ -7,14 +7,14 @@ public class BatchLoaderTests
 {
     private static MnistDataset Synthetic(int count)
     {
-        var (images, labels) = TestData.Synthetic(count, seed: 11);
+        var (images, labels) = MnistTestData.Synthetic(count, seed: 11);
         return new MnistDataset(images, labels);
     }
 
     [Fact]
     public void Real_training_set_each_sample_exactly_once_per_epoch()
     {
-        var train = MnistDataset.Load(TestData.MnistFolder(), MnistSplit.Train);
+        var train = MnistDataset.Load(MnistTestData.MnistFolder(), MnistSplit.Train);
         var loader = new BatchLoader(train, new BatchLoaderOptions { BatchSize = 256, Seed = 1 });
         Assert.Equal(235, loader.BatchesPerEpoch);
         var seen = new int[train.Count];

@@ -7,7 +7,7 @@ public class DatasetVerifierTests
     [Fact]
     public void Shared_mnist_folder_verifies()
     {
-        var results = DatasetVerifier.Verify(DatasetCatalog.Mnist, TestData.MnistFolder());
+        var results = DatasetVerifier.Verify(DatasetCatalog.Mnist, MnistTestData.MnistFolder());
         Assert.All(results, r => Assert.True(r.Ok, $"{r.Path}: {r.Status}"));
         Assert.Equal(7, results.Count); // 4 gz + 3 raw (train images only as .gz)
         Assert.Contains(results, r => r.Status == "ok (sha256)" && r.File.Name == "train-images-idx3-ubyte");
@@ -19,7 +19,7 @@ public class DatasetVerifierTests
     {
         using var dir = new TempDir();
         var file = DatasetCatalog.Mnist.File(MnistSplit.Test, IdxKind.Labels);
-        byte[] labels = IdxFile.ReadLabels(Path.Combine(TestData.MnistFolder(), file.GzName));
+        byte[] labels = IdxFile.ReadLabels(Path.Combine(MnistTestData.MnistFolder(), file.GzName));
 
         IdxFile.WriteLabels(dir.File(file.GzName), labels); // different gzip bytes, same content
         var ok = DatasetVerifier.VerifyFile(file, dir.File(file.GzName));
@@ -38,8 +38,8 @@ public class DatasetVerifierTests
     public void Wrong_count_and_bad_files_are_reported_per_file()
     {
         using var dir = new TempDir();
-        var (images, labels) = TestData.Synthetic(5);
-        TestData.WriteDataset(dir.Path, MnistSplit.Test, images, labels, gzip: false);
+        var (images, labels) = MnistTestData.Synthetic(5);
+        MnistTestData.WriteDataset(dir.Path, MnistSplit.Test, images, labels, gzip: false);
         File.WriteAllBytes(dir.File("train-labels-idx1-ubyte"), [0, 0, 8, 1, 0, 0]);
         var results = DatasetVerifier.Verify(DatasetCatalog.Mnist, dir.Path);
         var byName = results.ToDictionary(r => Path.GetFileName(r.Path));

@@ -11,7 +11,7 @@ public class IdxFileTests
     public void Images_round_trip(string name, bool gzip)
     {
         using var dir = new TempDir();
-        var (images, _) = TestData.Synthetic(7);
+        var (images, _) = MnistTestData.Synthetic(7);
         IdxFile.WriteImages(dir.File(name), images, 7, 28, 28);
         Assert.Equal(gzip, IdxFile.IsGzip(dir.File(name)));
         var read = IdxFile.ReadImages(dir.File(name), 28, 28);
@@ -76,7 +76,7 @@ public class IdxFileTests
         using var dir = new TempDir();
         var bytes = new byte[16 + 784];
         BinaryPrimitives.WriteInt32BigEndian(bytes, 0x12345678);
-        File.WriteAllBytes(dir.File("bad"), gzip ? TestData.Gzip(bytes) : bytes);
+        File.WriteAllBytes(dir.File("bad"), gzip ? MnistTestData.Gzip(bytes) : bytes);
         var e = Assert.Throws<DataFormatException>(() => IdxFile.ReadImages(dir.File("bad")));
         Assert.Contains("bad magic number 0x12345678", e.Message, StringComparison.Ordinal);
         Assert.Contains(dir.File("bad"), e.Message, StringComparison.Ordinal);
@@ -98,10 +98,10 @@ public class IdxFileTests
     public void Truncated_file_is_reported(bool gzip, int keep)
     {
         using var dir = new TempDir();
-        var (images, _) = TestData.Synthetic(3);
+        var (images, _) = MnistTestData.Synthetic(3);
         IdxFile.WriteImages(dir.File("full"), images, 3, 28, 28, gzip: false);
         byte[] cut = File.ReadAllBytes(dir.File("full"))[..keep];
-        File.WriteAllBytes(dir.File("cut"), gzip ? TestData.Gzip(cut) : cut);
+        File.WriteAllBytes(dir.File("cut"), gzip ? MnistTestData.Gzip(cut) : cut);
         var e = Assert.Throws<DataFormatException>(() => IdxFile.ReadImages(dir.File("cut")));
         Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
     }
@@ -110,7 +110,7 @@ public class IdxFileTests
     public void Truncated_gzip_stream_is_reported()
     {
         using var dir = new TempDir();
-        var (images, _) = TestData.Synthetic(50);
+        var (images, _) = MnistTestData.Synthetic(50);
         IdxFile.WriteImages(dir.File("full.gz"), images, 50, 28, 28);
         byte[] gz = File.ReadAllBytes(dir.File("full.gz"));
         File.WriteAllBytes(dir.File("cut.gz"), gz[..(gz.Length / 2)]);

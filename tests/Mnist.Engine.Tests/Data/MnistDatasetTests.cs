@@ -9,7 +9,7 @@ public class MnistDatasetTests(ITestOutputHelper output)
     [Fact]
     public void Real_mnist_matches_the_published_facts()
     {
-        string folder = TestData.MnistFolder();
+        string folder = MnistTestData.MnistFolder();
         var sw = Stopwatch.StartNew();
         var train = MnistDataset.Load(folder, MnistSplit.Train);
         output.WriteLine($"train load (gz, 60k): {sw.ElapsedMilliseconds} ms");
@@ -31,7 +31,7 @@ public class MnistDatasetTests(ITestOutputHelper output)
     [Fact]
     public void LoadTrainTest_loads_both()
     {
-        var (train, test) = MnistDataset.LoadTrainTest(TestData.MnistFolder());
+        var (train, test) = MnistDataset.LoadTrainTest(MnistTestData.MnistFolder());
         Assert.Equal((60_000, 10_000), (train.Count, test.Count));
     }
 
@@ -41,8 +41,8 @@ public class MnistDatasetTests(ITestOutputHelper output)
     public void Loads_raw_or_gzip_and_prefers_raw(bool gzip)
     {
         using var dir = new TempDir();
-        var (images, labels) = TestData.Synthetic(20);
-        TestData.WriteDataset(dir.Path, MnistSplit.Test, images, labels, gzip);
+        var (images, labels) = MnistTestData.Synthetic(20);
+        MnistTestData.WriteDataset(dir.Path, MnistSplit.Test, images, labels, gzip);
         var ds = MnistDataset.Load(dir.Path, MnistSplit.Test);
         Assert.Equal(images, ds.Images);
         Assert.Equal(labels, ds.Labels);
@@ -73,8 +73,8 @@ public class MnistDatasetTests(ITestOutputHelper output)
     public void Count_mismatch_is_reported()
     {
         using var dir = new TempDir();
-        var (images, labels) = TestData.Synthetic(10);
-        TestData.WriteDataset(dir.Path, MnistSplit.Test, images, labels[..9], gzip: true);
+        var (images, labels) = MnistTestData.Synthetic(10);
+        MnistTestData.WriteDataset(dir.Path, MnistSplit.Test, images, labels[..9], gzip: true);
         var e = Assert.Throws<DataFormatException>(() => MnistDataset.Load(dir.Path, MnistSplit.Test));
         Assert.Contains("count mismatch", e.Message, StringComparison.Ordinal);
         Assert.Contains("10 images but t10k-labels-idx1-ubyte.gz holds 9 labels", e.Message, StringComparison.Ordinal);

@@ -4,7 +4,7 @@ using Mnist.Engine.Data;
 namespace Mnist.Engine.Tests.Data;
 
 /// <summary>Where the real MNIST lives for tests, and helpers to make small datasets and temp folders.</summary>
-internal static class TestData
+internal static class MnistTestData
 {
     /// <summary>
     /// $MNIST_DATA, else a <c>shared/datasets/mnist</c> folder beside an ancestor of the test binaries
