@@ -5,6 +5,7 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("mnist");
+    config.AddCommand<DataCommand>("data").WithDescription("Fetch (mirrors + SHA-256) and verify a dataset.");
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Measure speed.");

@@ -1,0 +1,82 @@
+namespace Mnist.Engine.Data.Augmentation;
+
+/// <summary>
+/// Ranges for on-the-fly augmentation. Each sample draws its own rotation, scale, shear and shift
+/// uniformly from these ranges; elastic distortion is applied on top when <see cref="ElasticAlpha"/> &gt; 0.
+/// </summary>
+public sealed record AugmentationOptions
+{
+    /// <summary>Maximum rotation in degrees; the angle is uniform in ±this. Positive turns counter-clockwise on screen.</summary>
+    public float RotationDegrees { get; init; }
+
+    /// <summary>Smallest zoom factor (1 = unchanged).</summary>
+    public float ScaleMin { get; init; } = 1f;
+
+    /// <summary>Largest zoom factor.</summary>
+    public float ScaleMax { get; init; } = 1f;
+
+    /// <summary>Maximum translation in pixels along each axis; uniform in ±this.</summary>
+    public float ShiftPixels { get; init; }
+
+    /// <summary>Maximum horizontal shear angle in degrees; uniform in ±this.</summary>
+    public float ShearDegrees { get; init; }
+
+    /// <summary>
+    /// Elastic distortion strength in pixels (Simard et al. 2003, "Best practices for convolutional
+    /// neural networks applied to visual document analysis"): random displacement fields, uniform in
+    /// [-1, 1] per pixel, smoothed by a Gaussian of <see cref="ElasticSigma"/> and scaled by this. 0 = off.
+    /// </summary>
+    public float ElasticAlpha { get; init; }
+
+    /// <summary>Standard deviation in pixels of the Gaussian that smooths the elastic fields.</summary>
+    public float ElasticSigma { get; init; } = 4f;
+
+    /// <summary>No augmentation: images are only converted to [0,1].</summary>
+    public static AugmentationOptions None { get; } = new();
+
+    /// <summary>Small affine jitter: ±8°, zoom 0.95–1.05, ±2 px.</summary>
+    public static AugmentationOptions Light { get; } = new()
+    {
+        RotationDegrees = 8f, ScaleMin = 0.95f, ScaleMax = 1.05f, ShiftPixels = 2f,
+    };
+
+    /// <summary>The training default: ±10°, zoom 0.9–1.1, ±2.5 px, shear ±10°.</summary>
+    public static AugmentationOptions Default { get; } = new()
+    {
+        RotationDegrees = 10f, ScaleMin = 0.9f, ScaleMax = 1.1f, ShiftPixels = 2.5f, ShearDegrees = 10f,
+    };
+
+    /// <summary><see cref="Default"/> plus Simard-style elastic distortion (alpha 34, sigma 4).</summary>
+    public static AugmentationOptions Elastic { get; } = Default with { ElasticAlpha = 34f, ElasticSigma = 4f };
+
+    /// <summary>True when these options leave every image unchanged.</summary>
+    public bool IsIdentity =>
+        RotationDegrees == 0 && ScaleMin == 1 && ScaleMax == 1 && ShiftPixels == 0 && ShearDegrees == 0 && ElasticAlpha == 0;
+
+    /// <summary>A preset by name: none, light, default, elastic (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">Unknown name; the message lists the presets.</exception>
+    public static AugmentationOptions FromName(string name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "none" or "off" => None,
+        "light" => Light,
+        "default" or "on" => Default,
+        "elastic" => Elastic,
+        _ => throw new ArgumentException($"Unknown augmentation preset '{name}'. Known: none, light, default, elastic.", nameof(name)),
+    };
+
+    /// <summary>Checks the ranges.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A range is negative, reversed or not finite.</exception>
+    public void Validate()
+    {
+        static void Check(bool ok, string what)
+        {
+            if (!ok) throw new ArgumentOutOfRangeException(what);
+        }
+        Check(float.IsFinite(RotationDegrees) && RotationDegrees >= 0 && RotationDegrees <= 180, nameof(RotationDegrees));
+        Check(float.IsFinite(ScaleMin) && ScaleMin > 0 && float.IsFinite(ScaleMax) && ScaleMax >= ScaleMin, nameof(ScaleMin));
+        Check(float.IsFinite(ShiftPixels) && ShiftPixels >= 0, nameof(ShiftPixels));
+        Check(float.IsFinite(ShearDegrees) && ShearDegrees >= 0 && ShearDegrees < 80, nameof(ShearDegrees));
+        Check(float.IsFinite(ElasticAlpha) && ElasticAlpha >= 0, nameof(ElasticAlpha));
+        Check(float.IsFinite(ElasticSigma) && ElasticSigma > 0, nameof(ElasticSigma));
+    }
+}

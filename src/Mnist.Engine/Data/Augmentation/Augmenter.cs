@@ -1,0 +1,220 @@
+namespace Mnist.Engine.Data.Augmentation;
+
+/// <summary>
+/// Produces augmented copies of byte images as floats in [0,1] (pixel/255): a random affine warp with
+/// bilinear sampling (zero outside the image) and optional elastic distortion.
+/// </summary>
+/// <remarks>
+/// Determinism: the random draws for sample <c>i</c> of epoch <c>e</c> come from
+/// <c>new StreamRandom(seed, Domain, e, i)</c> and nothing else, so results are bit-identical for a
+/// seed whatever the thread count, batch size or order of processing.
+/// </remarks>
+public sealed class Augmenter
+{
+    /// <summary>The stream id that separates augmentation draws from other uses of the same seed.</summary>
+    public const ulong Domain = 0xA0_6E17;
+
+    private readonly float[] _kernel;
+    private readonly int _radius;
+
+    /// <summary>Creates an augmenter for <paramref name="rows"/>×<paramref name="cols"/> images.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public Augmenter(AugmentationOptions options, ulong seed, int rows = MnistDataset.ImageSize, int cols = MnistDataset.ImageSize)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
+        Options = options;
+        Seed = seed;
+        Rows = rows;
+        Cols = cols;
+        _radius = Math.Max(1, (int)MathF.Ceiling(3 * options.ElasticSigma));
+        _kernel = GaussianKernel(options.ElasticSigma, _radius);
+    }
+
+    /// <summary>The ranges drawn from.</summary>
+    public AugmentationOptions Options { get; }
+
+    /// <summary>The seed every stream derives from.</summary>
+    public ulong Seed { get; }
+
+    /// <summary>Image height.</summary>
+    public int Rows { get; }
+
+    /// <summary>Image width.</summary>
+    public int Cols { get; }
+
+    /// <summary>Converts bytes to floats in [0,1] (pixel/255), the no-augmentation path.</summary>
+    public static void ToFloat(ReadOnlySpan<byte> image, Span<float> destination)
+    {
+        if (destination.Length < image.Length) throw new ArgumentException("Destination is shorter than the image.", nameof(destination));
+        for (int i = 0; i < image.Length; i++) destination[i] = image[i] / 255f;
+    }
+
+    /// <summary>The random transform for sample <paramref name="sampleIndex"/> of <paramref name="epoch"/>.</summary>
+    public AffineTransform SampleTransform(int epoch, long sampleIndex)
+    {
+        var rng = Stream(epoch, sampleIndex);
+        return DrawTransform(ref rng);
+    }
+
+    /// <summary>Augments image <paramref name="sampleIndex"/> for <paramref name="epoch"/> into <paramref name="destination"/> (Rows*Cols floats).</summary>
+    public void Augment(ReadOnlySpan<byte> image, Span<float> destination, int epoch, long sampleIndex)
+    {
+        CheckSizes(image, destination);
+        if (Options.IsIdentity)
+        {
+            ToFloat(image, destination);
+            return;
+        }
+        var rng = Stream(epoch, sampleIndex);
+        var transform = DrawTransform(ref rng);
+        if (Options.ElasticAlpha > 0)
+        {
+            int n = Rows * Cols;
+            Span<float> dx = n <= 4096 ? stackalloc float[n] : new float[n];
+            Span<float> dy = n <= 4096 ? stackalloc float[n] : new float[n];
+            Span<float> scratch = n <= 4096 ? stackalloc float[n] : new float[n];
+            ElasticField(ref rng, dx, scratch);
+            ElasticField(ref rng, dy, scratch);
+            Warp(image, destination, transform, dx, dy);
+        }
+        else
+        {
+            Warp(image, destination, transform);
+        }
+    }
+
+    /// <summary>
+    /// Augments <paramref name="count"/> samples into <paramref name="destination"/> ([count, Rows*Cols]),
+    /// sample <c>k</c> being <paramref name="data"/>[<paramref name="indices"/>[k]], on up to
+    /// <paramref name="threads"/> threads. The output does not depend on <paramref name="threads"/>.
+    /// </summary>
+    public void AugmentBatch(MnistDataset data, int[] indices, int count, float[] destination, int epoch, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(destination);
+        int pixels = Rows * Cols;
+        if (data.Rows != Rows || data.Cols != Cols) throw new ArgumentException("Dataset image size differs from the augmenter's.", nameof(data));
+        if (count > indices.Length || (long)count * pixels > destination.Length) throw new ArgumentException("Buffers are too small for count samples.", nameof(count));
+        void Run(int start, int end)
+        {
+            for (int k = start; k < end; k++)
+                Augment(data.Image(indices[k]), destination.AsSpan(k * pixels, pixels), epoch, indices[k]);
+        }
+        int chunks = Math.Clamp(threads, 1, Math.Max(1, count / 8));
+        if (chunks <= 1 || Options.IsIdentity)
+        {
+            Run(0, count);
+            return;
+        }
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        {
+            var (start, end) = Kernels.Common.Parallelism.ChunkRange(count, chunks, c);
+            Run(start, end);
+        });
+    }
+
+    /// <summary>
+    /// Warps <paramref name="image"/> by <paramref name="transform"/> into <paramref name="destination"/>
+    /// with bilinear sampling. When given, the displacement fields (Rows*Cols each, in pixels) are added
+    /// to each output position before the inverse affine map (elastic distortion).
+    /// </summary>
+    public void Warp(ReadOnlySpan<byte> image, Span<float> destination, AffineTransform transform,
+        ReadOnlySpan<float> displacementX = default, ReadOnlySpan<float> displacementY = default)
+    {
+        CheckSizes(image, destination);
+        bool elastic = !displacementX.IsEmpty;
+        if (elastic && (displacementX.Length != Rows * Cols || displacementY.Length != Rows * Cols))
+            throw new ArgumentException("Displacement fields must have Rows*Cols elements each.", nameof(displacementX));
+        var (a, b, c, d) = transform.InverseMatrix();
+        float cx = (Cols - 1) * 0.5f, cy = (Rows - 1) * 0.5f;
+        for (int y = 0; y < Rows; y++)
+        {
+            for (int x = 0; x < Cols; x++)
+            {
+                int o = y * Cols + x;
+                float px = x - cx - transform.ShiftX, py = y - cy - transform.ShiftY;
+                if (elastic)
+                {
+                    px += displacementX[o];
+                    py += displacementY[o];
+                }
+                float sx = a * px + b * py + cx, sy = c * px + d * py + cy;
+                destination[o] = Bilinear(image, sx, sy) / 255f;
+            }
+        }
+    }
+
+    private StreamRandom Stream(int epoch, long sampleIndex) => new(Seed, Domain, (ulong)epoch, (ulong)sampleIndex);
+
+    private AffineTransform DrawTransform(ref StreamRandom rng)
+    {
+        // Always draw all five values, so adding a range never shifts the other draws.
+        var o = Options;
+        float rotation = rng.Uniform(-o.RotationDegrees, o.RotationDegrees);
+        float scale = rng.Uniform(o.ScaleMin, o.ScaleMax);
+        float shear = rng.Uniform(-o.ShearDegrees, o.ShearDegrees);
+        float sx = rng.Uniform(-o.ShiftPixels, o.ShiftPixels);
+        float sy = rng.Uniform(-o.ShiftPixels, o.ShiftPixels);
+        return new AffineTransform(rotation, scale, shear, sx, sy);
+    }
+
+    // Uniform [-1,1] noise, smoothed by a separable, zero-padded Gaussian, times alpha.
+    private void ElasticField(ref StreamRandom rng, Span<float> field, Span<float> scratch)
+    {
+        for (int i = 0; i < field.Length; i++) field[i] = rng.Uniform(-1f, 1f);
+        int r = _radius;
+        for (int y = 0; y < Rows; y++)
+        {
+            for (int x = 0; x < Cols; x++)
+            {
+                float sum = 0;
+                for (int k = Math.Max(-r, -x); k <= Math.Min(r, Cols - 1 - x); k++) sum += _kernel[k + r] * field[y * Cols + x + k];
+                scratch[y * Cols + x] = sum;
+            }
+        }
+        float alpha = Options.ElasticAlpha;
+        for (int y = 0; y < Rows; y++)
+        {
+            for (int x = 0; x < Cols; x++)
+            {
+                float sum = 0;
+                for (int k = Math.Max(-r, -y); k <= Math.Min(r, Rows - 1 - y); k++) sum += _kernel[k + r] * scratch[(y + k) * Cols + x];
+                field[y * Cols + x] = alpha * sum;
+            }
+        }
+    }
+
+    private float Bilinear(ReadOnlySpan<byte> image, float sx, float sy)
+    {
+        if (!(sx > -1f && sy > -1f && sx < Cols && sy < Rows)) return 0f;
+        int x0 = (int)MathF.Floor(sx), y0 = (int)MathF.Floor(sy);
+        float fx = sx - x0, fy = sy - y0;
+        float p00 = Pixel(image, x0, y0), p10 = Pixel(image, x0 + 1, y0);
+        float p01 = Pixel(image, x0, y0 + 1), p11 = Pixel(image, x0 + 1, y0 + 1);
+        float top = p00 + (p10 - p00) * fx, bottom = p01 + (p11 - p01) * fx;
+        return top + (bottom - top) * fy;
+    }
+
+    private float Pixel(ReadOnlySpan<byte> image, int x, int y) =>
+        (uint)x < (uint)Cols && (uint)y < (uint)Rows ? image[y * Cols + x] : 0f;
+
+    private void CheckSizes(ReadOnlySpan<byte> image, Span<float> destination)
+    {
+        int n = Rows * Cols;
+        if (image.Length != n) throw new ArgumentException($"Image must have {Rows}x{Cols} bytes.", nameof(image));
+        if (destination.Length < n) throw new ArgumentException($"Destination must hold {n} floats.", nameof(destination));
+    }
+
+    private static float[] GaussianKernel(float sigma, int radius)
+    {
+        var k = new float[2 * radius + 1];
+        double sum = 0;
+        for (int i = -radius; i <= radius; i++) sum += k[i + radius] = (float)Math.Exp(-(i * i) / (2.0 * sigma * sigma));
+        for (int i = 0; i < k.Length; i++) k[i] = (float)(k[i] / sum);
+        return k;
+    }
+}
