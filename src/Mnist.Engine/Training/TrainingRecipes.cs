@@ -1,0 +1,35 @@
+using Mnist.Engine.Data.Augmentation;
+using Mnist.Engine.Optim;
+
+namespace Mnist.Engine.Training;
+
+/// <summary>The named recipes of <c>mnist train --arch NAME</c>.</summary>
+public static class TrainingRecipes
+{
+    /// <summary>The original Keras script's recipe: RMSprop(lr 1e-3, ρ 0.9, ε 1e-7), batch 32, 5 epochs, no augmentation.
+    /// PyTorch's RMSprop form (ε outside the root) as the libtorch peer uses; with ρ 0.9 the two differ only while v is tiny.</summary>
+    public static TrainingRecipe Seed { get; } = new(
+        "seed", "seed", 5, 32,
+        p => new RmsProp<float>(p, 1e-3, rho: 0.9, epsilon: 1e-7, semantics: RmsPropSemantics.PyTorch),
+        null, AugmentationOptions.None, 0,
+        "The original TF2 script's network and RMSprop recipe (batch 32, 5 epochs).");
+
+    /// <summary>The libtorch peer's lenet recipe: Adam(1e-3), batch 128.</summary>
+    public static TrainingRecipe Lenet { get; } = new(
+        "lenet", "lenet", 8, 128,
+        p => new Adam<float>(p, 1e-3),
+        null, AugmentationOptions.None, 0,
+        "A small LeNet-style network with Adam (batch 128), as the libtorch peer trains it.");
+
+    /// <summary>All recipes.</summary>
+    public static IReadOnlyList<TrainingRecipe> All { get; } = [Seed, Lenet];
+
+    /// <summary>Names of all recipes.</summary>
+    public static IReadOnlyList<string> Names => All.Select(r => r.Name).ToArray();
+
+    /// <summary>The recipe called <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    public static TrainingRecipe Get(string name) =>
+        All.FirstOrDefault(r => r.Name == name)
+        ?? throw new ArgumentException($"Unknown recipe '{name}'. Known: {string.Join(", ", Names)}.", nameof(name));
+}
