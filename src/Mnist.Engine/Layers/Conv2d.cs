@@ -37,6 +37,12 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
     public int Stride { get; }
     public int Padding { get; }
 
+    /// <summary>
+    /// Set by <see cref="Sequential{T}"/> when a <see cref="ReLU{T}"/> follows: the output is rectified while it is
+    /// still in cache, and that ReLU passes its input through (its backward pass is unchanged).
+    /// </summary>
+    internal bool FusedRelu { get; set; }
+
     /// <summary>[Cout,Cin,K,K].</summary>
     public Parameter<T> Weight { get; }
 
@@ -62,12 +68,12 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         T[]? columns = null;
         if (Training)
         {
-            long need = (long)g.Batch * g.ColumnItem;
+            long need = Convolution.ColumnCacheLength<T>(g);
             if (_columns is null || _columns.Length != need) _columns = new T[need];
             columns = _columns;
         }
         _input = input;
-        Convolution.Forward<T>(g, input.Data, Weight.Value, Bias is null ? default : Bias.Value, _output.Data, columns);
+        Convolution.Forward<T>(g, input.Data, Weight.Value, Bias is null ? default : Bias.Value, _output.Data, columns, FusedRelu);
         return _output;
     }
 

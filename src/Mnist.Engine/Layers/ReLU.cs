@@ -9,12 +9,21 @@ public sealed class ReLU<T> : Layer<T> where T : unmanaged, IFloatingPointIeee75
 {
     private Tensor<T>? _output, _inputGrad;
 
+    /// <summary>Set when the previous layer already rectified its output (see <see cref="Conv2d{T}.FusedRelu"/>).</summary>
+    internal bool InputAlreadyRectified { get; set; }
+
     /// <inheritdoc/>
     public override int[] OutputItemShape(int[] inputItemShape) => (int[])inputItemShape.Clone();
 
     /// <inheritdoc/>
     public override Tensor<T> Forward(Tensor<T> input)
     {
+        if (InputAlreadyRectified)
+        {
+            // The input is max(x, 0) already; backward needs exactly that tensor as "the output".
+            _output = input;
+            return input;
+        }
         _output = Tensor<T>.Reuse(_output, input.Shape);
         Elementwise.Relu<T>(input.Span, _output.Span);
         return _output;

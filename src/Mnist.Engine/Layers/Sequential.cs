@@ -33,6 +33,14 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         if (list.Count == 0) throw new ArgumentException("A model needs at least one layer.");
         list[0].NeedsInputGradient = false;
+        for (int i = 0; i + 1 < list.Count; i++)
+        {
+            if (list[i] is Conv2d<T> conv && list[i + 1] is ReLU<T> relu)
+            {
+                conv.FusedRelu = true;
+                relu.InputAlreadyRectified = true;
+            }
+        }
         Layers = list;
         OutputItemShape = shape;
         Parameters = new ParameterSet<T>(parameters);

@@ -45,10 +45,13 @@ internal static class ConvolutionParityChecks
             var cached = new float[expected.Length];
             ReferenceConvolution.Forward<float>(g, x, w, b, expected);
             Convolution.Forward<float>(g, x, w, b, actual);
-            Convolution.Forward<float>(g, x, w, b, cached, new float[g.Batch * g.ColumnItem]);
+            Convolution.Forward<float>(g, x, w, b, cached, new float[Convolution.ColumnCacheLength<float>(g)]);
             var scales = Scales(expected.Length, g.PatchSize + 1);
             Tolerance.Float32.Reduction.AssertClose<float>(expected, actual, "conv forward " + label, scales);
             Tolerance.Float32.Exact.AssertClose<float>(actual, cached, "conv forward with column cache " + label);
+            var rectified = new float[expected.Length];
+            Convolution.Forward<float>(g, x, w, b, rectified, relu: true);
+            Tolerance.Float32.Exact.AssertClose<float>(actual.Select(v => Math.Max(v, 0f)).ToArray(), rectified, "conv forward with fused ReLU " + label);
         }
     }
 
@@ -81,7 +84,7 @@ internal static class ConvolutionParityChecks
             var fromInputB = (float[])initialB.Clone();
             Convolution.BackwardWeights<float>(g, x, default, dy, fromInputW, fromInputB);
 
-            var columns = new float[g.Batch * g.ColumnItem];
+            var columns = new float[Convolution.ColumnCacheLength<float>(g)];
             Convolution.Forward<float>(g, x, new float[g.WeightLength], default, new float[g.Batch * g.OutputItem], columns);
             var fromColumnsW = (float[])initialW.Clone();
             Convolution.BackwardWeights<float>(g, default, columns, dy, fromColumnsW, default);

@@ -9,20 +9,25 @@ namespace Mnist.Engine.Kernels;
 /// result is bit-identical whatever the thread count.
 /// <see cref="Reference.ReferenceConvolution"/> is the oracle.
 /// </summary>
-public static class Convolution
+public static partial class Convolution
 {
     /// <summary>
     /// y = conv(x, w) + bias. x [N,Cin,H,W], w [Cout,Cin,K,K], bias [Cout] or empty, y [N,Cout,OutH,OutW].
     /// When <paramref name="columns"/> is given (N·<see cref="Conv2dGeometry.ColumnItem"/> long) each sample's
     /// im2col matrix is kept there for <see cref="BackwardWeights{T}"/>.
     /// </summary>
-    public static void Forward<T>(Conv2dGeometry g, ReadOnlyMemory<T> x, ReadOnlyMemory<T> w, ReadOnlyMemory<T> bias, Memory<T> y, Memory<T> columns = default)
+    public static void Forward<T>(Conv2dGeometry g, ReadOnlyMemory<T> x, ReadOnlyMemory<T> w, ReadOnlyMemory<T> bias, Memory<T> y, Memory<T> columns = default, bool relu = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(g, x.Length, w.Length, y.Length);
         if (!bias.IsEmpty && bias.Length != g.OutChannels) throw new ArgumentException($"Bias has {bias.Length} elements, expected {g.OutChannels}.");
         bool cache = !columns.IsEmpty;
-        if (cache && columns.Length < (long)g.Batch * g.ColumnItem) throw new ArgumentException("Column cache too short.");
+        if (cache && columns.Length < ColumnCacheLength<T>(g)) throw new ArgumentException($"Column cache has {columns.Length} elements, needs {ColumnCacheLength<T>(g)}.");
+        if (UsesPackedPath<T>())
+        {
+            ForwardPacked(g, Cast(x), Cast(w), Cast(bias), Cast(y), Cast(columns), relu);
+            return;
+        }
         // Few samples: spread each sample's GEMM over the threads instead of the samples.
         bool splitGemm = g.Batch < Parallelism.Degree;
         Parallelism.ForChunks(g.Batch, (_, start, end) =>
@@ -42,6 +47,7 @@ public static class Convolution
                     Gemm.MultiplyParallel<T>(false, false, g.OutChannels, g.OutPixels, g.PatchSize, ws, g.PatchSize, col, g.OutPixels, outN, g.OutPixels, accumulate);
                 else
                     Gemm.Multiply<T>(false, false, g.OutChannels, g.OutPixels, g.PatchSize, ws, g.PatchSize, col, g.OutPixels, outN, g.OutPixels, accumulate);
+                if (relu) Elementwise.Relu<T>(outN, outN);
             }
         });
     }
@@ -85,10 +91,15 @@ public static class Convolution
         if (dw.Length != g.WeightLength) throw new ArgumentException($"Weight gradient has {dw.Length} elements, expected {g.WeightLength}.");
         if (dy.Length != (long)g.Batch * g.OutputItem) throw new ArgumentException("Output gradient length does not match the geometry.");
         bool cached = !columns.IsEmpty;
-        if (cached ? columns.Length < (long)g.Batch * g.ColumnItem : x.Length != (long)g.Batch * g.InputItem)
+        if (cached ? columns.Length < ColumnCacheLength<T>(g) : x.Length != (long)g.Batch * g.InputItem)
             throw new ArgumentException("Need the input or its full im2col cache.");
         if (!dbias.IsEmpty && dbias.Length != g.OutChannels) throw new ArgumentException($"Bias gradient has {dbias.Length} elements, expected {g.OutChannels}.");
         if (g.Batch == 0) return;
+        if (UsesPackedPath<T>())
+        {
+            BackwardWeightsPacked(g, Cast(x), Cast(columns), Cast(dy), Cast(dw), Cast(dbias));
+            return;
+        }
         if (!cached)
         {
             var all = new T[(long)g.Batch * g.ColumnItem];
@@ -96,26 +107,7 @@ public static class Convolution
                 Im2Col(g, x.Span.Slice(n * g.InputItem, g.InputItem), all.AsSpan(n * g.ColumnItem, g.ColumnItem));
             columns = all;
         }
-        if (typeof(T) == typeof(float) && GemmFloat.IsVectorized)
-        {
-            // Row blocks of 4 output channels match the 4×4 dot-product tiles.
-            int blocks = (g.OutChannels + 3) / 4;
-            Parallelism.ForChunks(blocks, (_, start, end) =>
-            {
-                int i0 = start * 4, i1 = Math.Min(g.OutChannels, end * 4);
-                unsafe
-                {
-                    fixed (T* pdy = dy.Span, pcol = columns.Span, pdw = dw.Span)
-                    {
-                        GemmFloat.MultiplyTransBBatched(i0, i1, g.OutPixels, g.Batch, (float*)pdy, g.OutputItem, g.OutPixels, dy.Length,
-                            (float*)pcol, g.ColumnItem, g.OutPixels, columns.Length, (float*)pdw, g.PatchSize, true, 0, g.PatchSize);
-                    }
-                }
-                if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, i0, i1);
-            });
-            return;
-        }
-        // Other types: sample after sample on one thread, a fixed order as well.
+        // Other types and scalar-only machines: sample after sample on one thread, a fixed order as well.
         var dws = dw.Span;
         for (int n = 0; n < g.Batch; n++)
         {
@@ -205,6 +197,10 @@ public static class Convolution
                 }
         }
     }
+
+    private static ReadOnlyMemory<float> Cast<T>(ReadOnlyMemory<T> m) => (ReadOnlyMemory<float>)(object)m;
+
+    private static Memory<float> Cast<T>(Memory<T> m) => (Memory<float>)(object)m;
 
     private static void AddInto<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -22,7 +22,27 @@ internal static unsafe partial class GemmFloat
     public static void MultiplyTransBBatched(int i0, int i1, int k, int batch, float* a, long aStride, int lda, long aLength,
         float* b, long bStride, int ldb, long bLength, float* c, int ldc, bool accumulate, int j0, int j1)
     {
-        float* aEnd = a + aLength, bEnd = b + bLength;
+        // Samples are taken in chunks whose rows fit in L2 together, so the inner loops reuse cached rows
+        // instead of streaming the whole batch from memory once per block of C. The chunk size depends only
+        // on the shapes, so the summation order (chunk partial sums added in order) is fixed.
+        long bytesPerSample = 4L * k * ((i1 - i0) + (j1 - j0));
+        int chunk = (int)Math.Clamp(L2Budget / Math.Max(1, bytesPerSample), 1, batch);
+        for (int s0 = 0; s0 < batch; s0 += chunk)
+        {
+            int count = Math.Min(chunk, batch - s0);
+            float* aChunk = a + s0 * aStride, bChunk = b + s0 * bStride;
+            long aLeft = aLength - s0 * aStride, bLeft = bLength - s0 * bStride;
+            bool acc = accumulate || s0 > 0;
+            DotBlocks(i0, i1, k, count, aChunk, aStride, lda, aChunk + aLeft, bChunk, bStride, ldb, bChunk + bLeft, c, ldc, acc, j0, j1);
+        }
+    }
+
+    // Room for one chunk of rows in a core's L2 (2 MB on the machines measured), leaving space for C and the stack.
+    private const long L2Budget = 1L << 20;
+
+    private static void DotBlocks(int i0, int i1, int k, int batch, float* a, long aStride, int lda, float* aEnd,
+        float* b, long bStride, int ldb, float* bEnd, float* c, int ldc, bool accumulate, int j0, int j1)
+    {
         int i = i0;
         for (; i + 4 <= i1; i += 4)
         {
@@ -210,7 +230,7 @@ internal static unsafe partial class GemmFloat
     {
         int p = 0;
         float sum = 0f;
-        if (Vector512.IsHardwareAccelerated && k >= 64)
+        if (Vector512.IsHardwareAccelerated && k >= 16)
         {
             Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
             for (; p + 64 <= k; p += 64)
@@ -220,9 +240,10 @@ internal static unsafe partial class GemmFloat
                 s2 = Vector512.FusedMultiplyAdd(Vector512.Load(a + p + 32), Vector512.Load(b + p + 32), s2);
                 s3 = Vector512.FusedMultiplyAdd(Vector512.Load(a + p + 48), Vector512.Load(b + p + 48), s3);
             }
+            for (; p + 16 <= k; p += 16) s0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + p), Vector512.Load(b + p), s0);
             sum = Vector512.Sum((s0 + s1) + (s2 + s3));
         }
-        else if (Vector256.IsHardwareAccelerated && k >= 32)
+        else if (Vector256.IsHardwareAccelerated && k >= 8)
         {
             Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
             for (; p + 32 <= k; p += 32)
@@ -232,6 +253,7 @@ internal static unsafe partial class GemmFloat
                 s2 = Vector256.FusedMultiplyAdd(Vector256.Load(a + p + 16), Vector256.Load(b + p + 16), s2);
                 s3 = Vector256.FusedMultiplyAdd(Vector256.Load(a + p + 24), Vector256.Load(b + p + 24), s3);
             }
+            for (; p + 8 <= k; p += 8) s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + p), Vector256.Load(b + p), s0);
             sum = Vector256.Sum((s0 + s1) + (s2 + s3));
         }
         for (; p < k; p++) sum += a[p] * b[p];

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Kernels.Reference;
 
@@ -15,7 +16,7 @@ namespace Mnist.Engine.Kernels;
 /// window to the image once instead of testing every cell, and splits the batch·channel planes over threads
 /// (planes are independent, so results do not depend on the thread count). Other T use <see cref="ReferencePooling"/>.
 /// </remarks>
-public static class Pooling
+public static partial class Pooling
 {
     // Below this many input elements per thread, thread start-up costs more than it saves.
     private const int MinElementsPerChunk = 32 * 1024;
@@ -65,7 +66,10 @@ public static class Pooling
             ReferencePooling.MaxPool2d(x, batch, channels, height, width, kernel, stride, padding, y, argmax);
             return;
         }
-        ForPlanes(g, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), argmax, averageIncludePad: null);
+        if (IsHalving(g) && Vector256.IsHardwareAccelerated)
+            MaxPool2x2(g.Batch * g.Channels, g.Height, g.Width, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), argmax);
+        else
+            ForPlanes(g, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), argmax, averageIncludePad: null);
     }
 
     /// <summary>dx[argmax[i]] += dy[i]: routes each output gradient to the input cell that won the forward max.</summary>
