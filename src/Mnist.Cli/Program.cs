@@ -5,6 +5,7 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("mnist");
+    config.AddCommand<ExportCommand>("export").WithDescription("Convert an ONNX model to ONNX (re-export with the model card) or TFLite.");
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Measure speed.");
