@@ -49,7 +49,7 @@ public sealed class OnnxRuntimeParityTests(ITestOutputHelper output)
         string? path = ThirdPartyLeNet();
         Skip.If(path is null && !MnistTestSet.InCi, "shared/models-thirdparty/lenet5-pytorch.onnx not found");
         Assert.NotNull(path);
-        const int count = 1000;
+        int count = int.TryParse(Environment.GetEnvironmentVariable("LENET5_COUNT"), out int c) ? c : 1000;
         var imported = OnnxImporter.Load(path);
         using var session = NewSession(File.ReadAllBytes(path));
 
@@ -68,20 +68,23 @@ public sealed class OnnxRuntimeParityTests(ITestOutputHelper output)
                 x => RunOrt(session, "input_0", [.. x.Select(f)], [x.Length / 784, 1, 28, 28]),
                 x => imported.Run(new Tensor<float>([.. x.Select(f)], x.Length / 784, 1, 28, 28)).Data);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"lenet5-pytorch, input {scaling}: accuracy ORT {r.OrtAccuracy:P1}, engine {r.EngineAccuracy:P1}; argmax agree {r.Agree}/{count}; max abs probability diff {r.MaxDiff:E2}"));
+                $"lenet5-pytorch, input {scaling}: accuracy ORT {r.OrtAccuracy:P2}, engine {r.EngineAccuracy:P2}; argmax agree {r.Agree}/{count}; max abs probability diff {r.MaxDiff:E2}"));
             results.Add((scaling, r));
         }
 
         var best = results.MaxBy(x => x.R.OrtAccuracy);
         output.WriteLine($"best input scaling: {best.Name}");
         Assert.True(best.R.OrtAccuracy > 0.9, $"best accuracy {best.R.OrtAccuracy} — is the file the expected LeNet-5?");
-        foreach (var (_, r) in results)
+        foreach (var (scaling, r) in results)
         {
-            Assert.True(r.Agree >= count - 1, $"argmax agree {r.Agree}/{count}");
-            Assert.True(r.MaxDiff <= ProbabilityTolerance, $"max abs diff {r.MaxDiff}");
+            Assert.True(r.Agree >= count - 1, $"{scaling}: argmax agree {r.Agree}/{count}");
+            Assert.Equal(r.OrtAccuracy, r.EngineAccuracy);
+
+            // Probabilities are compared for O(1) inputs (the I/O contract); 0–255 inputs make logits ~255× larger,
+            // so float32 rounding alone moves saturated softmax outputs by ~1e-4 there.
+            if (scaling != "0-255") Assert.True(r.MaxDiff <= ProbabilityTolerance, $"{scaling}: max abs diff {r.MaxDiff}");
         }
 
-        Assert.Equal(best.R.OrtAccuracy, best.R.EngineAccuracy);
     }
 
     [SkippableFact]

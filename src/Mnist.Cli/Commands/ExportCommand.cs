@@ -70,7 +70,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
                 $"wrote [green]{output}[/] ({settings.Format}, {bytes:N0} bytes; {stats.Parameters:N0} parameters, {stats.FlopsPerItem / 1e6:F2} MFLOPs per digit)");
             return 0;
         }
-        catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException or FormatException)
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException or FormatException or ArgumentException or OverflowException)
         {
             return Fail($"{e.GetType().Name}: {e.Message}");
         }

@@ -61,9 +61,10 @@ public sealed record ModelCard(
     {
         ArgumentNullException.ThrowIfNull(model);
         var stats = ModelStatistics.Compute(model);
+        long now = DateTime.UtcNow.Ticks;
         return new ModelCard(architecture, dataset, testAccuracy, trainingSeconds, DigitPreprocessor.Version, ProducerName,
             EngineVersion, stats.Parameters, stats.FlopsPerItem, seed, commandLine, DescribeMachine(),
-            new DateTimeOffset(DateTime.UtcNow.Ticks - DateTime.UtcNow.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero));
+            new DateTimeOffset(now - now % TimeSpan.TicksPerSecond, TimeSpan.Zero)); // whole seconds: the metadata round-trips exactly
     }
 
     /// <summary>One line describing this machine: CPU model (Linux), logical cores, OS, architecture and .NET version.</summary>

@@ -39,6 +39,7 @@ public class TfLiteExportTests(ITestOutputHelper output)
     [InlineData("lenet")]
     [InlineData("seed")]
     [InlineData("normnet")]
+    [InlineData("lenet5-pytorch")]
     public void ArmNn_AgreesWithTheEngine_OnRealDigits(string name)
     {
         if (PythonRunner.MissingModules("numpy", "pyarmnn") is { } reason)
@@ -54,7 +55,24 @@ public class TfLiteExportTests(ITestOutputHelper output)
             return;
         }
 
-        var model = Create(name);
+        Engine.Layers.Sequential<float> model;
+        if (name == "lenet5-pytorch")
+        {
+            // A trained third-party network (PyTorch export) converted ONNX → engine → TFLite, as `mnist export` does.
+            string? path = ThirdPartyLeNet();
+            if (path is null)
+            {
+                PythonRunner.ReportSkip(output, nameof(ArmNn_AgreesWithTheEngine_OnRealDigits), "shared/models-thirdparty/lenet5-pytorch.onnx not found");
+                return;
+            }
+
+            model = OnnxImporter.Load(path).Model;
+        }
+        else
+        {
+            model = Create(name);
+        }
+
         byte[] file = TfLiteExporter.Export(model, Card(model, name));
         output.WriteLine($"{name}: {file.Length:N0} bytes; {TfLiteExporter.DescribeOperators(file)}");
         float[] images = data.First(Images);
@@ -75,6 +93,12 @@ public class TfLiteExportTests(ITestOutputHelper output)
         int agree = a.Zip(b).Count(p => p.First == p.Second);
         output.WriteLine($"{name}: Arm NN {doc.RootElement.GetProperty("armnn").GetString()} CpuRef vs engine on {Images} MNIST test digits: " +
                          $"argmax agree {agree}/{Images}, max abs probability diff {diff:E2}");
+        if (name == "lenet5-pytorch")
+        {
+            int correct = a.Where((p, i) => p == data.Labels[i]).Count();
+            output.WriteLine($"lenet5-pytorch accuracy on these digits (input in [0,1]): {correct}/{Images}");
+        }
+
         Assert.Equal(Images, agree);
         Assert.True(diff <= 1e-4, $"max abs diff {diff} > 1e-4");
     }
