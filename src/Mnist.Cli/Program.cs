@@ -6,6 +6,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("mnist");
     config.AddCommand<DataCommand>("data").WithDescription("Fetch (mirrors + SHA-256) and verify a dataset.");
+    config.AddCommand<ExportCommand>("export").WithDescription("Convert an ONNX model to ONNX (re-export with the model card) or TFLite.");
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Measure speed.");

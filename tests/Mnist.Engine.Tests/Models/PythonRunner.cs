@@ -47,11 +47,18 @@ internal static class PythonRunner
         });
 
     /// <summary>
-    /// Writes a skip notice for a judge whose Python module is missing to the test output and stderr.
-    /// (xunit v2 has no dynamic skip, so callers return early after this; CI installs the packages.)
+    /// Reports a judge (Python module) or fixture that is missing. When the environment variable <c>CI</c> is set
+    /// (CI installs python3-onnx, python3-pyarmnn and python3-numpy) this fails the test. Otherwise it writes a skip
+    /// notice to the test output and stderr, and the caller returns early (xunit v2 has no dynamic skip here).
     /// </summary>
+    /// <exception cref="Xunit.Sdk.XunitException">In CI.</exception>
     public static void ReportSkip(ITestOutputHelper output, string test, string reason)
     {
+        if (MnistTestSet.InCi)
+        {
+            throw new Xunit.Sdk.XunitException($"{test}: {reason} (CI is set, so a missing judge or fixture is a failure, not a skip)");
+        }
+
         string message = $"SKIPPED third-party check in {test}: {reason}";
         output.WriteLine(message);
         Console.Error.WriteLine(message);

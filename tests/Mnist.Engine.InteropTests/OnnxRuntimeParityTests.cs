@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
+using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
+using Mnist.Engine.Models;
+using Mnist.Engine.Tensors;
+using Mnist.Engine.Tests.Models;
+using Xunit.Abstractions;
+using static Mnist.Engine.Tests.Models.ExportFixtures;
+
+namespace Mnist.Engine.InteropTests;
+
+/// <summary>
+/// ONNX Runtime (Microsoft.ML.OnnxRuntime, CPU) as the judge of the project's ONNX files and of the managed importer:
+/// the same file run by ORT and by the engine must give the same probabilities on real MNIST test digits.
+/// </summary>
+public sealed class OnnxRuntimeParityTests(ITestOutputHelper output)
+{
+    private const double ProbabilityTolerance = 1e-4;
+
+    [Theory]
+    [InlineData("seed")]
+    [InlineData("lenet")]
+    [InlineData("normnet")]
+    public void ExportedNetwork_RunsIdenticallyInOnnxRuntime(string name)
+    {
+        var data = RequireTestSet();
+        const int count = 1000;
+        var model = Create(name);
+        byte[] file = OnnxExporter.ExportBytes(model, Card(model, name));
+        using var session = NewSession(file);
+        Assert.Equal("input", session.InputMetadata.Keys.Single());
+        Assert.Equal("probabilities", session.OutputMetadata.Keys.Single());
+        Assert.Equal(name, session.ModelMetadata.CustomMetadataMap["architecture"]);
+
+        var r = Compare(data, count, batch: 100,
+            x => RunOrt(session, "input", x, [x.Length / 784, 1, 28, 28]),
+            x => Probabilities(model, new Tensor<float>(x, x.Length / 784, 1, 28, 28)).Data);
+        output.WriteLine($"{name} (random init) on {count} MNIST test digits: ORT vs engine max abs probability diff {r.MaxDiff:E2}, " +
+                         $"argmax agree {r.Agree}/{count}");
+        Assert.True(r.MaxDiff <= ProbabilityTolerance, $"max abs diff {r.MaxDiff} > {ProbabilityTolerance}");
+        Assert.Equal(count, r.Agree);
+    }
+
+    [Fact]
+    public void ThirdPartyPyTorchLeNet5_ManagedImporterMatchesOnnxRuntime()
+    {
+        var data = RequireTestSet();
+        string? path = ThirdPartyLeNet();
+        Skip.If(path is null && !MnistTestSet.InCi, "shared/models-thirdparty/lenet5-pytorch.onnx not found");
+        Assert.NotNull(path);
+        int count = int.TryParse(Environment.GetEnvironmentVariable("LENET5_COUNT"), out int c) ? c : 1000;
+        var imported = OnnxImporter.Load(path);
+        using var session = NewSession(File.ReadAllBytes(path));
+
+        // The author did not document the input scaling: measure each candidate.
+        var scalings = new (string Name, Func<float, float> F)[]
+        {
+            ("[0,1]", v => v),
+            ("MNIST mean/std (x-0.1307)/0.3081", v => (v - 0.1307f) / 0.3081f),
+            ("0-255", v => v * 255f),
+        };
+        var results = new List<(string Name, Result R)>();
+        foreach (var (scaling, f) in scalings)
+        {
+            // The file fixes the batch at 10, so ORT runs batches of 10; the engine takes any batch (100 here).
+            var r = Compare(data, count, batch: 10,
+                x => RunOrt(session, "input_0", [.. x.Select(f)], [x.Length / 784, 1, 28, 28]),
+                x => imported.Run(new Tensor<float>([.. x.Select(f)], x.Length / 784, 1, 28, 28)).Data);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"lenet5-pytorch, input {scaling}: accuracy ORT {r.OrtAccuracy:P2}, engine {r.EngineAccuracy:P2}; argmax agree {r.Agree}/{count}; max abs probability diff {r.MaxDiff:E2}"));
+            results.Add((scaling, r));
+        }
+
+        var best = results.MaxBy(x => x.R.OrtAccuracy);
+        output.WriteLine($"best input scaling: {best.Name}");
+        Assert.True(best.R.OrtAccuracy > 0.9, $"best accuracy {best.R.OrtAccuracy} — is the file the expected LeNet-5?");
+        foreach (var (scaling, r) in results)
+        {
+            Assert.True(r.Agree >= count - 1, $"{scaling}: argmax agree {r.Agree}/{count}");
+            Assert.Equal(r.OrtAccuracy, r.EngineAccuracy);
+
+            // Probabilities are compared for O(1) inputs (the I/O contract); 0–255 inputs make logits ~255× larger,
+            // so float32 rounding alone moves saturated softmax outputs by ~1e-4 there.
+            if (scaling != "0-255") Assert.True(r.MaxDiff <= ProbabilityTolerance, $"{scaling}: max abs diff {r.MaxDiff}");
+        }
+
+    }
+
+    [SkippableFact]
+    public void ShippedModel_AllTestDigits_OnnxRuntimeAndEngineAgree()
+    {
+        string? root = MnistTestSet.RepositoryRoot();
+        string path = Path.Combine(root ?? ".", "models", "mnist.onnx");
+        Skip.IfNot(File.Exists(path), $"models/mnist.onnx does not exist yet (it is produced by `mnist train`); looked in {path}");
+        var data = RequireTestSet();
+        var imported = OnnxImporter.Load(path);
+        using var session = NewSession(File.ReadAllBytes(path));
+        string inputName = session.InputMetadata.Keys.Single();
+        var clock = Stopwatch.StartNew();
+        var r = Compare(data, data.Count, batch: 250,
+            x => RunOrt(session, inputName, x, [x.Length / 784, 1, 28, 28]),
+            x => imported.Run(new Tensor<float>(x, x.Length / 784, 1, 28, 28)).Data);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"models/mnist.onnx on {data.Count} MNIST test digits: accuracy ORT {r.OrtAccuracy:P2}, engine {r.EngineAccuracy:P2}; " +
+            $"argmax agree {r.Agree}/{data.Count}; max abs probability diff {r.MaxDiff:E2}; card accuracy {imported.Card?.TestAccuracy}; {clock.Elapsed.TotalSeconds:F1} s"));
+        Assert.True(imported.OutputIsProbabilities);
+        Assert.True(r.MaxDiff <= ProbabilityTolerance, $"max abs diff {r.MaxDiff} > {ProbabilityTolerance}");
+        Assert.True(r.Agree >= data.Count - 1, $"argmax agree {r.Agree}/{data.Count}");
+        Assert.Equal(r.OrtAccuracy, r.EngineAccuracy);
+    }
+
+    private sealed record Result(double MaxDiff, int Agree, double OrtAccuracy, double EngineAccuracy);
+
+    private static Result Compare(MnistTestSet data, int count, int batch, Func<float[], float[]> ort, Func<float[], float[]> engine)
+    {
+        double maxDiff = 0;
+        int agree = 0, ortCorrect = 0, engineCorrect = 0;
+        for (int start = 0; start < count; start += batch)
+        {
+            int n = Math.Min(batch, count - start);
+            float[] x = data.Images.AsSpan(start * 784, n * 784).ToArray();
+            float[] a = ort(x), b = engine(x);
+            maxDiff = Math.Max(maxDiff, MaxAbsDiff(a, b));
+            int[] pa = ArgMax(a, 10), pb = ArgMax(b, 10);
+            for (int i = 0; i < n; i++)
+            {
+                if (pa[i] == pb[i]) agree++;
+                if (pa[i] == data.Labels[start + i]) ortCorrect++;
+                if (pb[i] == data.Labels[start + i]) engineCorrect++;
+            }
+        }
+
+        return new Result(maxDiff, agree, (double)ortCorrect / count, (double)engineCorrect / count);
+    }
+
+    private static InferenceSession NewSession(byte[] model)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        return new InferenceSession(model, options);
+    }
+
+    private static float[] RunOrt(InferenceSession session, string input, float[] x, int[] shape)
+    {
+        var tensor = new DenseTensor(x, shape);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(input, tensor)]);
+        return [.. results[0].AsEnumerable<float>()];
+    }
+
+    private static MnistTestSet RequireTestSet()
+    {
+        var data = MnistTestSet.TryLoad(out string? reason);
+        Skip.If(data is null && !MnistTestSet.InCi, reason);
+        return data ?? throw new InvalidOperationException(reason + " (CI is set: the test set is required)");
+    }
+}
