@@ -5,6 +5,7 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("mnist");
+    config.AddCommand<PredictCommand>("predict").WithDescription("Recognize digits in image files and .jsonl stroke files.");
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Measure speed.");
