@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Mnist.Engine.Preprocessing;
 using SkiaSharp;
 
@@ -13,9 +14,11 @@ namespace Mnist.Inference;
 /// header (SKCodec reads only the header to learn the dimensions); width, height and pixel count; then the pixels.
 /// A PNG whose header claims 30000×30000 is rejected after reading its first 33 bytes.</para>
 /// <para>Large images are decoded downsampled: JPEG and WebP through their codecs' scaling (DCT scaling, WebP's
-/// scaler), then an alpha-weighted box filter by an integer factor. PNG and JPEG are decoded a band of rows at a
-/// time into the filter, so only a few source rows are in memory; BMP and GIF (rarely large) are decoded whole,
-/// within <see cref="ImageDecoderOptions.MaxPixels"/>, then filtered.</para>
+/// scaler), then an alpha-weighted box filter by an integer factor. JPEG is decoded a band of rows at a time into
+/// the filter, so only a few source rows are in memory. PNG, BMP and GIF have no row-by-row decoding in this Skia
+/// build (StartScanlineDecode answers Unimplemented), so a large one is decoded whole into a native temporary of
+/// width·height·4 bytes (bounded by <see cref="ImageDecoderOptions.MaxPixels"/>·4, 160 MB at the default; lower
+/// MaxPixels where memory is tight), filtered, and freed before returning.</para>
 /// <para>EXIF orientation (JPEG, and whatever else the codec reports) is applied to the decoded pixels. Colour
 /// profiles are not applied (the stored values are used): preprocessing only needs luminance contrast.</para>
 /// <para>Every failure is an <see cref="ImageDecodeException"/> with a <see cref="ImageDecodeReason"/>.</para>
@@ -100,8 +103,7 @@ public static class ImageDecoder
         }
         else
         {
-            byte[] whole = DecodeWhole(codec, info, format);
-            rgba = RgbaBoxFilter.Downsample(whole, dw, dh, factor, out ow, out oh);
+            rgba = DecodeWholeThenShrink(codec, info, factor, format, out ow, out oh);
         }
 
         int orientation = (int)codec.EncodedOrigin;
@@ -121,6 +123,37 @@ public static class ImageDecoder
         }
         if (result != SKCodecResult.Success) throw Failure(format, result, "pixels");
         return rgba;
+    }
+
+    /// <summary>
+    /// For codecs without row-by-row decoding (in this Skia: PNG, BMP, GIF): the full-size image goes to a native
+    /// temporary (w·h·4 bytes, at most <see cref="ImageDecoderOptions.MaxPixels"/>·4), is filtered band by band and
+    /// freed at once, so no large array reaches the garbage-collected heap.
+    /// </summary>
+    private static unsafe byte[] DecodeWholeThenShrink(SKCodec codec, SKImageInfo info, int factor, ImageFormat format, out int ow, out int oh)
+    {
+        int dw = info.Width, dh = info.Height;
+        long rowBytes = (long)dw * 4;
+        byte* whole = (byte*)NativeMemory.Alloc((nuint)(rowBytes * dh));
+        try
+        {
+            SKCodecResult result = codec.GetPixels(info, (IntPtr)whole, info.RowBytes, new SKCodecOptions(0));
+            if (result != SKCodecResult.Success) throw Failure(format, result, "pixels");
+            ow = (dw + factor - 1) / factor;
+            oh = (dh + factor - 1) / factor;
+            byte[] output = new byte[ow * oh * 4];
+            for (int oy = 0; oy < oh; oy++)
+            {
+                int rows = Math.Min(factor, dh - oy * factor);
+                var band = new ReadOnlySpan<byte>(whole + oy * factor * rowBytes, (int)(rows * rowBytes));
+                RgbaBoxFilter.FilterBand(band, rows, dw, factor, output.AsSpan(oy * ow * 4, ow * 4));
+            }
+            return output;
+        }
+        finally
+        {
+            NativeMemory.Free(whole);
+        }
     }
 
     private static unsafe byte[] DecodeBanded(SKCodec codec, SKImageInfo info, int factor, ImageFormat format, out int ow, out int oh)
