@@ -71,6 +71,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         using var recognizer = new DigitRecognizer(classifier, new RecognizerOptions { IncludePixels = settings.Show });
         int failures = 0;
         Table? table = null;
+        var shown = new List<PredictItem>();
         foreach (PredictItem item in PredictInputs.Enumerate(settings.Images, recognizer))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -80,45 +81,49 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
                 Console.Out.WriteLine(ToJson(item));
                 continue;
             }
-            table ??= NewTable(settings.Show);
-            table.AddRow(Row(item, settings.Show));
+            table ??= new Table().AddColumns("input", "digit", "confidence", "flag");
+            table.AddRow(Row(item));
+            if (settings.Show && item.Result is { Digit: not null, Pixels: not null }) shown.Add(item);
             if (table.Rows.Count >= TableRows)
             {
-                AnsiConsole.Write(table);
+                Flush(table, shown);
                 table = null;
             }
         }
-        if (table is not null) AnsiConsole.Write(table);
+        if (table is not null) Flush(table, shown);
         if (!settings.Json && failures > 0) Console.Error.WriteLine($"{failures} input(s) failed.");
         return failures > 0 ? 1 : 0;
     }
 
-    private static Table NewTable(bool show)
+    /// <summary>Prints a table chunk, then (with --show) each of its images as text below it.</summary>
+    private static void Flush(Table table, List<PredictItem> shown)
     {
-        var table = new Table().AddColumns("input", "digit", "confidence", "flag");
-        if (show) table.AddColumn("preprocessed 28x28");
-        return table;
+        AnsiConsole.Write(table);
+        foreach (PredictItem item in shown)
+        {
+            Recognition r = item.Result!;
+            string answer = r.Digit is int d ? $"digit {d}" : "no digit";
+            AnsiConsole.WriteLine();
+            AnsiConsole.Write(new Text($"{item.Label}: {answer} (preprocessed 28x28)\n{PredictAsciiArt.Render(r.Pixels)}\n"));
+        }
+        shown.Clear();
     }
 
-    private static IRenderable[] Row(PredictItem item, bool show)
+    private static IRenderable[] Row(PredictItem item)
     {
-        var cells = new List<IRenderable> { new Text(item.Label) };
         if (item.Error is not null)
-        {
-            cells.Add(new Text("-"));
-            cells.Add(new Text("-"));
-            cells.Add(new Markup($"[red]error: {Markup.Escape(item.Error)}[/]"));
-            if (show) cells.Add(new Text(""));
-            return [.. cells];
-        }
+            return [new Text(item.Label), new Text("-"), new Text("-"), new Markup($"[red]error: {Markup.Escape(item.Error)}[/]")];
         Recognition r = item.Result!;
-        cells.Add(new Text(r.Digit?.ToString(CultureInfo.InvariantCulture) ?? "-"));
-        cells.Add(new Text(r.Digit is null ? "-" : r.Confidence.ToString("F3", CultureInfo.InvariantCulture)));
-        cells.Add(r.Digit is null
+        IRenderable flag = r.Digit is null
             ? new Markup($"[yellow]no digit: {Markup.Escape(r.NoDigitMessage ?? r.NoDigitReason.ToString())}[/]")
-            : r.IsConfident ? new Markup("[green]ok[/]") : new Markup("[yellow]low confidence[/]"));
-        if (show) cells.Add(new Text(r.Pixels is null ? "" : PredictAsciiArt.Render(r.Pixels)));
-        return [.. cells];
+            : r.IsConfident ? new Markup("[green]ok[/]") : new Markup("[yellow]low confidence[/]");
+        return
+        [
+            new Text(item.Label),
+            new Text(r.Digit?.ToString(CultureInfo.InvariantCulture) ?? "-"),
+            new Text(r.Digit is null ? "-" : r.Confidence.ToString("F3", CultureInfo.InvariantCulture)),
+            flag,
+        ];
     }
 
     /// <summary>The stable line format: file, digit (null when empty), confidence, probabilities; extra fields after.</summary>
