@@ -12,5 +12,6 @@ app.Configure(config =>
         bench.SetDescription("Measure speed.");
         bench.AddCommand<BenchEngineCommand>("engine").WithDescription("Training and inference speed of the managed engine (libtorch peer's fields).");
     });
+    config.AddCommand<PredictCommand>("predict").WithDescription("Recognize digits in image files and .jsonl stroke files.");
 });
 return await app.RunAsync(args).ConfigureAwait(false);

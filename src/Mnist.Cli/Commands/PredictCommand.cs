@@ -1,0 +1,157 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Mnist.Inference;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Spectre.Console.Rendering;
+
+namespace Mnist.Cli.Commands;
+
+/// <summary>
+/// <c>mnist predict --model FILE IMAGE... [--json] [--show]</c>: recognizes digits in image files (PNG, JPEG, WebP,
+/// BMP, GIF) and in <c>.jsonl</c> files of pen strokes (<c>{"strokes":[[[x,y],...],...]}</c> per line, other fields
+/// ignored). Exit code 0 when every input was read, 1 when any failed, 2 when the model cannot be loaded.
+/// </summary>
+internal sealed class PredictCommand : Command<PredictCommand.Settings>
+{
+    /// <summary>Rows per printed table, so a long jsonl file streams in human mode too.</summary>
+    private const int TableRows = 200;
+
+    internal sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<IMAGE>")]
+        [Description("Image files (PNG, JPEG, WebP, BMP, GIF) and/or .jsonl stroke files (one prediction per line).")]
+        public string[] Images { get; init; } = [];
+
+        [CommandOption("--model <FILE>")]
+        [Description("ONNX model (default: models/mnist.onnx, searched upwards from the current and the app's directory).")]
+        public string? Model { get; init; }
+
+        [CommandOption("--json")]
+        [Description("One JSON object per image or line: {\"file\",\"digit\",\"confidence\",\"probabilities\"} or {\"file\",\"error\"}.")]
+        public bool Json { get; init; }
+
+        [CommandOption("--show")]
+        [Description("Also show the preprocessed 28x28 image as text.")]
+        public bool Show { get; init; }
+
+        [CommandOption("--threads <N>")]
+        [Description("ONNX Runtime intra-op threads (default 1).")]
+        public int Threads { get; init; } = 1;
+
+        public override ValidationResult Validate()
+        {
+            if (Images.Length == 0) return ValidationResult.Error("Give at least one IMAGE or .jsonl file.");
+            if (Threads is < 1 or > 256) return ValidationResult.Error("--threads must be 1..256.");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        string? modelPath = settings.Model ?? PredictModelLocator.Find();
+        if (modelPath is null)
+        {
+            Console.Error.WriteLine($"error: no model given and no {PredictModelLocator.RelativePath} found above the current or the app's directory; pass --model FILE.");
+            return 2;
+        }
+        OnnxDigitClassifier classifier;
+        try
+        {
+            classifier = OnnxDigitClassifier.Load(modelPath, new OnnxClassifierOptions { IntraOpThreads = settings.Threads });
+        }
+        catch (ModelLoadException e)
+        {
+            Console.Error.WriteLine($"error: cannot load model '{modelPath}': {e.Message}");
+            return 2;
+        }
+
+        using var recognizer = new DigitRecognizer(classifier, new RecognizerOptions { IncludePixels = settings.Show });
+        int failures = 0;
+        Table? table = null;
+        var shown = new List<PredictItem>();
+        foreach (PredictItem item in PredictInputs.Enumerate(settings.Images, recognizer))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (item.Error is not null) failures++;
+            if (settings.Json)
+            {
+                Console.Out.WriteLine(ToJson(item));
+                continue;
+            }
+            table ??= new Table().AddColumns("input", "digit", "confidence", "flag");
+            table.AddRow(Row(item));
+            if (settings.Show && item.Result is { Digit: not null, Pixels: not null }) shown.Add(item);
+            if (table.Rows.Count >= TableRows)
+            {
+                Flush(table, shown);
+                table = null;
+            }
+        }
+        if (table is not null) Flush(table, shown);
+        if (!settings.Json && failures > 0) Console.Error.WriteLine($"{failures} input(s) failed.");
+        return failures > 0 ? 1 : 0;
+    }
+
+    /// <summary>Prints a table chunk, then (with --show) each of its images as text below it.</summary>
+    private static void Flush(Table table, List<PredictItem> shown)
+    {
+        AnsiConsole.Write(table);
+        foreach (PredictItem item in shown)
+        {
+            Recognition r = item.Result!;
+            string answer = r.Digit is int d ? $"digit {d}" : "no digit";
+            AnsiConsole.WriteLine();
+            AnsiConsole.Write(new Text($"{item.Label}: {answer} (preprocessed 28x28)\n{PredictAsciiArt.Render(r.Pixels)}\n"));
+        }
+        shown.Clear();
+    }
+
+    private static IRenderable[] Row(PredictItem item)
+    {
+        if (item.Error is not null)
+            return [new Text(item.Label), new Text("-"), new Text("-"), new Markup($"[red]error: {Markup.Escape(item.Error)}[/]")];
+        Recognition r = item.Result!;
+        IRenderable flag = r.Digit is null
+            ? new Markup($"[yellow]no digit: {Markup.Escape(r.NoDigitMessage ?? r.NoDigitReason.ToString())}[/]")
+            : r.IsConfident ? new Markup("[green]ok[/]") : new Markup("[yellow]low confidence[/]");
+        return
+        [
+            new Text(item.Label),
+            new Text(r.Digit?.ToString(CultureInfo.InvariantCulture) ?? "-"),
+            new Text(r.Digit is null ? "-" : r.Confidence.ToString("F3", CultureInfo.InvariantCulture)),
+            flag,
+        ];
+    }
+
+    /// <summary>The stable line format: file, digit (null when empty), confidence, probabilities; extra fields after.</summary>
+    internal static string ToJson(PredictItem item)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("file", item.Label);
+            if (item.Error is not null)
+            {
+                w.WriteString("error", item.Error);
+            }
+            else
+            {
+                Recognition r = item.Result!;
+                if (r.Digit is int d) w.WriteNumber("digit", d);
+                else w.WriteNull("digit");
+                w.WriteNumber("confidence", r.Confidence);
+                w.WriteStartArray("probabilities");
+                foreach (float p in r.Probabilities) w.WriteNumberValue(p);
+                w.WriteEndArray();
+                w.WriteBoolean("confident", r.IsConfident);
+                if (r.Digit is null) w.WriteString("no_digit", r.NoDigitReason.ToString());
+            }
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+}

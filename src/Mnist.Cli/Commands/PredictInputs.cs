@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Mnist.Engine.Preprocessing;
+using Mnist.Inference;
+
+namespace Mnist.Cli.Commands;
+
+/// <summary>One line of <c>mnist predict</c> output: a recognition or an error for one image file or jsonl line.</summary>
+internal readonly record struct PredictItem(string Label, Recognition? Result, string? Error);
+
+/// <summary>
+/// Turns the IMAGE arguments of <c>mnist predict</c> into results, lazily: image files are decoded one at a time,
+/// <c>.jsonl</c> files are read line by line (so a large file is streamed, never loaded whole). Each failure becomes
+/// an item with an error; the enumeration goes on with the next line or file.
+/// </summary>
+internal static class PredictInputs
+{
+    public static IEnumerable<PredictItem> Enumerate(IEnumerable<string> paths, DigitRecognizer recognizer)
+    {
+        foreach (string path in paths)
+        {
+            if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (PredictItem item in StrokeLines(path, recognizer)) yield return item;
+            }
+            else
+            {
+                yield return ImageFile(path, recognizer);
+            }
+        }
+    }
+
+    private static PredictItem ImageFile(string path, DigitRecognizer recognizer)
+    {
+        try
+        {
+            var file = new FileInfo(path);
+            if (!file.Exists) return new PredictItem(path, null, "file not found");
+            int max = recognizer.Options.Decoder.MaxEncodedBytes;
+            // Checked before reading, so a huge file is never loaded.
+            if (file.Length > max) return new PredictItem(path, null, $"the file has {file.Length} bytes; at most {max} are accepted");
+            byte[] bytes = File.ReadAllBytes(path);
+            return new PredictItem(path, recognizer.Recognize(bytes), null);
+        }
+        catch (ImageDecodeException e)
+        {
+            return new PredictItem(path, null, e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new PredictItem(path, null, e.Message);
+        }
+    }
+
+    private static IEnumerable<PredictItem> StrokeLines(string path, DigitRecognizer recognizer)
+    {
+        StreamReader reader;
+        try
+        {
+            reader = new StreamReader(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [new PredictItem(path, null, e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : e.Message)];
+        }
+        return ReadLines(path, reader, recognizer);
+    }
+
+    private static IEnumerable<PredictItem> ReadLines(string path, StreamReader reader, DigitRecognizer recognizer)
+    {
+        using (reader)
+        {
+            int lineNumber = 0;
+            while (true)
+            {
+                string? line;
+                string? readError = null;
+                try
+                {
+                    line = reader.ReadLine();
+                }
+                catch (IOException e)
+                {
+                    line = null;
+                    readError = e.Message;
+                }
+                if (readError is not null)
+                {
+                    yield return new PredictItem(path, null, readError);
+                    yield break;
+                }
+                if (line is null) yield break;
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                yield return StrokeLine($"{path}:{lineNumber}", line, recognizer);
+            }
+        }
+    }
+
+    private static PredictItem StrokeLine(string label, string line, DigitRecognizer recognizer)
+    {
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(line);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object
+                || !doc.RootElement.TryGetProperty("strokes", out JsonElement strokesElement)
+                || strokesElement.ValueKind != JsonValueKind.Array)
+                return new PredictItem(label, null, "the line has no \"strokes\" array");
+            var strokes = new List<IReadOnlyList<StrokePoint>>();
+            foreach (JsonElement stroke in strokesElement.EnumerateArray())
+            {
+                if (stroke.ValueKind != JsonValueKind.Array) return new PredictItem(label, null, "a stroke is not an array of [x,y] points");
+                var points = new List<StrokePoint>();
+                foreach (JsonElement p in stroke.EnumerateArray())
+                {
+                    if (p.ValueKind != JsonValueKind.Array || p.GetArrayLength() < 2
+                        || !p[0].TryGetSingle(out float x) || !p[1].TryGetSingle(out float y))
+                        return new PredictItem(label, null, "a point is not an [x,y] pair of numbers");
+                    points.Add(new StrokePoint(x, y));
+                }
+                strokes.Add(points);
+            }
+            return new PredictItem(label, recognizer.RecognizeStrokes(strokes), null);
+        }
+        catch (JsonException e)
+        {
+            return new PredictItem(label, null, $"not valid JSON: {e.Message}");
+        }
+        catch (ArgumentException e)
+        {
+            return new PredictItem(label, null, e.Message);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace Mnist.Cli.Commands;
+
+/// <summary>Finds the shipped default model, <c>models/mnist.onnx</c>, for commands whose <c>--model</c> is omitted.</summary>
+internal static class PredictModelLocator
+{
+    /// <summary>The default model's path relative to the repository (or the app's) root.</summary>
+    public static readonly string RelativePath = Path.Combine("models", "mnist.onnx");
+
+    /// <summary>
+    /// Walks up from the current directory, then from the app's base directory, and returns the first
+    /// <c>models/mnist.onnx</c> found; null when there is none.
+    /// </summary>
+    public static string? Find()
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, RelativePath);
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        return null;
+    }
+}

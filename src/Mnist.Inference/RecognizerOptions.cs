@@ -1,0 +1,19 @@
+using Mnist.Engine.Preprocessing;
+
+namespace Mnist.Inference;
+
+/// <summary>Settings of <see cref="DigitRecognizer"/>.</summary>
+public sealed record RecognizerOptions
+{
+    /// <summary>The defaults.</summary>
+    public static RecognizerOptions Default { get; } = new();
+
+    /// <summary>Image limits and decoded size.</summary>
+    public ImageDecoderOptions Decoder { get; init; } = ImageDecoderOptions.Default;
+
+    /// <summary>Preprocessing knobs; the defaults are the definition the shipped model was trained for.</summary>
+    public PreprocessOptions Preprocess { get; init; } = PreprocessOptions.Default;
+
+    /// <summary>Return the preprocessed 28×28 pixels with each <see cref="Recognition"/> (for display or debugging).</summary>
+    public bool IncludePixels { get; init; }
+}

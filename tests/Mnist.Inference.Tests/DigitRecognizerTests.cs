@@ -1,0 +1,129 @@
+using Mnist.Engine.Preprocessing;
+using Mnist.Inference.Tests.TestSupport;
+using SkiaSharp;
+
+namespace Mnist.Inference.Tests;
+
+public class DigitRecognizerTests
+{
+    /// <summary>Counts model calls and images; answers a fixed distribution peaked at digit 3.</summary>
+    private sealed class CountingClassifier : IDigitClassifier
+    {
+        public int Calls;
+        public int Images;
+
+        public ModelInfo Model { get; } = new() { Name = "fake", Runtime = "test", InputName = "input", OutputName = "probabilities", OutputsProbabilities = true };
+
+        public void ClassifyBatch(ReadOnlySpan<float> pixels, int count, Span<float> probabilities)
+        {
+            Calls++;
+            Images += count;
+            for (int i = 0; i < count; i++)
+                for (int j = 0; j < 10; j++) probabilities[i * 10 + j] = j == 3 ? 0.91f : 0.01f;
+        }
+
+        public DigitPrediction Classify(float[] pixels784) => throw new NotSupportedException();
+
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void Pixels_are_classified_as_the_model_computes()
+    {
+        using var r = new DigitRecognizer(OnnxDigitClassifier.Load(TestModels.Linear()));
+        byte[] digit = TestImages.Digit(2);
+        Recognition rec = r.RecognizePixels(digit);
+        double[] expected = TestModels.LinearExpected(digit.Select(b => b / 255f).ToArray());
+        Assert.Equal(Array.IndexOf(expected, expected.Max()), rec.Digit);
+        Assert.Equal(expected.Max(), rec.Confidence, 5);
+        Assert.Equal(NoDigitReason.None, rec.NoDigitReason);
+        Assert.Null(rec.Pixels);
+    }
+
+    [Fact]
+    public void Image_recognition_equals_classifying_the_decoded_preprocessing()
+    {
+        using var r = new DigitRecognizer(OnnxDigitClassifier.Load(TestModels.Linear()), new RecognizerOptions { IncludePixels = true });
+        byte[] gray = TestImages.Canvas(TestImages.Digit(4), 80, 80, 2, 10, 12, invert: true);
+        byte[] png = TestImages.Encode(TestImages.GrayToRgba(gray), 80, 80, SKEncodedImageFormat.Png);
+        Recognition rec = r.Recognize(png);
+        PreprocessResult p = ImageDecoder.Preprocess(png);
+        double[] expected = TestModels.LinearExpected(p.Pixels);
+        Assert.Equal(Array.IndexOf(expected, expected.Max()), rec.Digit);
+        Assert.Equal(p.Pixels, rec.Pixels);
+    }
+
+    [Fact]
+    public void Empty_inputs_report_the_reason_and_never_reach_the_model()
+    {
+        var fake = new CountingClassifier();
+        using var r = new DigitRecognizer(fake);
+        byte[] blank = TestImages.Encode(TestImages.GrayToRgba(new byte[64 * 64]), 64, 64, SKEncodedImageFormat.Png);
+        Recognition a = r.Recognize(blank);
+        Recognition b = r.RecognizeStrokes([]);
+        Recognition c = r.RecognizePixels(new byte[784]);
+        foreach (Recognition e in new[] { a, b, c })
+        {
+            Assert.Null(e.Digit);
+            Assert.True(e.IsEmpty);
+            Assert.False(e.IsConfident);
+            Assert.NotEqual(NoDigitReason.None, e.NoDigitReason);
+            Assert.False(string.IsNullOrEmpty(e.NoDigitMessage));
+            Assert.Equal(new float[10], e.Probabilities);
+        }
+        Assert.Equal(0, fake.Calls);
+    }
+
+    [Fact]
+    public void Batch_classifies_all_digits_in_one_call_and_keeps_the_order()
+    {
+        var fake = new CountingClassifier();
+        using var r = new DigitRecognizer(fake);
+        PreprocessResult[] items =
+        [
+            DigitRecognizer.PreprocessPixels(TestImages.Digit(0)),
+            DigitRecognizer.PreprocessPixels(new byte[784]),
+            DigitRecognizer.PreprocessPixels(TestImages.Digit(1)),
+            r.PreprocessStrokes([[new StrokePoint(10, 10), new StrokePoint(12, 40), new StrokePoint(30, 70)]]),
+        ];
+        Recognition[] results = r.ClassifyBatch(items);
+        Assert.Equal(1, fake.Calls);
+        Assert.Equal(3, fake.Images);
+        Assert.Equal([3, null, 3, 3], results.Select(x => x.Digit));
+        Assert.True(results[0].IsConfident);
+        Assert.Equal(NoDigitReason.NoInk, results[1].NoDigitReason);
+    }
+
+    [Fact]
+    public void Batched_variants_match_single_calls()
+    {
+        using var r = new DigitRecognizer(OnnxDigitClassifier.Load(TestModels.Linear()));
+        var pixels = Enumerable.Range(0, 5).Select(i => (ReadOnlyMemory<byte>)TestImages.Digit(i)).ToList();
+        Recognition[] batch = r.RecognizePixelsBatch(pixels);
+        for (int i = 0; i < 5; i++)
+        {
+            Recognition one = r.RecognizePixels(pixels[i].Span);
+            Assert.Equal(one.Digit, batch[i].Digit);
+            Assert.Equal(one.Probabilities, batch[i].Probabilities);
+        }
+        var images = Enumerable.Range(0, 3)
+            .Select(i => (ReadOnlyMemory<byte>)TestImages.Encode(TestImages.GrayToRgba(TestImages.Canvas(TestImages.Digit(i), 40, 40, 1, 6, 6)), 40, 40, SKEncodedImageFormat.Png))
+            .ToList();
+        Recognition[] imageBatch = r.RecognizeBatch(images);
+        for (int i = 0; i < 3; i++) Assert.Equal(r.Recognize(images[i].Span).Probabilities, imageBatch[i].Probabilities);
+        List<IReadOnlyList<IReadOnlyList<StrokePoint>>> drawings =
+        [
+            [[new StrokePoint(0, 0), new StrokePoint(0, 50)]],
+            [[new StrokePoint(0, 0), new StrokePoint(30, 0), new StrokePoint(30, 50)]],
+        ];
+        Recognition[] strokeBatch = r.RecognizeStrokesBatch(drawings);
+        for (int i = 0; i < 2; i++) Assert.Equal(r.RecognizeStrokes(drawings[i]).Probabilities, strokeBatch[i].Probabilities);
+    }
+
+    [Fact]
+    public void Bad_images_throw_ImageDecodeException()
+    {
+        using var r = new DigitRecognizer(new CountingClassifier());
+        Assert.Equal(ImageDecodeReason.Empty, Assert.Throws<ImageDecodeException>(() => r.Recognize([])).Reason);
+    }
+}
