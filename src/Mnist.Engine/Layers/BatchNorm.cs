@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Mnist.Engine.Tensors;
 
 namespace Mnist.Engine.Layers;
@@ -11,8 +12,8 @@ namespace Mnist.Engine.Layers;
 /// </summary>
 public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Tensor<T>? _output, _inputGrad;
-    private T[] _normalized = [];
+    private Tensor<T>? _input, _output, _inputGrad;
+    private T[] _mean = [];
     private T[] _rstd = [];
 
     public BatchNorm(int channels, double eps = 1e-5, double momentum = 0.1)
@@ -61,48 +62,48 @@ public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointI
     {
         OutputItemShape(input.Shape[1..]);
         int n = input.Dim(0), c = Channels, s = input.ItemLength / c;
+        _input = input;
         _output = Tensor<T>.Reuse(_output, input.Shape);
-        if (_normalized.Length != input.Length) _normalized = new T[input.Length];
-        if (_rstd.Length != c) _rstd = new T[c];
+        if (_rstd.Length != c) { _rstd = new T[c]; _mean = new T[c]; }
         var x = input.Span;
         var y = _output.Span;
         var gamma = Weight.Value.Span;
         var beta = Bias.Value.Span;
-        T eps = T.CreateTruncating(Eps), m = T.CreateTruncating(Momentum);
-        int count = n * s;
+        double m = Momentum;
+        long count = (long)n * s;
         for (int ch = 0; ch < c; ch++)
         {
-            T mean, variance;
+            double mean, variance;
             if (Training)
             {
-                T sum = T.Zero;
-                for (int i = 0; i < n; i++)
-                    foreach (var v in x.Slice((i * c + ch) * s, s)) sum += v;
-                mean = sum / T.CreateTruncating(count);
-                T sq = T.Zero;
-                for (int i = 0; i < n; i++)
-                    foreach (var v in x.Slice((i * c + ch) * s, s)) sq += (v - mean) * (v - mean);
-                variance = sq / T.CreateTruncating(count);
-                T unbiased = count > 1 ? sq / T.CreateTruncating(count - 1) : variance;
-                RunningMean[ch] = (T.One - m) * RunningMean[ch] + m * mean;
-                RunningVar[ch] = (T.One - m) * RunningVar[ch] + m * unbiased;
+                // Per-plane vector sums, accumulated in double: Σx then Σ(x − mean)² (two passes, no cancellation).
+                double sum = 0;
+                for (int i = 0; i < n; i++) sum += double.CreateTruncating(TensorPrimitives.Sum<T>(x.Slice((i * c + ch) * s, s)));
+                mean = sum / count;
+                T meanT = T.CreateTruncating(mean);
+                double sq = 0;
+                for (int i = 0; i < n; i++) sq += double.CreateTruncating(SumOfSquaredDeviations(x.Slice((i * c + ch) * s, s), meanT));
+                variance = sq / count;
+                double unbiased = count > 1 ? sq / (count - 1) : variance;
+                RunningMean[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(RunningMean[ch]) + m * mean);
+                RunningVar[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(RunningVar[ch]) + m * unbiased);
             }
             else
             {
-                mean = RunningMean[ch];
-                variance = RunningVar[ch];
+                mean = double.CreateTruncating(RunningMean[ch]);
+                variance = double.CreateTruncating(RunningVar[ch]);
             }
-            T rstd = T.One / T.Sqrt(variance + eps);
-            _rstd[ch] = rstd;
+            double rstd = 1.0 / Math.Sqrt(variance + Eps);
+            _mean[ch] = T.CreateTruncating(mean);
+            _rstd[ch] = T.CreateTruncating(rstd);
+            // y = x·scale + shift with scale = γ·rstd, shift = β − mean·scale.
+            T scale = gamma[ch] * _rstd[ch];
+            T shift = beta[ch] - _mean[ch] * scale;
             for (int i = 0; i < n; i++)
             {
                 int o = (i * c + ch) * s;
-                for (int j = 0; j < s; j++)
-                {
-                    T xh = (x[o + j] - mean) * rstd;
-                    _normalized[o + j] = xh;
-                    y[o + j] = gamma[ch] * xh + beta[ch];
-                }
+                TensorPrimitives.Multiply<T>(x.Slice(o, s), scale, y.Slice(o, s));
+                TensorPrimitives.Add<T>(y.Slice(o, s), shift, y.Slice(o, s));
             }
         }
         return _output;
@@ -111,43 +112,60 @@ public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointI
     /// <inheritdoc/>
     public override Tensor<T>? Backward(Tensor<T> outputGrad)
     {
-        if (_output is null) throw new InvalidOperationException("Backward called before Forward.");
+        if (_output is null || _input is null) throw new InvalidOperationException("Backward called before Forward.");
         int n = _output.Dim(0), c = Channels, s = _output.ItemLength / c;
         var dy = outputGrad.Span;
+        var x = _input.Span;
         var gamma = Weight.Value.Span;
         var dGamma = Weight.Grad.Span;
         var dBeta = Bias.Grad.Span;
         if (NeedsInputGradient) _inputGrad = Tensor<T>.Reuse(_inputGrad, _output.Shape);
-        T count = T.CreateTruncating(n * s);
+        double count = (double)n * s;
         for (int ch = 0; ch < c; ch++)
         {
-            T sumDy = T.Zero, sumDyXh = T.Zero;
+            // x̂ = (x − mean)·rstd, so Σ dy·x̂ = rstd·(Σ dy·x − mean·Σ dy).
+            double sumDy = 0, sumDyX = 0;
             for (int i = 0; i < n; i++)
             {
                 int o = (i * c + ch) * s;
-                for (int j = 0; j < s; j++)
-                {
-                    sumDy += dy[o + j];
-                    sumDyXh += dy[o + j] * _normalized[o + j];
-                }
+                sumDy += double.CreateTruncating(TensorPrimitives.Sum<T>(dy.Slice(o, s)));
+                sumDyX += double.CreateTruncating(TensorPrimitives.Dot<T>(dy.Slice(o, s), x.Slice(o, s)));
             }
-            dGamma[ch] += sumDyXh;
-            dBeta[ch] += sumDy;
-            if (_inputGrad is null || !NeedsInputGradient) continue;
-            var dx = _inputGrad.Span;
-            T k = gamma[ch] * _rstd[ch];
+            double mean = double.CreateTruncating(_mean[ch]), rstd = double.CreateTruncating(_rstd[ch]);
+            double sumDyXh = rstd * (sumDyX - mean * sumDy);
+            dGamma[ch] += T.CreateTruncating(sumDyXh);
+            dBeta[ch] += T.CreateTruncating(sumDy);
+            if (!NeedsInputGradient) continue;
+            var dx = _inputGrad!.Span;
+            double g = double.CreateTruncating(gamma[ch]);
+            // Training: dx = γ·rstd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M) = a·dy + b·x + k; inference: dx = γ·rstd·dy.
+            double a = g * rstd;
+            double b = Training ? -g * rstd * rstd * sumDyXh / count : 0;
+            double k = Training ? -g * rstd * sumDy / count - b * mean : 0;
+            T aT = T.CreateTruncating(a), bT = T.CreateTruncating(b), kT = T.CreateTruncating(k);
             for (int i = 0; i < n; i++)
             {
                 int o = (i * c + ch) * s;
-                for (int j = 0; j < s; j++)
-                {
-                    // Batch statistics depend on x, hence the two mean terms; running statistics do not.
-                    dx[o + j] = Training
-                        ? k * (dy[o + j] - sumDy / count - _normalized[o + j] * sumDyXh / count)
-                        : k * dy[o + j];
-                }
+                var d = dx.Slice(o, s);
+                TensorPrimitives.Multiply<T>(x.Slice(o, s), bT, d);
+                TensorPrimitives.Add<T>(d, kT, d);
+                TensorPrimitives.MultiplyAdd<T>(dy.Slice(o, s), aT, d, d);
             }
         }
         return NeedsInputGradient ? _inputGrad : null;
+    }
+
+    private static T SumOfSquaredDeviations(ReadOnlySpan<T> x, T mean)
+    {
+        T total = T.Zero;
+        Span<T> buffer = stackalloc T[256];
+        for (int i = 0; i < x.Length; i += buffer.Length)
+        {
+            var chunk = x.Slice(i, Math.Min(buffer.Length, x.Length - i));
+            var tmp = buffer[..chunk.Length];
+            TensorPrimitives.Subtract<T>(chunk, mean, tmp);
+            total += TensorPrimitives.SumOfSquares<T>(tmp);
+        }
+        return total;
     }
 }
