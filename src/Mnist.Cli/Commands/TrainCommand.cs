@@ -61,12 +61,17 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Train on the first N training images only (quick runs).")]
         public int? Limit { get; init; }
 
+        [CommandOption("--test-limit <N>")]
+        [Description("Evaluate on the first N test images only (quick runs; the default is all of them).")]
+        public int? TestLimit { get; init; }
+
         [CommandOption("--threads <N>")]
         [Description("Compute threads (default: all cores).")]
         public int? Threads { get; init; }
 
         public override ValidationResult Validate()
         {
+            if (TestLimit is < 1) return ValidationResult.Error("--test-limit must be at least 1.");
             if (Arch is not null && !TrainingRecipes.Names.Contains(Arch))
                 return ValidationResult.Error($"Unknown recipe '{Arch}'. Known: {string.Join(", ", TrainingRecipes.Names)}.");
             if (Epochs is < 1) return ValidationResult.Error("--epochs must be at least 1.");
@@ -141,6 +146,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         var (train, test) = MnistDataset.LoadTrainTest(location.Folder, dataset);
         int? limit = checkpoint?.State.TrainCount ?? settings.Limit;
         if (limit is int n) train = train.Take(n);
+        int? testLimit = settings.TestLimit ?? (checkpoint?.State.TestCount is int saved && saved > 0 && saved < test.Count ? saved : null);
+        if (testLimit is int m) test = test.Take(m);
 
         var options = new TrainingOptions
         {
@@ -235,7 +242,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
                 long lastUpdate = 0;
                 session.Progress = p =>
                 {
-                    task ??= progress.AddTask("", maxValue: (double)p.Epochs * p.BatchesPerEpoch);
+                    task ??= progress.AddTask("starting", maxValue: (double)p.Epochs * p.BatchesPerEpoch);
                     long now = Stopwatch.GetTimestamp();
                     bool last = p.Batch == p.BatchesPerEpoch;
                     if (!last && Stopwatch.GetElapsedTime(lastUpdate, now).TotalMilliseconds < 100) return;

@@ -172,6 +172,7 @@ public sealed class TrainingSession
             Seed = Options.Seed,
             Dataset = Options.Dataset,
             TrainCount = _train.Count,
+            TestCount = _test.Count,
             Epochs = Epochs,
             EpochsCompleted = EpochsCompleted,
             BatchesCompleted = _batchesCompleted,

@@ -21,6 +21,9 @@ public sealed record TrainingState
     /// <summary>Training samples used per epoch (the whole training split, or a <c>--limit</c> subset).</summary>
     public int TrainCount { get; init; }
 
+    /// <summary>Test samples evaluated after each epoch (the whole test split, or a subset for quick runs).</summary>
+    public int TestCount { get; init; }
+
     /// <summary>Epochs the run was started for (the LR schedule spans them).</summary>
     public int Epochs { get; init; }
 
