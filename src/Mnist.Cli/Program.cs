@@ -7,6 +7,8 @@ app.Configure(config =>
     config.SetApplicationName("mnist");
     config.AddCommand<DataCommand>("data").WithDescription("Fetch (mirrors + SHA-256) and verify a dataset.");
     config.AddCommand<ExportCommand>("export").WithDescription("Convert an ONNX model to ONNX (re-export with the model card) or TFLite.");
+    config.AddCommand<TrainCommand>("train").WithDescription("Train a recipe: live progress or --json lines, checkpoints, --resume, model + metrics + report.");
+    config.AddCommand<EvalCommand>("eval").WithDescription("Accuracy, per-class accuracy and confusion matrix of a model on the test set.");
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Measure speed.");

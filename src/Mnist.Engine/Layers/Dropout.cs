@@ -23,6 +23,9 @@ public sealed class Dropout<T> : Layer<T> where T : unmanaged, IFloatingPointIee
     /// <summary>Probability of zeroing an element.</summary>
     public double P { get; }
 
+    /// <summary>The mask generator (checkpoints save and restore its state).</summary>
+    internal SplitMix Random => _rng;
+
     /// <summary>Keeps the last mask instead of drawing a new one (finite-difference gradient checks need a fixed function).</summary>
     internal bool FreezeMask { get; set; }
 

@@ -58,6 +58,18 @@ public sealed class SplitMix
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 
+    /// <summary>The generator's 256-bit state, for checkpoints (see <see cref="RestoreState"/>).</summary>
+    internal ulong[] ExportState() => [_s0, _s1, _s2, _s3];
+
+    /// <summary>Continues the sequence from a state saved by <see cref="ExportState"/>.</summary>
+    /// <exception cref="ArgumentException">Not four words, or all zero (not a reachable state).</exception>
+    internal void RestoreState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 4 || (state[0] | state[1] | state[2] | state[3]) == 0)
+            throw new ArgumentException("A SplitMix state is four words, not all zero.", nameof(state));
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+    }
+
     private static ulong Next64(ref ulong x)
     {
         ulong z = x += 0x9E3779B97F4A7C15UL;

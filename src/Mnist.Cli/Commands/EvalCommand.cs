@@ -1,0 +1,109 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Mnist.Engine.Data;
+using Mnist.Engine.Kernels.Common;
+using Mnist.Engine.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Mnist.Cli.Commands;
+
+/// <summary><c>mnist eval --model FILE</c>: accuracy, per-class accuracy and the confusion matrix on the test split.</summary>
+internal sealed class EvalCommand : Command<EvalCommand.Settings>
+{
+    internal sealed class Settings : CommandSettings
+    {
+        [CommandOption("--model <FILE>")]
+        [Description("Model file: a run's model.ckpt (or checkpoint.bin).")]
+        public string Model { get; init; } = "";
+
+        [CommandOption("--data <DIR>")]
+        [Description("Data folder (default: $MNIST_DATA, else the per-user cache).")]
+        public string? Data { get; init; }
+
+        [CommandOption("--dataset <NAME>")]
+        [Description("mnist or fashion (default: what the model was trained on, else mnist).")]
+        public string? Dataset { get; init; }
+
+        [CommandOption("--json")]
+        [Description("One JSON object: accuracy, count, per_class, confusion.")]
+        public bool Json { get; init; }
+
+        [CommandOption("--threads <N>")]
+        [Description("Compute threads (default: all cores).")]
+        public int? Threads { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model FILE is required.");
+            if (Dataset is not null && !DatasetCatalog.TryGet(Dataset, out _))
+                return ValidationResult.Error($"Unknown dataset '{Dataset}'. Known: {string.Join(", ", DatasetCatalog.All.Select(d => d.Id))}.");
+            if (Threads is < 1) return ValidationResult.Error("--threads must be at least 1.");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Threads is int t) Parallelism.Degree = t;
+        try
+        {
+            var loaded = ModelFiles.Load(settings.Model);
+            var dataset = DatasetCatalog.Get(settings.Dataset ?? loaded.Dataset ?? "mnist");
+            var location = DataLocator.Resolve(dataset, settings.Data);
+            var test = MnistDataset.Load(location.Folder, MnistSplit.Test, dataset);
+            var r = Evaluation.Evaluate(loaded.Model, test);
+            if (settings.Json)
+            {
+                Console.Out.WriteLine(new JsonObject
+                {
+                    ["accuracy"] = r.Accuracy,
+                    ["count"] = r.Count,
+                    ["per_class"] = new JsonArray([.. r.PerClassAccuracy.Select(v => (JsonNode)JsonValue.Create(v))]),
+                    ["confusion"] = new JsonArray([.. r.Confusion.ToRows().Select(row => (JsonNode)new JsonArray([.. row.Select(v => (JsonNode)JsonValue.Create(v))]))]),
+                }.ToJsonString());
+            }
+            else
+            {
+                Print(r, dataset, settings.Model, loaded.Architecture);
+            }
+            return 0;
+        }
+        catch (Exception e) when (e is DataFormatException or InvalidDataException or IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static void Print(EvaluationResult r, DatasetInfo dataset, string model, string? architecture)
+    {
+        var ic = CultureInfo.InvariantCulture;
+        AnsiConsole.MarkupLine($"{Markup.Escape(model)}{(architecture is null ? "" : $" ({Markup.Escape(architecture)})")} on the {Markup.Escape(dataset.DisplayName)} test set:");
+        AnsiConsole.MarkupLine(string.Create(ic, $"accuracy [bold]{r.Accuracy * 100:F2}%[/] ({r.Correct:N0} of {r.Count:N0}), mean loss {r.MeanLoss:F4}"));
+
+        var perClass = new Table().Border(TableBorder.Rounded).Title("per class")
+            .AddColumn("class").AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned());
+        for (int c = 0; c < r.PerClassAccuracy.Length; c++)
+            perClass.AddRow(Markup.Escape(dataset.ClassNames[c]), r.PerClassCount[c].ToString("N0", ic), (r.PerClassAccuracy[c] * 100).ToString("F2", ic) + "%");
+        AnsiConsole.Write(perClass);
+
+        int k = r.Confusion.Classes;
+        var confusion = new Table().Border(TableBorder.Simple).Title("confusion matrix (row = true, column = predicted)").AddColumn("");
+        for (int j = 0; j < k; j++) confusion.AddColumn(new TableColumn(j.ToString(ic)).RightAligned());
+        for (int i = 0; i < k; i++)
+        {
+            var cells = new List<string> { $"[bold]{i}[/]" };
+            for (int j = 0; j < k; j++)
+            {
+                int v = r.Confusion[i, j];
+                string s = v.ToString(ic);
+                cells.Add(i == j ? $"[green]{s}[/]" : v == 0 ? "[grey]·[/]" : $"[red]{s}[/]");
+            }
+            confusion.AddRow(cells.ToArray());
+        }
+        AnsiConsole.Write(confusion);
+    }
+}

@@ -1,0 +1,300 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Mnist.Cli.Reports;
+using Mnist.Engine.Data;
+using Mnist.Engine.Kernels.Common;
+using Mnist.Engine.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Mnist.Cli.Commands;
+
+/// <summary>
+/// <c>mnist train</c>: runs a recipe with live progress (or <c>--json</c> lines), checkpoints every epoch, resumes,
+/// stops cleanly on Ctrl+C/SIGTERM (exit 130), and leaves the model, <c>metrics.json</c> and a PNG report in the run folder.
+/// </summary>
+internal sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    /// <summary>Exit code after an interruption (128 + SIGINT), as shells report Ctrl+C.</summary>
+    public const int InterruptedExitCode = 130;
+
+    public const string CheckpointFileName = "checkpoint.bin", MetricsFileName = "metrics.json", ReportFolderName = "report";
+
+    internal sealed class Settings : CommandSettings
+    {
+        [CommandOption("--arch <NAME>")]
+        [Description("Recipe (network + training schedule): seed, lenet, … (default: 'default' when defined, else lenet).")]
+        public string? Arch { get; init; }
+
+        [CommandOption("--epochs <N>")]
+        [Description("Epochs (default: the recipe's; with --resume: the checkpoint's).")]
+        public int? Epochs { get; init; }
+
+        [CommandOption("--data <DIR>")]
+        [Description("Data folder (default: $MNIST_DATA, else the per-user cache).")]
+        public string? Data { get; init; }
+
+        [CommandOption("--dataset <NAME>")]
+        [Description("mnist or fashion (default mnist; with --resume: the checkpoint's).")]
+        public string? Dataset { get; init; }
+
+        [CommandOption("--out <DIR>")]
+        [Description("Run folder (default runs/<arch>-<UTC time>; with --resume: the newest run folder with a checkpoint).")]
+        public string? Out { get; init; }
+
+        [CommandOption("--seed <S>")]
+        [Description("Seed of weights, dropout, shuffling and augmentation (default 1).")]
+        public ulong? Seed { get; init; }
+
+        [CommandOption("--resume")]
+        [Description("Continue the run in --out from its checkpoint.")]
+        public bool Resume { get; init; }
+
+        [CommandOption("--json")]
+        [Description("One JSON object per line on stdout: each epoch, then the final result. Nothing else on stdout.")]
+        public bool Json { get; init; }
+
+        [CommandOption("--limit <N>")]
+        [Description("Train on the first N training images only (quick runs).")]
+        public int? Limit { get; init; }
+
+        [CommandOption("--test-limit <N>")]
+        [Description("Evaluate on the first N test images only (quick runs; the default is all of them).")]
+        public int? TestLimit { get; init; }
+
+        [CommandOption("--threads <N>")]
+        [Description("Compute threads (default: all cores).")]
+        public int? Threads { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (TestLimit is < 1) return ValidationResult.Error("--test-limit must be at least 1.");
+            if (Arch is not null && !TrainingRecipes.Names.Contains(Arch))
+                return ValidationResult.Error($"Unknown recipe '{Arch}'. Known: {string.Join(", ", TrainingRecipes.Names)}.");
+            if (Epochs is < 1) return ValidationResult.Error("--epochs must be at least 1.");
+            if (Limit is < 1) return ValidationResult.Error("--limit must be at least 1.");
+            if (Threads is < 1) return ValidationResult.Error("--threads must be at least 1.");
+            if (Dataset is not null && !DatasetCatalog.TryGet(Dataset, out _))
+                return ValidationResult.Error($"Unknown dataset '{Dataset}'. Known: {string.Join(", ", DatasetCatalog.All.Select(d => d.Id))}.");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        int signals = 0;
+        void OnSignal(PosixSignalContext c)
+        {
+            // First signal: finish the current step, checkpoint, exit 130. A second one terminates at once
+            // (files are written atomically, so that is safe too).
+            c.Cancel = Interlocked.Increment(ref signals) == 1;
+            cts.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        if (settings.Threads is int t) Parallelism.Degree = t;
+        try
+        {
+            return Run(settings, cts.Token);
+        }
+        catch (Exception e) when (e is DataFormatException or InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            Error(e.Message);
+            return 1;
+        }
+    }
+
+    private static int Run(Settings settings, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        Checkpoint? checkpoint = null;
+        string outDir;
+        if (settings.Resume)
+        {
+            outDir = settings.Out ?? NewestRun(settings.Arch)
+                ?? throw new IOException("--resume: no run folder with a checkpoint under runs/; give --out DIR.");
+            string path = Path.Combine(outDir, CheckpointFileName);
+            if (!File.Exists(path))
+                throw new IOException($"--resume: {path} does not exist (a run writes it after its first epoch).");
+            ReportFiles.DeleteStaleTemporaries(outDir);
+            checkpoint = Checkpoint.Load(path);
+            if (settings.Arch is not null && settings.Arch != checkpoint.State.Recipe)
+                throw new ArgumentException($"--resume: {path} is a '{checkpoint.State.Recipe}' run, not '{settings.Arch}'.");
+            if (settings.Dataset is not null && DatasetCatalog.Get(settings.Dataset).Id != checkpoint.State.Dataset)
+                throw new ArgumentException($"--resume: {path} was trained on '{checkpoint.State.Dataset}', not '{settings.Dataset}'.");
+            if (settings.Seed is ulong seed && seed != checkpoint.State.Seed)
+                throw new ArgumentException($"--resume: {path} uses seed {checkpoint.State.Seed}, not {seed}.");
+        }
+        else
+        {
+            string arch = settings.Arch ?? DefaultRecipe;
+            outDir = settings.Out ?? Path.Combine("runs", $"{arch}-{started:yyyyMMdd-HHmmss}Z");
+            if (File.Exists(Path.Combine(outDir, CheckpointFileName)))
+                throw new IOException($"{outDir} already holds a run (checkpoint.bin). Continue it with --resume --out {outDir}, or choose another --out.");
+        }
+        outDir = Path.GetFullPath(outDir);
+        Directory.CreateDirectory(outDir);
+
+        var recipe = TrainingRecipes.Get(checkpoint?.State.Recipe ?? settings.Arch ?? DefaultRecipe);
+        var dataset = DatasetCatalog.Get(checkpoint?.State.Dataset ?? settings.Dataset ?? "mnist");
+        var location = DataLocator.Resolve(dataset, settings.Data);
+        var (train, test) = MnistDataset.LoadTrainTest(location.Folder, dataset);
+        int? limit = checkpoint?.State.TrainCount ?? settings.Limit;
+        if (limit is int n) train = train.Take(n);
+        int? testLimit = settings.TestLimit ?? (checkpoint?.State.TestCount is int saved && saved > 0 && saved < test.Count ? saved : null);
+        if (testLimit is int m) test = test.Take(m);
+
+        var options = new TrainingOptions
+        {
+            Epochs = settings.Epochs,
+            Seed = checkpoint?.State.Seed ?? settings.Seed ?? 1,
+            Dataset = dataset.Id,
+            CheckpointPath = Path.Combine(outDir, CheckpointFileName),
+        };
+        var session = checkpoint is null
+            ? TrainingSession.Start(recipe, train, test, options)
+            : TrainingSession.Resume(recipe, checkpoint, train, test, options);
+
+        if (!settings.Json)
+        {
+            AnsiConsole.MarkupLine($"Training [bold]{Markup.Escape(recipe.Name)}[/] on {Markup.Escape(dataset.DisplayName)} " +
+                $"({train.Count:N0} training, {test.Count:N0} test images from {Markup.Escape(location.Folder)})");
+            AnsiConsole.MarkupLine($"[grey]{session.Epochs} epochs × {session.BatchesPerEpoch} batches of {recipe.BatchSize}, seed {options.Seed}, " +
+                $"{Parallelism.Degree} threads, {session.Model.ParameterCount:N0} parameters → {Markup.Escape(outDir)}[/]");
+            if (checkpoint is not null)
+                AnsiConsole.MarkupLine($"[grey]Resuming after epoch {checkpoint.State.EpochsCompleted}" +
+                    (checkpoint.State.BatchesCompleted > 0 ? $", batch {checkpoint.State.BatchesCompleted}" : "") + ".[/]");
+        }
+
+        TrainingResult result;
+        try
+        {
+            result = settings.Json ? RunJson(session, ct) : RunLive(session, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            var state = Checkpoint.Load(options.CheckpointPath).State;
+            string where = state.BatchesCompleted > 0
+                ? $"epoch {state.EpochsCompleted + 1}, batch {state.BatchesCompleted} of {session.BatchesPerEpoch}"
+                : $"the end of epoch {state.EpochsCompleted}";
+            Console.Error.WriteLine($"Interrupted. Checkpoint saved at {where}: {options.CheckpointPath}");
+            Console.Error.WriteLine($"Resume with: mnist train --resume --out {Quote(outDir)}");
+            return InterruptedExitCode;
+        }
+
+        string modelPath = ModelFiles.Save(session.Model, session.CreateCheckpoint(includeOptimizer: false), outDir);
+        var summary = new RunSummary(recipe, dataset, location.Folder, train.Count, test, options.Seed, result, session.Model.ParameterCount,
+            modelPath, outDir, MachineInfo.Current(), CommandLine(), started, DateTimeOffset.UtcNow);
+        MetricsJson.Write(summary, Path.Combine(outDir, MetricsFileName));
+        string reportDir = Path.Combine(outDir, ReportFolderName);
+        TrainingReport.Write(summary, reportDir);
+
+        if (settings.Json)
+        {
+            WriteJsonLine(new JsonObject
+            {
+                ["model"] = modelPath,
+                ["test_accuracy"] = Math.Round(result.Final.Accuracy, 6),
+                ["seconds"] = Math.Round(result.TrainSeconds, 3),
+            });
+        }
+        else
+        {
+            PrintSummary(summary, reportDir);
+        }
+        return 0;
+    }
+
+    /// <summary>The recipe used without <c>--arch</c>: the project's best (<c>default</c>) once it exists.</summary>
+    private static string DefaultRecipe => TrainingRecipes.Names.Contains("default") ? "default" : "lenet";
+
+    private static TrainingResult RunJson(TrainingSession session, CancellationToken ct)
+    {
+        session.EpochCompleted = m =>
+        {
+            var line = MetricsJson.Epoch(m);
+            WriteJsonLine(new JsonObject
+            {
+                ["epoch"] = m.Epoch,
+                ["train_loss"] = line["train_loss"]!.DeepClone(),
+                ["test_accuracy"] = line["test_accuracy"]!.DeepClone(),
+                ["seconds"] = line["seconds"]!.DeepClone(),
+            });
+        };
+        return session.Run(ct);
+    }
+
+    private static TrainingResult RunLive(TrainingSession session, CancellationToken ct)
+    {
+        TrainingResult? result = null;
+        AnsiConsole.Progress()
+            .AutoClear(true)
+            .HideCompleted(true)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
+            .Start(progress =>
+            {
+                ProgressTask? task = null;
+                long lastUpdate = 0;
+                session.Progress = p =>
+                {
+                    task ??= progress.AddTask("starting", maxValue: (double)p.Epochs * p.BatchesPerEpoch);
+                    long now = Stopwatch.GetTimestamp();
+                    bool last = p.Batch == p.BatchesPerEpoch;
+                    if (!last && Stopwatch.GetElapsedTime(lastUpdate, now).TotalMilliseconds < 100) return;
+                    lastUpdate = now;
+                    task.Value = (double)(p.Epoch - 1) * p.BatchesPerEpoch + p.Batch;
+                    task.Description = string.Create(CultureInfo.InvariantCulture,
+                        $"epoch {p.Epoch}/{p.Epochs}  batch {p.Batch,4}/{p.BatchesPerEpoch}  loss {p.RunningLoss:F4}  {p.SamplesPerSecond,6:N0} samples/s  ETA {Eta(p.Eta)}");
+                };
+                session.EpochCompleted = m =>
+                    AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                        $"epoch {m.Epoch,3}  train loss {m.TrainLoss:F4}  test loss {m.TestLoss:F4}  test accuracy [bold]{m.TestAccuracy * 100:F2}%[/]  training {m.Seconds:F1} s"));
+                result = session.Run(ct);
+            });
+        return result!;
+    }
+
+    private static void PrintSummary(RunSummary s, string reportDir)
+    {
+        var f = s.Result.Final;
+        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"[green]Done.[/] Test accuracy [bold]{f.Accuracy * 100:F2}%[/] ({f.Correct:N0}/{f.Count:N0}), training time {s.Result.TrainSeconds:F1} s (wall {s.Result.WallSeconds:F1} s)."));
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("class").AddColumn(new TableColumn("accuracy").RightAligned());
+        for (int c = 0; c < f.PerClassAccuracy.Length; c++)
+            table.AddRow(Markup.Escape(s.Dataset.ClassNames[c]), (f.PerClassAccuracy[c] * 100).ToString("F2", CultureInfo.InvariantCulture) + "%");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"Model:   {Markup.Escape(s.ModelPath)}");
+        AnsiConsole.MarkupLine($"Metrics: {Markup.Escape(Path.Combine(s.OutDir, MetricsFileName))}");
+        AnsiConsole.MarkupLine($"Report:  {Markup.Escape(Path.Combine(reportDir, "index.md"))}");
+    }
+
+    /// <summary>The newest folder under runs/ (of <paramref name="arch"/> when given) that holds a checkpoint.</summary>
+    private static string? NewestRun(string? arch)
+    {
+        if (!Directory.Exists("runs")) return null;
+        return Directory.EnumerateDirectories("runs", arch is null ? "*" : arch + "-*")
+            .Where(d => File.Exists(Path.Combine(d, CheckpointFileName)))
+            .OrderByDescending(d => File.GetLastWriteTimeUtc(Path.Combine(d, CheckpointFileName)))
+            .FirstOrDefault();
+    }
+
+    private static void WriteJsonLine(JsonObject line)
+    {
+        Console.Out.WriteLine(line.ToJsonString());
+        Console.Out.Flush();
+    }
+
+    private static string Eta(TimeSpan t) =>
+        t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
+
+    private static string CommandLine() => "mnist " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(Quote));
+
+    private static string Quote(string s) => s.Length > 0 && s.All(ch => char.IsLetterOrDigit(ch) || "-_./=:,+@".Contains(ch, StringComparison.Ordinal)) ? s : $"'{s.Replace("'", "'\\''", StringComparison.Ordinal)}'";
+
+    private static void Error(string message) => Console.Error.WriteLine($"error: {message}");
+}

@@ -1,0 +1,28 @@
+using Mnist.Engine.Layers;
+
+namespace Mnist.Engine.Training;
+
+/// <summary>Run settings of a <see cref="TrainingSession"/> that are not part of the recipe.</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Epochs to train (null: the recipe's).</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Seed of weights, dropout, shuffling and augmentation.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Dataset id recorded in checkpoints.</summary>
+    public string Dataset { get; init; } = "mnist";
+
+    /// <summary>When set, a full checkpoint is written here atomically after every epoch and on cancellation.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Threads that build (augment) batches; they run one batch ahead of the optimizer.</summary>
+    public int LoaderThreads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Samples per forward pass when evaluating.</summary>
+    public int EvaluationBatchSize { get; init; } = 1000;
+
+    /// <summary>Builds the network for (architecture, seed); tests substitute small models. Default: <see cref="Networks.Architectures.Create{T}"/>.</summary>
+    internal Func<string, ulong, Sequential<float>>? ModelFactory { get; init; }
+}

@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using Mnist.Engine.Data;
+using Mnist.Engine.Layers;
+using Mnist.Engine.Networks;
+using Mnist.Engine.Optim;
+using Mnist.Engine.Tensors;
+
+namespace Mnist.Engine.Training;
+
+/// <summary>
+/// Runs a <see cref="TrainingRecipe"/> on a dataset: shuffled (and augmented) batches per epoch, the LR schedule
+/// applied before each step, a test evaluation and an atomic checkpoint after each epoch, progress after each step,
+/// and a clean stop on cancellation.
+/// </summary>
+/// <remarks>
+/// <para>The loop, per epoch e: for each batch of <c>BatchLoader.Epoch(e)</c> (built one batch ahead on background
+/// threads): <c>lr = schedule(step)</c>, <c>Trainer.Step</c>; then <see cref="Evaluation.Evaluate"/> on the test set,
+/// then the checkpoint.</para>
+/// <para>Determinism: batch order and augmentation depend only on (seed, epoch), weights and dropout on the seed, and
+/// every kernel partitions work by thread count only. A run resumed from a checkpoint is therefore bit-identical to an
+/// uninterrupted one on the same machine and thread count.</para>
+/// <para>Cancellation: the token is checked before each step, so the current step always completes. The session then
+/// writes a checkpoint at that batch (when <see cref="TrainingOptions.CheckpointPath"/> is set) and throws
+/// <see cref="OperationCanceledException"/>; resuming from it continues at the next batch.</para>
+/// </remarks>
+public sealed class TrainingSession
+{
+    private readonly MnistDataset _train;
+    private readonly MnistDataset _test;
+    private readonly Trainer _trainer;
+    private readonly ILearningRateSchedule? _schedule;
+    private readonly BatchLoader _loader;
+    private readonly List<EpochMetrics> _history;
+    private readonly int _resumedFrom;
+    private int _batchesCompleted;
+    private double _partialLossSum;
+    private long _partialSamples;
+    private double _trainSeconds;
+    private EvaluationResult? _lastEvaluation;
+
+    private TrainingSession(TrainingRecipe recipe, MnistDataset train, MnistDataset test, TrainingOptions options, Sequential<float> model, int epochs)
+    {
+        Recipe = recipe;
+        Options = options;
+        _train = train;
+        _test = test;
+        Model = model;
+        Epochs = epochs;
+        Optimizer = recipe.CreateOptimizer(model.Parameters);
+        _trainer = new Trainer(model, Optimizer, recipe.LabelSmoothing);
+        _loader = new BatchLoader(train, new BatchLoaderOptions
+        {
+            BatchSize = recipe.BatchSize,
+            Shuffle = true,
+            DropLast = false,
+            Seed = options.Seed,
+            Augmentation = recipe.Augmentation,
+            Threads = Math.Max(1, options.LoaderThreads),
+            Prefetch = 1,
+        });
+        TotalSteps = (long)epochs * _loader.BatchesPerEpoch;
+        _schedule = recipe.CreateSchedule?.Invoke(TotalSteps);
+        _history = [];
+    }
+
+    private TrainingSession(TrainingRecipe recipe, MnistDataset train, MnistDataset test, TrainingOptions options, Sequential<float> model, int epochs, Checkpoint checkpoint)
+        : this(recipe, train, test, options, model, epochs)
+    {
+        checkpoint.Restore(Optimizer);
+        var s = checkpoint.State;
+        _history.AddRange(s.History);
+        EpochsCompleted = s.EpochsCompleted;
+        _batchesCompleted = s.BatchesCompleted;
+        _partialLossSum = s.PartialLossSum;
+        _partialSamples = s.PartialSamples;
+        _trainSeconds = s.TrainSeconds;
+        _resumedFrom = s.EpochsCompleted;
+    }
+
+    /// <summary>A fresh run: the recipe's architecture with weights from <see cref="TrainingOptions.Seed"/>.</summary>
+    /// <exception cref="ArgumentException">Unknown architecture, or fewer than one epoch.</exception>
+    public static TrainingSession Start(TrainingRecipe recipe, MnistDataset train, MnistDataset test, TrainingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        options ??= new TrainingOptions();
+        int epochs = options.Epochs ?? recipe.Epochs;
+        if (epochs < 1) throw new ArgumentException("Train for at least one epoch.", nameof(options));
+        return new TrainingSession(recipe, train, test, options, CreateModel(recipe.Architecture, options), epochs);
+    }
+
+    /// <summary>
+    /// Continues the run saved in <paramref name="checkpoint"/>. The seed, dataset size and epoch count come from the
+    /// checkpoint (a larger <see cref="TrainingOptions.Epochs"/> extends the run, which changes a step-dependent
+    /// schedule and so is no longer identical to an uninterrupted run).
+    /// </summary>
+    /// <exception cref="ArgumentException">The checkpoint is of another recipe or training-set size, or has no optimizer state.</exception>
+    public static TrainingSession Resume(TrainingRecipe recipe, Checkpoint checkpoint, MnistDataset train, MnistDataset test, TrainingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        var s = checkpoint.State;
+        if (s.Recipe != recipe.Name || s.Architecture != recipe.Architecture)
+            throw new ArgumentException($"The checkpoint is of recipe '{s.Recipe}' (architecture '{s.Architecture}'), not '{recipe.Name}'.", nameof(checkpoint));
+        if (s.TrainCount != train.Count)
+            throw new ArgumentException($"The checkpoint was trained on {s.TrainCount} samples per epoch; this training set has {train.Count}.", nameof(train));
+        if (!checkpoint.HasOptimizerState)
+            throw new ArgumentException("The checkpoint has no optimizer state (a model file); resume needs checkpoint.bin.", nameof(checkpoint));
+        options = (options ?? new TrainingOptions()) with { Seed = s.Seed, Dataset = s.Dataset };
+        int epochs = Math.Max(options.Epochs ?? s.Epochs, s.EpochsCompleted);
+        var model = CreateModel(s.Architecture, options);
+        checkpoint.Restore(model);
+        return new TrainingSession(recipe, train, test, options, model, epochs, checkpoint);
+    }
+
+    /// <summary>The recipe.</summary>
+    public TrainingRecipe Recipe { get; }
+
+    /// <summary>Run settings.</summary>
+    public TrainingOptions Options { get; }
+
+    /// <summary>The network being trained.</summary>
+    public Sequential<float> Model { get; }
+
+    /// <summary>The recipe's optimizer over <see cref="Model"/>'s parameters.</summary>
+    public Optimizer<float> Optimizer { get; }
+
+    /// <summary>Epochs of the whole run.</summary>
+    public int Epochs { get; }
+
+    /// <summary>Epochs fully done.</summary>
+    public int EpochsCompleted { get; private set; }
+
+    /// <summary>Optimizer steps per epoch.</summary>
+    public int BatchesPerEpoch => _loader.BatchesPerEpoch;
+
+    /// <summary>Optimizer steps of the whole run (what the LR schedule spans).</summary>
+    public long TotalSteps { get; }
+
+    /// <summary>Cumulative training time so far (optimizer steps only).</summary>
+    public double TrainSeconds => _trainSeconds;
+
+    /// <summary>Metrics of the completed epochs.</summary>
+    public IReadOnlyList<EpochMetrics> History => _history;
+
+    /// <summary>Called after every optimizer step, on the training thread (keep it cheap).</summary>
+    public Action<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Called after each epoch's evaluation and checkpoint, on the training thread.</summary>
+    public Action<EpochMetrics>? EpochCompleted { get; set; }
+
+    /// <summary>Trains the remaining epochs and evaluates the final model.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled; a checkpoint was written first when configured.</exception>
+    public TrainingResult Run(CancellationToken cancellationToken = default)
+    {
+        var wall = Stopwatch.StartNew();
+        while (EpochsCompleted < Epochs)
+            RunEpoch(cancellationToken);
+        var final = _lastEvaluation ?? Evaluation.Evaluate(Model, _test, Options.EvaluationBatchSize);
+        return new TrainingResult(_history.ToArray(), final, _trainSeconds, wall.Elapsed.TotalSeconds, _resumedFrom);
+    }
+
+    /// <summary>The current state as a checkpoint (with optimizer state unless <paramref name="includeOptimizer"/> is false).</summary>
+    public Checkpoint CreateCheckpoint(bool includeOptimizer = true) =>
+        Checkpoint.Capture(Model, includeOptimizer ? Optimizer : null, new TrainingState
+        {
+            Architecture = Recipe.Architecture,
+            Recipe = Recipe.Name,
+            Seed = Options.Seed,
+            Dataset = Options.Dataset,
+            TrainCount = _train.Count,
+            TestCount = _test.Count,
+            Epochs = Epochs,
+            EpochsCompleted = EpochsCompleted,
+            BatchesCompleted = _batchesCompleted,
+            PartialLossSum = _partialLossSum,
+            PartialSamples = _partialSamples,
+            TrainSeconds = _trainSeconds,
+            History = _history.ToArray(),
+        });
+
+    private void RunEpoch(CancellationToken ct)
+    {
+        int epoch = EpochsCompleted + 1;
+        int skip = _batchesCompleted;
+        int batches = _loader.BatchesPerEpoch;
+        var wall = Stopwatch.StartNew();
+        double epochSeconds = 0;
+        long samplesThisRun = 0;
+        int batchesThisRun = 0;
+        try
+        {
+            foreach (var batch in _loader.Epoch(epoch - 1, ct))
+            {
+                if (batch.Number < skip) continue;
+                ct.ThrowIfCancellationRequested();
+                // The pooled batch's buffer is used in place when full; a last partial batch is copied to fit its shape.
+                var x = batch.Count * batch.PixelsPerImage == batch.Images.Length
+                    ? new Tensor<float>(batch.Images, batch.Count, 1, _train.Rows, _train.Cols)
+                    : new Tensor<float>(batch.ImageSpan.ToArray(), batch.Count, 1, _train.Rows, _train.Cols);
+
+                long t0 = Stopwatch.GetTimestamp();
+                if (_schedule is not null) Optimizer.LearningRate = _schedule.LearningRateAt(Optimizer.StepCount);
+                double loss = _trainer.Step(x, batch.LabelSpan);
+                double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+
+                epochSeconds += dt;
+                _trainSeconds += dt;
+                _partialLossSum += loss * batch.Count;
+                _partialSamples += batch.Count;
+                _batchesCompleted = batch.Number + 1;
+                samplesThisRun += batch.Count;
+                batchesThisRun++;
+                if (Progress is { } report)
+                {
+                    double elapsed = wall.Elapsed.TotalSeconds;
+                    long remaining = (long)(batches - _batchesCompleted) + (long)(Epochs - epoch) * batches;
+                    report(new TrainingProgress(epoch, Epochs, _batchesCompleted, batches, _partialLossSum / _partialSamples,
+                        samplesThisRun / Math.Max(elapsed, 1e-9), TimeSpan.FromSeconds(remaining * elapsed / batchesThisRun), _trainSeconds));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            SaveCheckpoint();
+            throw;
+        }
+
+        double trainLoss = _partialSamples == 0 ? 0 : _partialLossSum / _partialSamples;
+        long samples = _partialSamples;
+        _lastEvaluation = Evaluation.Evaluate(Model, _test, Options.EvaluationBatchSize);
+        EpochsCompleted = epoch;
+        _batchesCompleted = 0;
+        _partialLossSum = 0;
+        _partialSamples = 0;
+        var metrics = new EpochMetrics(epoch, trainLoss, _lastEvaluation.Accuracy, _lastEvaluation.MeanLoss, _trainSeconds,
+            epochSeconds, wall.Elapsed.TotalSeconds, Optimizer.LearningRate, samples);
+        _history.Add(metrics);
+        SaveCheckpoint();
+        EpochCompleted?.Invoke(metrics);
+        ct.ThrowIfCancellationRequested();
+    }
+
+    private void SaveCheckpoint()
+    {
+        if (Options.CheckpointPath is { } path) CreateCheckpoint().Save(path);
+    }
+
+    private static Sequential<float> CreateModel(string architecture, TrainingOptions options) =>
+        options.ModelFactory?.Invoke(architecture, options.Seed) ?? Architectures.Create<float>(architecture, options.Seed);
+}

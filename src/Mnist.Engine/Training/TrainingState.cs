@@ -1,0 +1,47 @@
+namespace Mnist.Engine.Training;
+
+/// <summary>
+/// Where a training run stands, apart from tensors: what is being trained, how far it got, and the
+/// metrics so far. A <see cref="Checkpoint"/> stores it beside the weights and optimizer state.
+/// </summary>
+public sealed record TrainingState
+{
+    /// <summary>Architecture name (<see cref="Networks.Architectures"/>).</summary>
+    public required string Architecture { get; init; }
+
+    /// <summary>Recipe name (<see cref="TrainingRecipes"/>).</summary>
+    public required string Recipe { get; init; }
+
+    /// <summary>Seed of weights, dropout, shuffling and augmentation.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Dataset id (<c>mnist</c> or <c>fashion</c>).</summary>
+    public string Dataset { get; init; } = "mnist";
+
+    /// <summary>Training samples used per epoch (the whole training split, or a <c>--limit</c> subset).</summary>
+    public int TrainCount { get; init; }
+
+    /// <summary>Test samples evaluated after each epoch (the whole test split, or a subset for quick runs).</summary>
+    public int TestCount { get; init; }
+
+    /// <summary>Epochs the run was started for (the LR schedule spans them).</summary>
+    public int Epochs { get; init; }
+
+    /// <summary>Epochs fully done (trained, evaluated, in <see cref="History"/>).</summary>
+    public int EpochsCompleted { get; init; }
+
+    /// <summary>Batches already done of epoch <see cref="EpochsCompleted"/>+1 (non-zero only after an interruption mid-epoch).</summary>
+    public int BatchesCompleted { get; init; }
+
+    /// <summary>Σ batch loss × batch size over those batches (so the epoch's mean loss continues exactly).</summary>
+    public double PartialLossSum { get; init; }
+
+    /// <summary>Samples in those batches.</summary>
+    public long PartialSamples { get; init; }
+
+    /// <summary>Cumulative training time in seconds (optimizer steps only).</summary>
+    public double TrainSeconds { get; init; }
+
+    /// <summary>Metrics of the completed epochs.</summary>
+    public IReadOnlyList<EpochMetrics> History { get; init; } = [];
+}
