@@ -1,4 +1,5 @@
 using Mnist.Engine.Layers;
+using Mnist.Engine.Models;
 using Mnist.Engine.Training;
 
 namespace Mnist.Cli.Commands;
@@ -18,6 +19,9 @@ internal static class ModelFiles
     /// <summary>The engine's own model file, written for every run.</summary>
     public const string CheckpointModelName = "model.ckpt";
 
+    /// <summary>The run's model in the contract's format (DESIGN.md "Model I/O").</summary>
+    public const string OnnxModelName = "model.onnx";
+
     /// <summary>
     /// Writes the trained model into <paramref name="outDir"/> and returns the path to report as <c>model</c>.
     /// </summary>
@@ -28,10 +32,15 @@ internal static class ModelFiles
         string ckpt = Path.Combine(outDir, CheckpointModelName);
         modelFile.Save(ckpt);
 
-        // ── ONNX export plugs in here ──────────────────────────────────────────────────────────
-        // Once Mnist.Engine.Models.OnnxExporter exists: write Path.Combine(outDir, "model.onnx") from `model`
-        // (model card from modelFile.State) and return that path, so `--json` reports the ONNX file.
-        return ckpt;
+        // The saved model is ONNX (with the model card in its metadata); the checkpoint stays for the engine's own use.
+        var state = modelFile.State;
+        double? accuracy = state.History.Count > 0 ? state.History[^1].TestAccuracy : null;
+        var card = ModelCard.Create(model, state.Architecture, state.Dataset, accuracy, state.TrainSeconds, state.Seed,
+            "mnist " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+        string onnx = Path.Combine(outDir, OnnxModelName);
+        OnnxExporter.Save(model, card, onnx);
+        card.Save(Path.Combine(outDir, "model.json"));
+        return onnx;
     }
 
     /// <summary>Reads a model file by its extension.</summary>
@@ -47,9 +56,11 @@ internal static class ModelFiles
             case ".ckpt" or ".bin":
                 var cp = Checkpoint.Load(path);
                 return new LoadedModel(cp.CreateModel(), cp.State.Architecture, cp.State.Dataset);
-            // case ".onnx": the ONNX importer goes here.
+            case ".onnx":
+                var imported = OnnxImporter.Load(path);
+                return new LoadedModel(imported.Model, imported.Card?.Architecture, imported.Card?.Dataset);
             default:
-                throw new NotSupportedException($"{path}: unknown model format '{Path.GetExtension(path)}'. Supported: .ckpt (and a run's checkpoint.bin).");
+                throw new NotSupportedException($"{path}: unknown model format '{Path.GetExtension(path)}'. Supported: .onnx, .ckpt (and a run's checkpoint.bin).");
         }
     }
 }

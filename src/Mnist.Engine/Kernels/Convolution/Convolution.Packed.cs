@@ -76,17 +76,38 @@ public static partial class Convolution
                 Im2ColPacked(g, x.Span.Slice(n * g.InputItem, g.InputItem), all.AsSpan(n * packedItem, packedItem));
             columns = all;
         }
-        int blocks = (g.OutChannels + 3) / 4;
-        Parallelism.ForChunks(blocks, (_, start, end) =>
+        // dy is re-packed (transposed into channel panels) once, split over samples; then dwᵀ [patch, Cout] is
+        // computed by tiles of MR patch rows split over threads, and added transposed into dw.
+        int cout = g.OutChannels, patch = g.PatchSize;
+        int dyTItem = GemmFloat.TransposedPanelsLength(cout, g.OutPixels);
+        var dyT = ArrayPool<float>.Shared.Rent(dyTItem * g.Batch);
+        var dwT = new float[patch * cout];
+        try
         {
-            int i0 = start * 4, i1 = Math.Min(g.OutChannels, end * 4);
-            fixed (float* pdy = dy.Span, pcol = columns.Span, pdw = dw.Span)
+            Parallelism.ForChunks(g.Batch, (_, start, end) =>
             {
-                GemmFloat.MultiplyPackedTransB(i0, i1, g.PatchSize, g.OutPixels, g.Batch, pdy, g.OutputItem, g.OutPixels, pdy + dy.Length,
-                    pcol, packedItem, pdw, g.PatchSize, true);
-            }
-            if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, i0, i1);
-        });
+                fixed (float* pdy = dy.Span, pt = dyT)
+                    for (int n = start; n < end; n++)
+                        GemmFloat.PackTransposedPanels(pdy + (long)n * g.OutputItem, cout, g.OutPixels, pt + (long)n * dyTItem);
+            });
+            int tiles = (patch + GemmBlocking.MR - 1) / GemmBlocking.MR;
+            Parallelism.ForChunks(tiles, (_, start, end) =>
+            {
+                int p0 = start * GemmBlocking.MR, p1 = Math.Min(patch, end * GemmBlocking.MR);
+                fixed (float* pt = dyT, pcol = columns.Span, pdw = dwT)
+                {
+                    GemmFloat.WeightGradientRows(p0, p1, patch, cout, g.OutPixels, g.Batch, pcol, packedItem, pt, dyTItem, pdw, cout, false);
+                }
+            });
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(dyT);
+        }
+        var dws = dw.Span;
+        for (int o = 0; o < cout; o++)
+            for (int p = 0; p < patch; p++) dws[o * patch + p] += dwT[p * cout + o];
+        if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, 0, cout);
     }
 
     /// <summary>
@@ -117,7 +138,15 @@ public static partial class Convolution
                             int run = Math.Min(ow - j, nr - t);
                             var dst = packed.Slice((int)(panel * panelStride) + row * nr + t, run);
                             if (r < 0 || r >= h) dst.Clear();
-                            else if (s == 1 && j + v - pad >= 0 && j + run - 1 + v - pad < w) plane.Slice(r * w + j + v - pad, run).CopyTo(dst);
+                            else if (s == 1)
+                            {
+                                // Source columns first..first+run-1: zeros left of the image, a contiguous copy, zeros right of it.
+                                int first = j + v - pad;
+                                int left = Math.Clamp(-first, 0, run), right = Math.Clamp(first + run - w, 0, run - left);
+                                dst[..left].Clear();
+                                plane.Slice(r * w + first + left, run - left - right).CopyTo(dst[left..]);
+                                dst[(run - right)..].Clear();
+                            }
                             else
                                 for (int q = 0; q < run; q++)
                                 {

@@ -149,9 +149,13 @@ public static partial class Convolution
                         var drow = dst.Slice(i * ow, ow);
                         if (r < 0 || r >= h) { drow.Clear(); continue; }
                         var srow = plane.Slice(r * w, w);
-                        if (s == 1 && p == 0)
+                        if (s == 1)
                         {
-                            srow.Slice(v, ow).CopyTo(drow);
+                            int first = v - p;
+                            int j0 = Math.Max(0, -first), j1 = Math.Min(ow, w - first);
+                            drow[..Math.Max(j0, 0)].Clear();
+                            if (j1 > j0) srow.Slice(first + j0, j1 - j0).CopyTo(drow[j0..]);
+                            drow[Math.Max(j1, j0)..].Clear();
                             continue;
                         }
                         for (int j = 0; j < ow; j++)
@@ -183,9 +187,12 @@ public static partial class Convolution
                         if (r < 0 || r >= h) continue;
                         var srow = src.Slice(i * ow, ow);
                         var drow = plane.Slice(r * w, w);
-                        if (s == 1 && p == 0)
+                        if (s == 1)
                         {
-                            AddInto(srow, drow.Slice(v, ow));
+                            // Output columns j map to input column j + v − p; only those inside the row receive anything.
+                            int first = v - p;
+                            int j0 = Math.Max(0, -first), j1 = Math.Min(ow, w - first);
+                            if (j1 > j0) AddInto(srow[j0..j1], drow.Slice(first + j0, j1 - j0));
                             continue;
                         }
                         for (int j = 0; j < ow; j++)
@@ -202,10 +209,8 @@ public static partial class Convolution
 
     private static Memory<float> Cast<T>(Memory<T> m) => (Memory<float>)(object)m;
 
-    private static void AddInto<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < src.Length; i++) dst[i] += src[i];
-    }
+    private static void AddInto<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T> =>
+        System.Numerics.Tensors.TensorPrimitives.Add<T>(src, dst, dst);
 
     private static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
