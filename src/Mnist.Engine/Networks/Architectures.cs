@@ -11,7 +11,7 @@ namespace Mnist.Engine.Networks;
 public static class Architectures
 {
     /// <summary>Names accepted by <see cref="Create{T}"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["seed", "lenet"];
+    public static IReadOnlyList<string> Names { get; } = ["seed", "lenet", "default", "fast"];
 
     /// <summary>Input item shape of every architecture: one 28×28 channel.</summary>
     public static readonly int[] InputItemShape = [1, 28, 28];
@@ -41,6 +41,22 @@ public static class Architectures
                 ("flatten", new Flatten<T>()),
                 ("fc1", new Linear<T>(1600, 128, rng: rng)), ("relu3", new ReLU<T>()),
                 ("fc2", new Linear<T>(128, 10, rng: rng)),
+            ],
+            // The project's model: three conv-BN-ReLU-pool blocks (32, 64, 128 channels) and one linear layer,
+            // 105k parameters and 15 MFLOP per digit: cheap to serve, small to ship, trainable in minutes here.
+            "default" =>
+            [
+                ("conv1", new Conv2d<T>(1, 32, 3, padding: 1, bias: false, rng: rng)), ("bn1", new BatchNorm<T>(32)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
+                ("conv2", new Conv2d<T>(32, 64, 3, padding: 1, bias: false, rng: rng)), ("bn2", new BatchNorm<T>(64)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
+                ("conv3", new Conv2d<T>(64, 128, 3, padding: 1, bias: false, rng: rng)), ("bn3", new BatchNorm<T>(128)), ("relu3", new ReLU<T>()), ("pool3", new MaxPool2d<T>(2)),
+                ("flatten", new Flatten<T>()), ("fc", new Linear<T>(128 * 3 * 3, 10, rng: rng)),
+            ],
+            // Two small conv-BN-ReLU-pool blocks (16, 32 channels): 20k parameters, 2 MFLOP per digit, for one quick epoch.
+            "fast" =>
+            [
+                ("conv1", new Conv2d<T>(1, 16, 3, padding: 1, bias: false, rng: rng)), ("bn1", new BatchNorm<T>(16)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
+                ("conv2", new Conv2d<T>(16, 32, 3, padding: 1, bias: false, rng: rng)), ("bn2", new BatchNorm<T>(32)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
+                ("flatten", new Flatten<T>()), ("fc", new Linear<T>(32 * 7 * 7, 10, rng: rng)),
             ],
             _ => throw new ArgumentException($"Unknown architecture '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
         };

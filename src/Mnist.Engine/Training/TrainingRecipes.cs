@@ -21,8 +21,28 @@ public static class TrainingRecipes
         null, AugmentationOptions.None, 0,
         "A small LeNet-style network with Adam (batch 128), as the libtorch peer trains it.");
 
+    /// <summary>
+    /// The project's best model: the <c>default</c> network, AdamW with a one-cycle schedule (peak 3e-3), batch 128,
+    /// 8 epochs of on-the-fly affine augmentation (±10°, zoom 0.9–1.1, ±2.5 px, shear ±10°) and label smoothing 0.1.
+    /// Augmentation is what makes drawn and photographed digits, which are never as tidy as MNIST, come out right.
+    /// </summary>
+    public static TrainingRecipe Default { get; } = new(
+        "default", "default", 8, 128,
+        p => new AdamW<float>(p, 3e-3, weightDecay: 1e-4),
+        steps => new OneCycleSchedule(3e-3, steps, pctStart: 0.25),
+        AugmentationOptions.Default, 0.1,
+        "Three conv-BN-ReLU-pool blocks, AdamW one-cycle, 8 epochs with affine augmentation.");
+
+    /// <summary>Fastest to high accuracy: the <c>fast</c> network, Adam with a one-cycle schedule (peak 8e-3), batch 128, one epoch.</summary>
+    public static TrainingRecipe Fast { get; } = new(
+        "fast", "fast", 1, 128,
+        p => new Adam<float>(p, 8e-3),
+        steps => new OneCycleSchedule(8e-3, steps, pctStart: 0.25),
+        AugmentationOptions.None, 0,
+        "Two small conv-BN-ReLU-pool blocks, Adam one-cycle, one epoch.");
+
     /// <summary>All recipes.</summary>
-    public static IReadOnlyList<TrainingRecipe> All { get; } = [Seed, Lenet];
+    public static IReadOnlyList<TrainingRecipe> All { get; } = [Seed, Lenet, Default, Fast];
 
     /// <summary>Names of all recipes.</summary>
     public static IReadOnlyList<string> Names => All.Select(r => r.Name).ToArray();
