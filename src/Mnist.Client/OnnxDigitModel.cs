@@ -20,6 +20,7 @@ internal sealed class OnnxDigitModel
     private readonly string _inputName;
     private readonly string _outputName;
     private readonly long[] _inputShape;
+    private readonly RunOptions _runOptions = new() { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
     private int _references = 1;
 
     private OnnxDigitModel(InferenceSession session, string inputName, string outputName, long[] inputShape, string name, string sha256, long bytes)
@@ -101,14 +102,16 @@ internal sealed class OnnxDigitModel
     /// <summary>Drops a reference; the last one disposes the session.</summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref _references) == 0) _session.Dispose();
+        if (Interlocked.Decrement(ref _references) != 0) return;
+        _session.Dispose();
+        _runOptions.Dispose();
     }
 
     /// <summary>Runs one 784-value image; writes 10 probabilities.</summary>
     public void Run(ReadOnlySpan<float> pixels, Span<float> probabilities)
     {
         using var input = OrtValue.CreateTensorValueFromMemory(pixels.ToArray(), _inputShape);
-        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(null, [_inputName], [input], [_outputName]);
+        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, [_inputName], [input], [_outputName]);
         ReadOnlySpan<float> y = outputs[0].GetTensorDataAsSpan<float>();
         if (y.Length < 10) throw new MnistClientException($"Output '{_outputName}' has {y.Length} values; expected 10.");
         y[..10].CopyTo(probabilities);

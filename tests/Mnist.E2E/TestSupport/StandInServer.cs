@@ -81,6 +81,13 @@ internal sealed class StandInServer : IAsyncDisposable
         old.Dispose();
     }
 
+    /// <summary>Serves <paramref name="bytes"/> as the model file without loading it (a broken download).</summary>
+    public void SetModelBytesUnchecked(byte[] bytes)
+    {
+        Volatile.Write(ref _model, bytes);
+        Volatile.Write(ref _etag, ETagOf(bytes));
+    }
+
     /// <summary>The next <paramref name="count"/> predict requests fail with <paramref name="status"/> (transient-failure tests).</summary>
     public void FailNext(int count, HttpStatusCode status = HttpStatusCode.ServiceUnavailable)
     {
