@@ -1,0 +1,192 @@
+// The digit pad: draw → preprocess (the JS twin of the C# definition) → classify on this device or on the server.
+//
+// Test hooks (DESIGN.md): data-testid pad, prediction, probabilities, mode, clear, status. The prediction element
+// also carries data-requested (predictions asked for so far: one per stroke end, clear, undo or mode change),
+// data-answered (the request the shown answer belongs to; answers to superseded requests are dropped), data-seq
+// (answers shown), data-mode, data-latency-ms and data-state, so tests can wait for the answer without guessing.
+
+import { DrawingPad } from './pad.js';
+import { fromStrokes, SIZE } from './preprocessing.js';
+import { DeviceModel } from './device.js';
+import { predictOnServer } from './remote.js';
+
+const $ = (id) => document.getElementById(id);
+const els = {
+  pad: $('pad'), undo: $('undo'), clear: $('clear'), mode: $('mode'), prediction: $('prediction'),
+  message: $('message'), latency: $('latency'), preview: $('preview'), bars: $('probabilities'),
+  status: $('status'), modelName: $('model-name'), offline: $('offline'),
+};
+
+const MESSAGES = {
+  no_ink: 'Draw a digit.',
+  too_little_ink: 'Too little ink to read.',
+  too_small: 'Too small: write the digit larger.',
+  blob: 'That looks like a blob, not a digit.',
+};
+
+const pad = new DrawingPad(els.pad);
+let deviceModel = null;
+let deviceModelError = null;
+let sequence = 0; // bumps on every request; answers of older requests are dropped
+let shown = 0;    // answers shown so far (data-seq)
+let serverRequest = null;
+
+// ---- probability bars ------------------------------------------------------------------------------------------
+const barRows = [];
+for (let d = 0; d < 10; d++) {
+  const li = document.createElement('li');
+  li.innerHTML = `<span class="digit">${d}</span><span class="track"><span class="fill"></span></span><span class="value">–</span>`;
+  li.setAttribute('aria-label', `${d}: no answer`);
+  els.bars.append(li);
+  barRows.push({ li, fill: li.querySelector('.fill'), value: li.querySelector('.value') });
+}
+
+function renderBars(probabilities) {
+  let top = -1;
+  if (probabilities) top = probabilities.indexOf(Math.max(...probabilities));
+  barRows.forEach((row, d) => {
+    const p = probabilities ? probabilities[d] : 0;
+    row.fill.style.width = `${(100 * p).toFixed(1)}%`;
+    row.value.textContent = probabilities ? `${(100 * p).toFixed(p >= 0.995 || p < 0.005 ? 0 : 1)}%` : '–';
+    row.li.classList.toggle('top', d === top);
+    row.li.setAttribute('aria-label', probabilities ? `${d}: ${(100 * p).toFixed(1)} percent` : `${d}: no answer`);
+  });
+  els.bars.dataset.values = probabilities ? Array.from(probabilities, (p) => p.toFixed(6)).join(',') : '';
+}
+
+function renderPreview(pixels) {
+  const ctx = els.preview.getContext('2d');
+  const image = ctx.createImageData(SIZE, SIZE);
+  for (let i = 0; i < SIZE * SIZE; i++) {
+    const v = Math.round(255 * (pixels ? pixels[i] : 0));
+    image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = v;
+    image.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+function show(id, { digit, probabilities, message, latencyText, latencyMs, mode, state }) {
+  els.prediction.textContent = digit ?? '';
+  els.prediction.setAttribute('aria-label', digit == null ? 'No digit recognized' : `Recognized digit: ${digit}`);
+  els.message.textContent = message;
+  els.latency.textContent = latencyText ?? '';
+  renderBars(probabilities);
+  shown++;
+  Object.assign(els.prediction.dataset, {
+    seq: String(shown), answered: String(id), mode, state, latencyMs: latencyMs == null ? '' : latencyMs.toFixed(3),
+  });
+  if (shown === 1) els.prediction.dataset.firstAt = performance.now().toFixed(1);
+}
+
+// ---- prediction ------------------------------------------------------------------------------------------------
+function currentMode() { return els.mode.value === 'server' ? 'server' : 'device'; }
+
+async function predict() {
+  const id = ++sequence;
+  els.prediction.dataset.requested = String(id);
+  const mode = currentMode();
+  const strokes = pad.strokes.map((s) => s.map((p) => [p[0], p[1]]));
+  serverRequest?.abort();
+  serverRequest = null;
+  if (strokes.length === 0) {
+    renderPreview(null);
+    show(id, { digit: null, probabilities: null, message: MESSAGES.no_ink, mode, state: 'empty' });
+    return;
+  }
+  const t0 = performance.now();
+  // The canvas size enables the "a dot, not a digit" check; the server, which sees no canvas, would classify
+  // such a dot, so the check is made here for both modes and a dot is never sent.
+  const pre = fromStrokes(strokes, pad.width, pad.height);
+  renderPreview(pre.pixels);
+  if (pre.isEmpty) {
+    show(id, { digit: null, probabilities: null, message: MESSAGES[pre.reason] ?? pre.message, mode, state: 'empty' });
+    return;
+  }
+  els.prediction.dataset.state = 'busy';
+  try {
+    if (mode === 'device') {
+      if (!deviceModel) throw new Error(deviceModelError ? `the on-device model is unavailable (${deviceModelError})` : 'the on-device model is still loading');
+      const probabilities = await deviceModel.classify(pre.pixels);
+      const ms = performance.now() - t0;
+      if (id !== sequence) return;
+      const digit = probabilities.indexOf(Math.max(...probabilities));
+      show(id, {
+        digit, probabilities, mode, state: 'done', latencyMs: ms,
+        message: `${(100 * probabilities[digit]).toFixed(1)}% sure`,
+        latencyText: `${ms.toFixed(1)} ms on this device`,
+      });
+    } else {
+      serverRequest = new AbortController();
+      const answer = await predictOnServer(strokes, serverRequest.signal);
+      const ms = performance.now() - t0;
+      if (id !== sequence) return;
+      const hasDigit = answer.digit !== null && answer.digit !== undefined;
+      show(id, {
+        digit: hasDigit ? answer.digit : null,
+        probabilities: hasDigit ? answer.probabilities : null,
+        mode, state: hasDigit ? 'done' : 'empty', latencyMs: ms,
+        message: hasDigit ? `${(100 * answer.confidence).toFixed(1)}% sure` : (answer.message ?? MESSAGES.no_ink),
+        latencyText: `${ms.toFixed(0)} ms round trip` + (answer.elapsed_ms != null ? ` (server ${Number(answer.elapsed_ms).toFixed(1)} ms)` : ''),
+      });
+    }
+  } catch (e) {
+    if (e.name === 'AbortError' || id !== sequence) return;
+    show(id, { digit: null, probabilities: null, message: `No answer: ${e.message}`, mode, state: 'error' });
+  }
+}
+
+// ---- controls --------------------------------------------------------------------------------------------------
+function updateButtons() {
+  const any = pad.strokes.length > 0;
+  els.undo.disabled = !any;
+  els.clear.disabled = !any;
+}
+
+pad.addEventListener('strokeend', () => predict());
+pad.addEventListener('change', updateButtons);
+els.clear.addEventListener('click', () => { pad.clear(); predict(); els.pad.focus(); });
+els.undo.addEventListener('click', () => { pad.undo(); predict(); });
+els.pad.addEventListener('keydown', (e) => {
+  if (e.key === 'Delete' || e.key === 'Backspace' || e.key === 'Escape') { e.preventDefault(); els.clear.click(); }
+});
+document.addEventListener('keydown', (e) => {
+  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !e.shiftKey) { e.preventDefault(); els.undo.click(); }
+});
+
+const savedMode = localStorage.getItem('mnist.mode');
+if (savedMode === 'device' || savedMode === 'server') els.mode.value = savedMode;
+els.mode.addEventListener('change', () => {
+  localStorage.setItem('mnist.mode', currentMode());
+  if (pad.strokes.length > 0) predict(); // the same drawing, asked again in the new mode
+});
+renderBars(null);
+renderPreview(null);
+
+// ---- model and offline support ---------------------------------------------------------------------------------
+async function start() {
+  const t0 = performance.now();
+  try {
+    deviceModel = await DeviceModel.load();
+    els.status.textContent = 'ready';
+    els.status.dataset.readyAt = performance.now().toFixed(1);
+    els.modelName.textContent = `(${(deviceModel.info.bytes / 1024).toFixed(0)} KB, loaded in ${(performance.now() - t0).toFixed(0)} ms)`;
+  } catch (e) {
+    deviceModelError = e.message;
+    els.status.textContent = 'unavailable on this device';
+    els.modelName.textContent = `(${e.message}; server mode still works)`;
+    console.error(e);
+  }
+  // Registered after the model has loaded, so the worker's precache finds the large files in the HTTP cache
+  // instead of downloading them a second time during the first visit.
+  if ('serviceWorker' in navigator) {
+    try {
+      await navigator.serviceWorker.register(new URL('../service-worker.js', import.meta.url), { scope: new URL('../', import.meta.url).href });
+      await navigator.serviceWorker.ready;
+      document.documentElement.dataset.offlineReady = 'true';
+      els.offline.textContent = deviceModel ? 'Device mode works offline.' : '';
+    } catch (e) {
+      els.offline.textContent = `Offline use unavailable: ${e.message}`;
+    }
+  }
+}
+start();

@@ -1,0 +1,52 @@
+namespace Mnist.TestSupport;
+
+/// <summary>Where the repository, the web app and the shared data sets are, seen from the test binaries.</summary>
+internal static class TestPaths
+{
+    /// <summary>The repository root: the first folder above the test binaries holding Mnist.slnx.</summary>
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>The web app's files (served at /).</summary>
+    public static string WebRoot => Path.Combine(RepoRoot, "src", "Mnist.Server", "wwwroot");
+
+    /// <summary>The shipped model, used when it exists.</summary>
+    public static string ShippedModel => Path.Combine(RepoRoot, "models", "mnist.onnx");
+
+    /// <summary>../shared/datasets (beside the repository), else /work/shared/datasets.</summary>
+    public static string Datasets
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(RepoRoot); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, "shared", "datasets");
+                if (Directory.Exists(candidate)) return candidate;
+            }
+            return "/work/shared/datasets";
+        }
+    }
+
+    /// <summary>$MNIST_DATA, else the shared MNIST folder.</summary>
+    public static string MnistData =>
+        Environment.GetEnvironmentVariable("MNIST_DATA") is { Length: > 0 } env && Directory.Exists(env) ? env : Path.Combine(Datasets, "mnist");
+
+    /// <summary>The pendigits strokes (drawn digits, not MNIST).</summary>
+    public static string Pendigits => Path.Combine(Datasets, "drawn-digits", "pendigits-train.jsonl");
+
+    /// <summary>A per-run folder for artifacts kept after the tests (screenshots, measurements): TestResults/ under the repository.</summary>
+    public static string Artifacts(string name)
+    {
+        string dir = Path.Combine(RepoRoot, "TestResults", name);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Mnist.slnx"))) return dir.FullName;
+        }
+        throw new InvalidOperationException($"No Mnist.slnx above {AppContext.BaseDirectory}.");
+    }
+}
