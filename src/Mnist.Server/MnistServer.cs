@@ -45,7 +45,15 @@ public static class MnistServer
     /// <summary>The builder with every service registered (for hosts that add their own).</summary>
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        var builder = WebApplication.CreateBuilder(args);
+        // Started from elsewhere (mnist serve, a published folder): the defaults beside the assembly, below every
+        // other source.
+        string beside = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (!File.Exists(Path.Combine(builder.Environment.ContentRootPath, "appsettings.json")) && File.Exists(beside))
+            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+            {
+                Path = "appsettings.json", Optional = true, FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
+            });
         builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary());
         if (WebRootLocator.Find(builder.Environment.ContentRootPath) is { } webRoot)
         {
@@ -135,8 +143,11 @@ public static class MnistServer
         app.UseStatusCodePages();
 
         // The web app: / → index.html, static files before routing so they win over endpoints.
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
+        if (Directory.Exists(app.Environment.WebRootPath))
+        {
+            app.UseDefaultFiles();
+            app.UseStaticFiles();
+        }
 
         app.UseRouting();
         app.UseCors();
