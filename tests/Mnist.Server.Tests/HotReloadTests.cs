@@ -54,8 +54,8 @@ public class HotReloadTests
         await WaitForAsync(async () => (await host.Client.GetStringAsync("/metrics")).Contains("mnist_model_reload_failures_total 2", StringComparison.Ordinal),
             "the truncated file to be rejected");
 
-        // 4. Back to the first model: reload works after failures.
-        byte[] third = TestModels.RandomLenet(1);
+        // 4. A third valid model: reloading works after failures.
+        byte[] third = TestModels.RandomLenet(7);
         string thirdSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(third));
         TestModels.AtomicReplace(path, third);
         await WaitForAsync(async () => await ShaAsync(host.Client) == thirdSha, "a third model to be served");

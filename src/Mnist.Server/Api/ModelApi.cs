@@ -70,6 +70,6 @@ public static class ModelApi
     }
 
     private static ProblemHttpResult NoModel(ModelStore store) => TypedResults.Problem(
-        detail: $"No model is loaded{(store.LastError is null ? "" : ": " + store.LastError)}.",
+        detail: store.LastError is null ? "No model is loaded yet." : $"No model is loaded: {store.LastError.TrimEnd('.')}.",
         statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable");
 }

@@ -15,7 +15,27 @@ internal static class TestModels
     private static readonly Lazy<string> Trained = new(TrainLenet, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>A folder for this test run's files.</summary>
-    public static string TempDir { get; } = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "mnist-server-tests")).FullName;
+    public static string TempDir { get; } = CreateTempDir();
+
+    private static string CreateTempDir()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "mnist-server-tests"));
+        // Per-test model folders of earlier runs (the trained model beside them is kept as a cache).
+        foreach (DirectoryInfo old in dir.EnumerateDirectories().Where(d => d.LastWriteTimeUtc < DateTime.UtcNow.AddHours(-1)))
+        {
+            try
+            {
+                old.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return dir.FullName;
+    }
 
     /// <summary>ONNX bytes of a lenet with random weights from <paramref name="seed"/>.</summary>
     public static byte[] RandomLenet(ulong seed)
