@@ -14,6 +14,7 @@ app.Configure(config =>
         bench.SetDescription("Measure speed.");
         bench.AddCommand<BenchEngineCommand>("engine").WithDescription("Training and inference speed of the managed engine (libtorch peer's fields).");
     });
+    config.AddCommand<ServeCommand>("serve").WithDescription("Run the HTTP server (Flask-compatible /mnist, /v1 API, web app) on a model.");
     config.AddCommand<PredictCommand>("predict").WithDescription("Recognize digits in image files and .jsonl stroke files.");
 });
 return await app.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,63 @@
+using System.Globalization;
+
+namespace Mnist.LoadGen;
+
+/// <summary>Command-line options of the load generator.</summary>
+internal sealed record LoadOptions
+{
+    public string Url { get; init; } = "http://127.0.0.1:5080";
+    public string Path { get; init; } = "/v1/predict";
+    public string Body { get; init; } = "pixels";
+    public int Connections { get; init; } = 64;
+    public double DurationSeconds { get; init; } = 30;
+    public double WarmupSeconds { get; init; } = 3;
+    public int? ServerPid { get; init; }
+    public int DelayMs { get; init; }
+    public int ItemsPerRequest { get; init; } = 1;
+    public string MnistDir { get; init; } = Environment.GetEnvironmentVariable("MNIST_DATA") is { Length: > 0 } d ? d : "/work/shared/datasets/mnist";
+
+    public const string Usage = """
+        usage: mnist-loadgen [--url http://127.0.0.1:5080] [--path /v1/predict] [--body pixels|png|blank]
+                             [--connections 64] [--duration 30] [--warmup 3] [--server-pid PID] [--delay-ms 0] [--data DIR]
+          --body pixels   JSON {"pixels":[784]} of real MNIST test digits (default)
+          --body png      28x28 PNG bodies (Content-Type image/png)
+          --body blank    all-black pixels: answered "no digit" without a model call (HTTP + parsing overhead only)
+          --delay-ms N    pause between a worker's requests (low-load latency runs)
+        """;
+
+    public static LoadOptions? Parse(string[] args)
+    {
+        var o = new LoadOptions();
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value");
+                o = args[i] switch
+                {
+                    "--url" => o with { Url = Next() },
+                    "--path" => o with { Path = Next() },
+                    "--body" => o with { Body = Next() },
+                    "--connections" or "-c" => o with { Connections = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--duration" or "-d" => o with { DurationSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--warmup" => o with { WarmupSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--server-pid" => o with { ServerPid = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--delay-ms" => o with { DelayMs = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--data" => o with { MnistDir = Next() },
+                    "--help" or "-h" => throw new FormatException(""),
+                    _ => throw new FormatException($"unknown option {args[i]}"),
+                };
+            }
+            if (o.Body is not ("pixels" or "png" or "blank")) throw new FormatException("--body must be pixels or png");
+            if (o.Connections is < 1 or > 4096) throw new FormatException("--connections must be 1..4096");
+            if (o.DurationSeconds <= 0) throw new FormatException("--duration must be > 0");
+        }
+        catch (FormatException e)
+        {
+            if (e.Message.Length > 0) Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine(Usage);
+            return null;
+        }
+        return o;
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+using Mnist.Server.Models;
+using Mnist.Server.Observability;
+
+namespace Mnist.Server.Api;
+
+/// <summary><c>GET /v1/model</c> (the model card) and the model downloads for apps, with ETags.</summary>
+public static class ModelApi
+{
+    /// <summary>Maps the model endpoints into <paramref name="v1"/>.</summary>
+    public static RouteGroupBuilder MapModelApi(this RouteGroupBuilder v1)
+    {
+        ArgumentNullException.ThrowIfNull(v1);
+        v1.MapGet("/model", GetModel)
+            .WithName("GetModel")
+            .WithSummary("The served model: name, runtime, SHA-256, I/O and model card")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        v1.MapMethods("/models/current.onnx", [HttpMethods.Get, HttpMethods.Head], GetOnnx)
+            .WithName("DownloadOnnx")
+            .WithSummary("Download the served model as ONNX (ETag = SHA-256 of the file; If-None-Match → 304)")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .Produces(StatusCodes.Status304NotModified);
+        v1.MapMethods("/models/current.tflite", [HttpMethods.Get, HttpMethods.Head], GetTfLite)
+            .WithName("DownloadTfLite")
+            .WithSummary("Download the served model as TensorFlow Lite, converted on first request (input [1,28,28,1] NHWC)")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return v1;
+    }
+
+    /// <summary>The model card.</summary>
+    public static Results<Ok<ModelResponse>, ProblemHttpResult> GetModel(ModelStore store, ServerMetrics metrics, HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(response);
+        if (store.Current is not { } m) return NoModel(store);
+        response.Headers.CacheControl = "no-cache";
+        var info = m.Info;
+        return TypedResults.Ok(new ModelResponse(
+            info.Name, info.Runtime, m.Sha256, $"\"{m.Sha256}\"", m.OnnxBytes.Length, Path.GetFileName(m.Path), m.LoadedAt,
+            info.InputName, info.InputLayout.ToString().ToLowerInvariant(), info.FixedBatchSize, info.OutputName, info.OutputsProbabilities,
+            metrics.Reloads, info.Metadata, new ModelDownloads("/v1/models/current.onnx", "/v1/models/current.tflite")));
+    }
+
+    /// <summary>The ONNX file.</summary>
+    public static Results<FileContentHttpResult, ProblemHttpResult> GetOnnx(ModelStore store, HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(response);
+        if (store.Current is not { } m) return NoModel(store);
+        response.Headers.CacheControl = "no-cache";
+        return TypedResults.File(m.OnnxBytes, "application/octet-stream", "mnist.onnx",
+            lastModified: m.LoadedAt, entityTag: new EntityTagHeaderValue($"\"{m.Sha256}\""));
+    }
+
+    /// <summary>The TFLite file.</summary>
+    public static Results<FileContentHttpResult, ProblemHttpResult> GetTfLite(ModelStore store, HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(response);
+        if (store.Current is not { } m) return NoModel(store);
+        TfLiteConversion tflite = m.TfLite;
+        if (tflite.Bytes is null) return Problems.NotFound($"The served model cannot be converted to TFLite: {tflite.Error}");
+        response.Headers.CacheControl = "no-cache";
+        return TypedResults.File(tflite.Bytes, "application/octet-stream", "mnist.tflite",
+            lastModified: m.LoadedAt, entityTag: new EntityTagHeaderValue($"\"{m.Sha256}-tflite\""));
+    }
+
+    private static ProblemHttpResult NoModel(ModelStore store) => TypedResults.Problem(
+        detail: store.LastError is null ? "No model is loaded yet." : $"No model is loaded: {store.LastError.TrimEnd('.')}.",
+        statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable");
+}

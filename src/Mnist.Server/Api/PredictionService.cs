@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Mnist.Engine.Preprocessing;
+using Mnist.Inference;
+using Mnist.Server.Batching;
+using Mnist.Server.Hosting;
+using Mnist.Server.Models;
+using Mnist.Server.Observability;
+
+namespace Mnist.Server.Api;
+
+/// <summary>
+/// What the prediction endpoints share: preprocessing on the request's own thread (decoding, rasterizing strokes,
+/// MNIST framing), then classification through the micro-batcher, mapped to the wire records.
+/// </summary>
+public sealed class PredictionService
+{
+    private static readonly float[] NoProbabilities = new float[10];
+
+    private readonly PredictionBatcher _batcher;
+    private readonly ModelStore _store;
+    private readonly ServerMetrics _metrics;
+    private readonly ImageDecoderOptions _decoder;
+
+    /// <summary>Creates the service.</summary>
+    public PredictionService(PredictionBatcher batcher, ModelStore store, ServerMetrics metrics, IOptions<MnistServerOptions> options)
+    {
+        _batcher = batcher;
+        _store = store;
+        _metrics = metrics;
+        LimitOptions limits = options.Value.Limits;
+        Limits = limits;
+        _decoder = new ImageDecoderOptions
+        {
+            MaxEncodedBytes = limits.MaxImageBytes,
+            MaxWidth = limits.MaxImageSide,
+            MaxHeight = limits.MaxImageSide,
+            MaxPixels = limits.MaxImagePixels,
+        };
+    }
+
+    /// <summary>The request limits.</summary>
+    public LimitOptions Limits { get; }
+
+    /// <summary>Decodes and preprocesses an encoded image.</summary>
+    /// <exception cref="InputException">400, 413, 415 or 422 by the decoder's reason.</exception>
+    public PreprocessResult PreprocessImage(ReadOnlySpan<byte> encoded)
+    {
+        try
+        {
+            return ImageDecoder.Preprocess(encoded, _decoder);
+        }
+        catch (ImageDecodeException e)
+        {
+            throw e.Reason switch
+            {
+                ImageDecodeReason.Empty => InputException.Malformed(e.Message),
+                ImageDecodeReason.TooManyBytes => InputException.TooLarge(e.Message),
+                ImageDecodeReason.UnsupportedFormat => InputException.Unsupported(e.Message),
+                ImageDecodeReason.TooLarge or ImageDecodeReason.TooManyPixels => InputException.TooLarge(e.Message),
+                _ => InputException.Invalid(e.Message),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            // Preprocessing's own limits (e.g. an absurd aspect ratio) on an image that decoded.
+            throw InputException.Invalid(e.Message);
+        }
+    }
+
+    /// <summary>Preprocesses pixels or strokes.</summary>
+    /// <exception cref="InputException">422 when the preprocessing refuses the values.</exception>
+    public static PreprocessResult Preprocess(DigitInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        try
+        {
+            return input.Pixels is not null
+                ? DigitPreprocessor.FromMnistPixels(input.Pixels)
+                : DigitPreprocessor.FromStrokes(input.Strokes!, input.CanvasWidth, input.CanvasHeight);
+        }
+        catch (ArgumentException e)
+        {
+            throw InputException.Invalid(e.Message);
+        }
+    }
+
+    /// <summary>Classifies a preprocessed digit (or reports "no digit" without asking the model).</summary>
+    /// <param name="input">The preprocessing result.</param>
+    /// <param name="started">The request's start (<see cref="Stopwatch.GetTimestamp"/>), for <c>elapsed_ms</c>.</param>
+    /// <param name="cancellationToken">The request's token.</param>
+    /// <exception cref="ServiceUnavailableException">No model, or the server is overloaded or stopping.</exception>
+    public async Task<PredictionResponse> ClassifyAsync(PreprocessResult input, long started, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.IsEmpty)
+        {
+            _metrics.RecordNoDigit();
+            string model = _store.Current?.Info.Name ?? throw new ServiceUnavailableException("No model is loaded yet.");
+            return new PredictionResponse(null, 0f, NoProbabilities, false, model, ElapsedMs(started), ReasonName(input.Reason), input.EmptyReason);
+        }
+        BatchResult r = await _batcher.ClassifyAsync(input.Pixels).WaitAsync(cancellationToken).ConfigureAwait(false);
+        DigitPrediction d = DigitPrediction.FromProbabilities(r.Probabilities);
+        return new PredictionResponse(d.Digit, d.Confidence, d.Probabilities, d.IsConfident, r.Model.Info.Name, ElapsedMs(started));
+    }
+
+    /// <summary>Milliseconds since <paramref name="started"/>.</summary>
+    public static double ElapsedMs(long started) => Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3);
+
+    /// <summary>The wire name of a no-digit reason.</summary>
+    public static string ReasonName(NoDigitReason reason) => reason switch
+    {
+        NoDigitReason.NoInk => "no_ink",
+        NoDigitReason.TooLittleInk => "too_little_ink",
+        NoDigitReason.TooSmall => "too_small",
+        NoDigitReason.Blob => "blob",
+        _ => "none",
+    };
+}

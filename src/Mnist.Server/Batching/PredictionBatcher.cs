@@ -1,0 +1,208 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Mnist.Server.Hosting;
+using Mnist.Server.Models;
+using Mnist.Server.Observability;
+
+namespace Mnist.Server.Batching;
+
+/// <summary>
+/// Dynamic micro-batching. Request threads preprocess their input to 784 floats and <see cref="ClassifyAsync"/>
+/// them; <see cref="BatchingOptions.Workers"/> worker loops take whatever is queued (up to
+/// <see cref="BatchingOptions.MaxBatchSize"/>), wait up to <see cref="BatchingOptions.MaxDelayMicroseconds"/> for
+/// more while the server is busy, and run one model call for the whole batch.
+/// </summary>
+/// <remarks>
+/// A lone request is never delayed: the wait for company happens only when the previous batch held more than one
+/// digit. Under load the queue fills while a batch runs, so batches grow by themselves. On shutdown the queue is
+/// closed and drained: every accepted digit gets its answer before the host stops.
+/// </remarks>
+public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncDisposable
+{
+    private const int Pixels = 784;
+    private const int Classes = 10;
+
+    private readonly Channel<PendingDigit> _queue;
+    private readonly ModelStore _store;
+    private readonly ServerMetrics _metrics;
+    private readonly BatchingOptions _options;
+    private readonly ILogger<PredictionBatcher> _logger;
+    private Task[] _workers = [];
+    private int _busy;
+
+    /// <summary>Creates the batcher; workers start with the host.</summary>
+    public PredictionBatcher(ModelStore store, ServerMetrics metrics, IOptions<MnistServerOptions> options, ILogger<PredictionBatcher> logger)
+    {
+        _store = store;
+        _metrics = metrics;
+        _options = options.Value.Batching;
+        _logger = logger;
+        _queue = Channel.CreateBounded<PendingDigit>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            SingleReader = _options.Workers == 1,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>Classifies one preprocessed digit (784 floats in [0,1], white on black) as part of a batch.</summary>
+    /// <returns>The 10 probabilities and the model that computed them.</returns>
+    /// <exception cref="ServiceUnavailableException">No model is loaded, the queue is full, or the server is stopping.</exception>
+    public Task<BatchResult> ClassifyAsync(float[] pixels)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        if (pixels.Length != Pixels) throw new ArgumentException($"Expected {Pixels} pixels; got {pixels.Length}.", nameof(pixels));
+        if (_store.Current is null) throw new ServiceUnavailableException("No model is loaded yet.");
+        var pending = new PendingDigit(pixels);
+        if (!_queue.Writer.TryWrite(pending))
+            throw new ServiceUnavailableException(_queue.Reader.Completion.IsCompleted ? "The server is shutting down." : "The prediction queue is full; retry shortly.");
+        return pending.Task;
+    }
+
+    /// <summary>Starts the worker loops.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _workers = new Task[_options.Workers];
+        for (int i = 0; i < _workers.Length; i++) _workers[i] = Task.Run(WorkerAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Nothing yet: the web server is draining its requests in this phase, and they still need the batcher.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>After the web server has stopped: stops accepting digits and answers the ones already queued.</summary>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_workers).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_workers).ConfigureAwait(false);
+    }
+
+    private async Task WorkerAsync()
+    {
+        ChannelReader<PendingDigit> reader = _queue.Reader;
+        var batch = new List<PendingDigit>(_options.MaxBatchSize);
+        var delay = TimeSpan.FromTicks(_options.MaxDelayMicroseconds * TimeSpan.TicksPerMicrosecond);
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out PendingDigit? item)) batch.Add(item);
+            if (batch.Count == 0) continue;
+            if (batch.Count < _options.MaxBatchSize && delay > TimeSpan.Zero && Volatile.Read(ref _busy) != 0)
+                await FillAsync(reader, batch, delay).ConfigureAwait(false);
+            Volatile.Write(ref _busy, batch.Count > 1 ? 1 : 0);
+            Run(batch);
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="delay"/> (from the first digit's arrival) for the batch to fill.</summary>
+    private async Task FillAsync(ChannelReader<PendingDigit> reader, List<PendingDigit> batch, TimeSpan delay)
+    {
+        long deadline = batch[0].Enqueued + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+        while (batch.Count < _options.MaxBatchSize)
+        {
+            long remaining = deadline - Stopwatch.GetTimestamp();
+            if (remaining <= 0) break;
+            if (reader.TryRead(out PendingDigit? item))
+            {
+                batch.Add(item);
+                continue;
+            }
+            // Timers are millisecond-grained: a shorter remaining wait becomes one timer tick.
+            var wait = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, remaining * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            using var cts = new CancellationTokenSource(wait);
+            try
+            {
+                if (!await reader.WaitToReadAsync(cts.Token).ConfigureAwait(false)) break;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private void Run(List<PendingDigit> batch)
+    {
+        int n = batch.Count;
+        float[] x = ArrayPool<float>.Shared.Rent(n * Pixels);
+        float[] y = ArrayPool<float>.Shared.Rent(n * Classes);
+        try
+        {
+            for (int i = 0; i < n; i++) batch[i].Pixels.CopyTo(x, i * Pixels);
+            _metrics.RecordBatch(n, Stopwatch.GetElapsedTime(batch[0].Enqueued).TotalSeconds);
+            ServedModel model = ClassifyWithCurrentModel(x, n, y);
+            for (int i = 0; i < n; i++) batch[i].SetResult(new BatchResult(y.AsSpan(i * Classes, Classes).ToArray(), model));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogBatchFailed(_logger, e, n);
+            foreach (PendingDigit p in batch) p.SetException(e is ServiceUnavailableException ? e : new ServiceUnavailableException("The model failed on this batch.", e));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(x);
+            ArrayPool<float>.Shared.Return(y);
+        }
+    }
+
+    /// <summary>Runs the batch on the current model; when a reload disposed that model between reading it and
+    /// calling it, the batch runs again on the model that replaced it.</summary>
+    private ServedModel ClassifyWithCurrentModel(float[] x, int n, float[] y)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            ServedModel model = _store.Current ?? throw new ServiceUnavailableException("No model is loaded.");
+            try
+            {
+                model.Classifier.ClassifyBatch(x.AsSpan(0, n * Pixels), n, y.AsSpan(0, n * Classes));
+                return model;
+            }
+            catch (ObjectDisposedException) when (attempt < 3 && !ReferenceEquals(model, _store.Current))
+            {
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A batch of {Count} digits failed")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    private sealed class PendingDigit(float[] pixels) : TaskCompletionSource<BatchResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public float[] Pixels { get; } = pixels;
+        public long Enqueued { get; } = Stopwatch.GetTimestamp();
+    }
+}
+
+/// <summary>One digit's answer from a batch: probabilities and the model that produced them.</summary>
+public sealed record BatchResult(float[] Probabilities, ServedModel Model);
+
+/// <summary>The server cannot classify right now (no model, queue full, shutting down): HTTP 503.</summary>
+public sealed class ServiceUnavailableException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ServiceUnavailableException() { }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public ServiceUnavailableException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    public ServiceUnavailableException(string message, Exception innerException) : base(message, innerException) { }
+}

@@ -1,0 +1,206 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using Mnist.Server.Api;
+using Mnist.Server.Batching;
+using Mnist.Server.Hosting;
+using Mnist.Server.Models;
+using Mnist.Server.Observability;
+using Scalar.AspNetCore;
+
+namespace Mnist.Server;
+
+/// <summary>
+/// The server's composition root, shared by <c>Program</c> (<c>dotnet run --project src/Mnist.Server</c>) and
+/// <c>mnist serve</c>: services, middleware, then one <c>MapXxx</c> per feature.
+/// </summary>
+public static class MnistServer
+{
+    /// <summary>Rate-limiting policy of the prediction endpoints.</summary>
+    public const string PredictPolicy = "predict";
+
+    /// <summary>Command-line switches besides ASP.NET Core's own (<c>--urls</c>, <c>--environment</c>, …).</summary>
+    public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
+    {
+        ["--model"] = "Mnist:ModelPath",
+        ["--engine"] = "Mnist:Engine",
+        ["--threads"] = "Mnist:IntraOpThreads",
+        ["--max-batch"] = "Mnist:Batching:MaxBatchSize",
+        ["--max-delay-us"] = "Mnist:Batching:MaxDelayMicroseconds",
+        ["--workers"] = "Mnist:Batching:Workers",
+    };
+
+    /// <summary>Builds the application from command-line arguments; run it with <c>RunAsync</c>.</summary>
+    public static WebApplication CreateApp(string[] args)
+    {
+        WebApplicationBuilder builder = CreateBuilder(args);
+        return Configure(builder.Build());
+    }
+
+    /// <summary>The builder with every service registered (for hosts that add their own).</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        // Started from elsewhere (mnist serve, a published folder): the defaults beside the assembly, below every
+        // other source.
+        string beside = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (!File.Exists(Path.Combine(builder.Environment.ContentRootPath, "appsettings.json")) && File.Exists(beside))
+            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+            {
+                Path = "appsettings.json", Optional = true, FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
+            });
+        builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary());
+        if (WebRootLocator.Find(builder.Environment.ContentRootPath) is { } webRoot)
+        {
+            builder.Environment.WebRootPath = webRoot;
+            builder.Environment.WebRootFileProvider = new PhysicalFileProvider(webRoot);
+        }
+        AddServices(builder.Services);
+        return builder;
+    }
+
+    /// <summary>Registers the server's services; every setting is read from <see cref="MnistServerOptions"/> when
+    /// first needed, so configuration added later (tests, hosts) is honoured.</summary>
+    public static void AddServices(IServiceCollection services)
+    {
+        // Settings: section "Mnist", checked at startup.
+        services.AddOptions<MnistServerOptions>().BindConfiguration(MnistServerOptions.Section)
+            .Validate(o => { o.Validate(); return true; }).ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+
+        // Model, batching, metrics. The batcher and the reload service start with the host.
+        services.AddSingleton<ServerMetrics>();
+        services.AddSingleton<ModelLoader>();
+        services.AddSingleton<ModelStore>();
+        services.AddSingleton<PredictionBatcher>();
+        services.AddSingleton<PredictionService>();
+        services.AddHostedService<ModelReloadService>();
+        services.AddHostedService(sp => sp.GetRequiredService<PredictionBatcher>());
+
+        // Wire JSON: source-generated, snake_case.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJsonContext.Default);
+        });
+
+        // Errors: ProblemDetails for exceptions and for bare status codes; never a stack trace.
+        services.AddProblemDetails();
+
+        // Limits, rate limiting, timeouts and CORS, all from the options.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<MnistServerOptions>>((k, o) =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = Math.Max(o.Value.Limits.MaxImageBytes, o.Value.Limits.MaxJsonBytes) + 65536L;
+        });
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<MnistServerOptions>, ServerMetrics>(ConfigureRateLimiting);
+        services.AddRequestTimeouts();
+        services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<MnistServerOptions>>((t, o) =>
+            t.AddPolicy(PredictPolicy, new RequestTimeoutPolicy
+            {
+                Timeout = TimeSpan.FromSeconds(o.Value.Limits.RequestTimeoutSeconds),
+                TimeoutStatusCode = StatusCodes.Status408RequestTimeout,
+            }));
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<MnistServerOptions>>((c, o) =>
+        {
+            string[] origins = o.Value.CorsOrigins;
+            if (origins.Length == 0) return;
+            c.AddDefaultPolicy(p =>
+            {
+                if (origins.Contains("*")) p.AllowAnyOrigin();
+                else p.WithOrigins(origins);
+                p.WithMethods("GET", "POST", "HEAD").AllowAnyHeader().WithExposedHeaders("ETag");
+            });
+        });
+
+        // OpenAPI document at /openapi/v1.json.
+        services.AddOpenApi();
+    }
+
+    /// <summary>The middleware pipeline and the endpoints.</summary>
+    public static WebApplication Configure(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<RequestMetricsMiddleware>();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Kestrel's own rejections (oversized or malformed requests) keep their 4xx; anything else is a 500
+            // without details, logged on the server.
+            StatusCodeSelector = e => e switch
+            {
+                Microsoft.AspNetCore.Http.BadHttpRequestException b => b.StatusCode,
+                ServiceUnavailableException => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
+        });
+        app.UseStatusCodePages();
+
+        // The web app: / → index.html, static files before routing so they win over endpoints.
+        if (Directory.Exists(app.Environment.WebRootPath))
+        {
+            app.UseDefaultFiles();
+            app.UseStaticFiles();
+        }
+
+        app.UseRouting();
+        app.UseCors();
+        app.UseRateLimiter();
+        app.UseRequestTimeouts();
+
+        RouteGroupBuilder flask = app.MapGroup("/mnist").WithTags("Flask-compatible").RequireRateLimiting(PredictPolicy);
+        flask.WithRequestTimeout(PredictPolicy);
+        flask.MapFlaskApi();
+        RouteGroupBuilder v1 = app.MapGroup("/v1").WithTags("Predictions").RequireRateLimiting(PredictPolicy);
+        v1.WithRequestTimeout(PredictPolicy);
+        v1.MapPredictApi();
+        v1.MapModelApi();
+        app.MapHealthApi();
+        app.MapOpenApi();
+        app.MapScalarApiReference(o => o.WithTitle("MNIST digit recognition API"));
+        app.MapGet("/", () => TypedResults.Content(FallbackPage, "text/html; charset=utf-8")).ExcludeFromDescription();
+        return app;
+    }
+
+    private static void ConfigureRateLimiting(RateLimiterOptions limiter, IOptions<MnistServerOptions> options, ServerMetrics metrics)
+    {
+        RateLimitOptions o = options.Value.RateLimit;
+        limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        limiter.AddPolicy(PredictPolicy, context => !o.Enabled
+            ? RateLimitPartition.GetNoLimiter("all")
+            : RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = o.Burst,
+                TokensPerPeriod = o.PermitsPerSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+        limiter.OnRejected = async (ctx, ct) =>
+        {
+            metrics.RecordRateLimited();
+            HttpContext http = ctx.HttpContext;
+            if (ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retry))
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests", Detail = "The rate limit for this client is exhausted; retry later." },
+            }).ConfigureAwait(false);
+        };
+    }
+
+    private const string FallbackPage = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>MNIST digit recognition</title></head>
+        <body><h1>MNIST digit recognition</h1>
+        <p>The web app is not installed beside this server. Try <a href="/mnist">the upload form</a>,
+        <a href="/scalar">the API reference</a> or <a href="/openapi/v1.json">the OpenAPI document</a>.</p></body></html>
+        """;
+}

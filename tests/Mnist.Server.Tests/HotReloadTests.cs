@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Mnist.Server.Tests.TestSupport;
+
+namespace Mnist.Server.Tests;
+
+/// <summary>Replacing the model file while requests run: valid files switch the model, invalid ones are refused,
+/// and no request fails either way. Runs on a real Kestrel.</summary>
+public class HotReloadTests
+{
+    [Fact]
+    public async Task ReplacingTheFileSwitchesModelsWithoutFailingRequests()
+    {
+        string path = TestModels.PrivateFile(TestModels.RandomLenet(1));
+        await using KestrelHost host = await KestrelHost.StartAsync(path);
+        string first = await ShaAsync(host.Client);
+
+        using var stop = new CancellationTokenSource();
+        var failures = new List<string>();
+        int ok = 0;
+        async Task LoadAsync()
+        {
+            string body = TestImages.PixelsJson(3);
+            while (!stop.IsCancellationRequested)
+            {
+                using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                using HttpResponseMessage r = await host.Client.PostAsync("/v1/predict", content);
+                if (r.StatusCode == HttpStatusCode.OK) Interlocked.Increment(ref ok);
+                else
+                {
+                    string text = await r.Content.ReadAsStringAsync();
+                    lock (failures) failures.Add($"{(int)r.StatusCode}: {text}");
+                }
+            }
+        }
+        Task[] load = Enumerable.Range(0, 8).Select(_ => Task.Run(LoadAsync)).ToArray();
+
+        // 1. A valid new model (atomic rename): served within a few seconds.
+        await Task.Delay(200);
+        byte[] second = TestModels.RandomLenet(2);
+        TestModels.AtomicReplace(path, second);
+        string secondSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(second));
+        await WaitForAsync(async () => await ShaAsync(host.Client) == secondSha, "the new model to be served");
+
+        // 2. An invalid file: rejected, the second model keeps serving, the failure is counted.
+        TestModels.AtomicReplace(path, Encoding.UTF8.GetBytes("this is not an onnx model"));
+        await WaitForAsync(async () => (await host.Client.GetStringAsync("/metrics")).Contains("mnist_model_reload_failures_total 1", StringComparison.Ordinal),
+            "the invalid file to be rejected");
+        Assert.Equal(secondSha, await ShaAsync(host.Client));
+
+        // 3. A truncated ONNX file: rejected as well.
+        TestModels.AtomicReplace(path, second.AsSpan(0, second.Length / 2).ToArray());
+        await WaitForAsync(async () => (await host.Client.GetStringAsync("/metrics")).Contains("mnist_model_reload_failures_total 2", StringComparison.Ordinal),
+            "the truncated file to be rejected");
+
+        // 4. A third valid model: reloading works after failures.
+        byte[] third = TestModels.RandomLenet(7);
+        string thirdSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(third));
+        TestModels.AtomicReplace(path, third);
+        await WaitForAsync(async () => await ShaAsync(host.Client) == thirdSha, "a third model to be served");
+
+        await Task.Delay(200);
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+        Assert.Empty(failures);
+        Assert.True(ok > 50, $"only {ok} requests ran during the reloads");
+        string metrics = await host.Client.GetStringAsync("/metrics");
+        Assert.Contains("mnist_model_reloads_total 2", metrics, StringComparison.Ordinal);
+
+        // The ETag of the download follows the model.
+        using HttpResponseMessage download = await host.Client.GetAsync("/v1/models/current.onnx");
+        Assert.Equal($"\"{thirdSha}\"", download.Headers.ETag?.Tag);
+        Assert.NotEqual(first, thirdSha);
+    }
+
+    [Fact]
+    public async Task MissingModelMeansNotReadyUntilTheFileAppears()
+    {
+        string dir = Directory.CreateDirectory(Path.Combine(TestModels.TempDir, Guid.NewGuid().ToString("N"))).FullName;
+        string path = Path.Combine(dir, "model.onnx");
+        await using KestrelHost host = await KestrelHost.StartAsync(path);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.Client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
+        using (var content = new StringContent(TestImages.PixelsJson(0), Encoding.UTF8, "application/json"))
+            await HttpAssert.ProblemAsync(await host.Client.PostAsync("/v1/predict", content), HttpStatusCode.ServiceUnavailable);
+
+        TestModels.AtomicReplace(path, TestModels.RandomLenet(3));
+        await WaitForAsync(async () => (await host.Client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, "readiness");
+        using var ok = new StringContent(TestImages.PixelsJson(0), Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync("/v1/predict", ok)).StatusCode);
+    }
+
+    private static async Task<string> ShaAsync(HttpClient client)
+    {
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/v1/model"));
+        return doc.RootElement.GetProperty("sha256").GetString()!;
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail($"Timed out waiting for {what}.");
+    }
+}

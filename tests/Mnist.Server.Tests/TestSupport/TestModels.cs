@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Mnist.Engine.Data;
+using Mnist.Engine.Models;
+using Mnist.Engine.Networks;
+using Mnist.Engine.Optim;
+using Mnist.Engine.Tensors;
+using Mnist.Engine.Training;
+
+namespace Mnist.Server.Tests.TestSupport;
+
+/// <summary>Model files for the server tests: random-weight lenets (mechanics) and a briefly trained lenet
+/// (right answers), cached in the temp folder for the test run and later runs.</summary>
+internal static class TestModels
+{
+    private static readonly Lazy<string> Trained = new(TrainLenet, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>A folder for this test run's files.</summary>
+    public static string TempDir { get; } = CreateTempDir();
+
+    private static string CreateTempDir()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "mnist-server-tests"));
+        // Per-test model folders of earlier runs (the trained model beside them is kept as a cache).
+        foreach (DirectoryInfo old in dir.EnumerateDirectories().Where(d => d.LastWriteTimeUtc < DateTime.UtcNow.AddHours(-1)))
+        {
+            try
+            {
+                old.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return dir.FullName;
+    }
+
+    /// <summary>ONNX bytes of a lenet with random weights from <paramref name="seed"/>.</summary>
+    public static byte[] RandomLenet(ulong seed)
+    {
+        var model = Architectures.Create<float>("lenet", seed);
+        return OnnxExporter.ExportBytes(model, ModelCard.Create(model, $"lenet-random-{seed}", dataset: "none"));
+    }
+
+    /// <summary>A lenet trained briefly on MNIST (≥ 95 % on 1,000 test digits), or the shipped model when it exists.</summary>
+    public static string TrainedLenetPath => Trained.Value;
+
+    /// <summary>Copies <paramref name="source"/> into a fresh folder (so a test may replace it) and returns the copy's path.</summary>
+    public static string PrivateCopy(string source) => PrivateFile(File.ReadAllBytes(source));
+
+    /// <summary>Writes <paramref name="bytes"/> as <c>model.onnx</c> in a fresh folder and returns its path.</summary>
+    public static string PrivateFile(byte[] bytes)
+    {
+        string dir = Directory.CreateDirectory(Path.Combine(TempDir, Guid.NewGuid().ToString("N"))).FullName;
+        string path = Path.Combine(dir, "model.onnx");
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    /// <summary>Replaces <paramref name="path"/> the way deployments do: write a temporary file, then rename over.</summary>
+    public static void AtomicReplace(string path, byte[] bytes)
+    {
+        string tmp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllBytes(tmp, bytes);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static string TrainLenet()
+    {
+        string cached = Path.Combine(TempDir, "lenet-trained-v1.onnx");
+        if (File.Exists(cached)) return cached;
+
+        var train = MnistDataset.Load(TestImages.MnistDir, MnistSplit.Train);
+        var model = Architectures.Create<float>("lenet", 42);
+        var trainer = new Trainer(model, new Adam<float>(model.Parameters, 2e-3));
+        const int batch = 64, steps = 180;
+        var x = new float[batch * 784];
+        var labels = new int[batch];
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        new Random(7).Shuffle(order);
+        var sw = Stopwatch.StartNew();
+        for (int step = 0; step < steps; step++)
+        {
+            for (int i = 0; i < batch; i++)
+            {
+                int k = order[step * batch + i];
+                ReadOnlySpan<byte> img = train.Image(k);
+                for (int j = 0; j < 784; j++) x[i * 784 + j] = img[j] / 255f;
+                labels[i] = train.Labels[k];
+            }
+            trainer.Step(new Tensor<float>((float[])x.Clone(), [batch, 1, 28, 28]), labels);
+        }
+        double accuracy = TestImages.Accuracy(model, 1000);
+        if (accuracy < 0.95) throw new InvalidOperationException($"The test model reached only {accuracy:P1} after {steps} steps.");
+        var card = ModelCard.Create(model, "lenet", testAccuracy: accuracy, trainingSeconds: sw.Elapsed.TotalSeconds, seed: 42,
+            commandLine: "Mnist.Server.Tests fixture");
+        string tmp = cached + "." + Environment.ProcessId + ".tmp";
+        OnnxExporter.Save(model, card, tmp);
+        File.Move(tmp, cached, overwrite: true);
+        return cached;
+    }
+}
