@@ -62,11 +62,14 @@ public class InterruptionTests
         Assert.True(straightCode == 0, straightErr);
         using var straightFinal = JsonDocument.Parse(straightOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
         Assert.Equal(accuracy, straightFinal.RootElement.GetProperty("test_accuracy").GetDouble());
+        // The reported model is the ONNX file; the engine's checkpoint of the same weights sits beside it.
+        Assert.EndsWith("model.onnx", model, StringComparison.Ordinal);
+        string resumedCheckpoint = Path.Combine(Path.GetDirectoryName(model)!, "model.ckpt");
         Assert.Equal(
             Checkpoint.Load(Path.Combine(straightDir, "model.ckpt")).Parameters.Values.SelectMany(v => v),
-            Checkpoint.Load(model).Parameters.Values.SelectMany(v => v));
+            Checkpoint.Load(resumedCheckpoint).Parameters.Values.SelectMany(v => v));
 
-        var loaded = Checkpoint.Load(model);
+        var loaded = Checkpoint.Load(resumedCheckpoint);
         Assert.Equal(3, loaded.State.EpochsCompleted);
         Assert.Equal(3, loaded.State.History.Count);
         Assert.Equal([1, 2, 3], loaded.State.History.Select(h => h.Epoch));
