@@ -134,6 +134,69 @@ public sealed class OnnxRuntimeParityTests(ITestOutputHelper output)
         return new Result(maxDiff, agree, (double)ortCorrect / count, (double)engineCorrect / count);
     }
 
+    /// <summary>
+    /// Issue 4: the shipped TFLite file in a third-party TFLite runtime (Arm NN's parser, CpuRef backend, through
+    /// Debian's python3-pyarmnn) gives the same digit as ONNX Runtime on the shipped ONNX file for 1,000 test images.
+    /// </summary>
+    [SkippableFact]
+    public void ShippedTfLite_InArmNn_AgreesWithOnnxRuntime()
+    {
+        var data = RequireTestSet();
+        string root = MnistTestSet.RepositoryRoot() ?? ".";
+        string onnx = Path.Combine(root, "models", "mnist.onnx"), tflite = Path.Combine(root, "models", "mnist.tflite");
+        Skip.IfNot(File.Exists(onnx) && File.Exists(tflite), $"shipped model files not found under {root}/models");
+        string? missing = PythonRunner.MissingModules("numpy", "pyarmnn");
+        Assert.True(missing is null || !MnistTestSet.InCi, missing);
+        Skip.If(missing is not null, missing);
+        const int count = 1000;
+        float[] images = data.First(count);
+
+        using var session = NewSession(File.ReadAllBytes(onnx));
+        float[] ort = RunOrt(session, session.InputMetadata.Keys.Single(), images, [count, 1, 28, 28]);
+        var clock = Stopwatch.StartNew();
+        string stdout = PythonRunner.Run(ArmNnScript, new Dictionary<string, byte[]>
+        {
+            ["model.tflite"] = File.ReadAllBytes(tflite),
+            ["input.npy"] = PythonRunner.ToNpy(images, count, 28, 28, 1), // one channel: NHWC has NCHW's bytes
+        }, TimeSpan.FromMinutes(10));
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        float[] armnn = [.. doc.RootElement.GetProperty("output").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(e => e.GetSingle()))];
+        Assert.Equal(count * 10, armnn.Length);
+        int[] a = ArgMax(ort, 10), b = ArgMax(armnn, 10);
+        int agree = a.Zip(b).Count(p => p.First == p.Second);
+        double diff = 0;
+        for (int i = 0; i < armnn.Length; i++) diff = Math.Max(diff, Math.Abs(armnn[i] - ort[i]));
+        int correct = b.Where((p, i) => p == data.Labels[i]).Count();
+        output.WriteLine($"models/mnist.tflite in Arm NN {doc.RootElement.GetProperty("armnn").GetString()} (CpuRef) vs models/mnist.onnx in ONNX Runtime " +
+                         $"on {count} MNIST test digits: argmax agree {agree}/{count}, max abs probability diff {diff:E2}, Arm NN accuracy {correct}/{count}, " +
+                         $"{clock.Elapsed.TotalSeconds:F0} s");
+        Assert.Equal(count, agree);
+        Assert.True(diff <= ProbabilityTolerance, $"max abs diff {diff} > {ProbabilityTolerance}");
+    }
+
+    private const string ArmNnScript = """
+        import json, sys, os, contextlib, numpy as np
+        with contextlib.redirect_stdout(sys.stderr):  # pyarmnn prints notices about missing parsers
+            import pyarmnn as ann
+        x = np.load("input.npy").astype(np.float32)
+        parser = ann.ITfLiteParser()
+        net = parser.CreateNetworkFromBinaryFile(os.path.abspath("model.tflite"))
+        in_name = parser.GetSubgraphInputTensorNames(0)[0]
+        out_name = parser.GetSubgraphOutputTensorNames(0)[0]
+        in_info = parser.GetNetworkInputBindingInfo(0, in_name)
+        out_info = parser.GetNetworkOutputBindingInfo(0, out_name)
+        runtime = ann.IRuntime(ann.CreationOptions())
+        opt, messages = ann.Optimize(net, [ann.BackendId("CpuRef")], runtime.GetDeviceSpec(), ann.OptimizerOptions())
+        net_id, _ = runtime.LoadNetwork(opt)
+        outputs = []
+        for i in range(x.shape[0]):
+            inputs = ann.make_input_tensors([in_info], [x[i:i+1]])
+            outs = ann.make_output_tensors([out_info])
+            runtime.EnqueueWorkload(net_id, inputs, outs)
+            outputs.append(ann.workload_tensors_to_ndarray(outs)[0].ravel().tolist())
+        print(json.dumps({"armnn": ann.__version__, "output": outputs}))
+        """;
+
     private static InferenceSession NewSession(byte[] model)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
