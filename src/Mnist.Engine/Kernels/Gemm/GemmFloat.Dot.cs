@@ -6,39 +6,12 @@ namespace Mnist.Engine.Kernels;
 // C = A·Bᵀ with both A [m,k] and B [n,k] stored row-major: every C element is a dot product of two
 // contiguous rows, so no packing is needed. A 4×4 block of C keeps 16 vector accumulators along k,
 // each loaded A or B vector feeding four FMAs; horizontal sums happen once per block.
-// This is the shape of Linear's forward pass (x·Wᵀ) and of convolution weight gradients (Σ_n dy_n·col_nᵀ,
-// where the sum runs over a batch of matrix pairs), where packing B would cost as much memory traffic
-// as the multiply itself.
+// This is the shape of Linear's forward pass (x·Wᵀ), where packing B (the weights) would cost as much
+// memory traffic as the multiply itself. The kernels can also sum over a batch of matrix pairs (stride > 0).
 internal static unsafe partial class GemmFloat
 {
     public static void MultiplyTransB(int m, int k, float* a, int lda, long aLength, float* b, int ldb, long bLength, float* c, int ldc, bool accumulate, int j0, int j1) =>
-        MultiplyTransBBatched(0, m, k, 1, a, 0, lda, aLength, b, 0, ldb, bLength, c, ldc, accumulate, j0, j1);
-
-    /// <summary>
-    /// Rows [i0, i1) and columns [j0, j1) of C (+)= Σ_s A_s·B_sᵀ over <paramref name="batch"/> pairs of matrices
-    /// A_s = a + s·aStride [m,k] and B_s = b + s·bStride [n,k]: one long dot product per element of C.
-    /// <paramref name="aLength"/> and <paramref name="bLength"/> bound the readable memory from a and b.
-    /// </summary>
-    public static void MultiplyTransBBatched(int i0, int i1, int k, int batch, float* a, long aStride, int lda, long aLength,
-        float* b, long bStride, int ldb, long bLength, float* c, int ldc, bool accumulate, int j0, int j1)
-    {
-        // Samples are taken in chunks whose rows fit in L2 together, so the inner loops reuse cached rows
-        // instead of streaming the whole batch from memory once per block of C. The chunk size depends only
-        // on the shapes, so the summation order (chunk partial sums added in order) is fixed.
-        long bytesPerSample = 4L * k * ((i1 - i0) + (j1 - j0));
-        int chunk = (int)Math.Clamp(L2Budget / Math.Max(1, bytesPerSample), 1, batch);
-        for (int s0 = 0; s0 < batch; s0 += chunk)
-        {
-            int count = Math.Min(chunk, batch - s0);
-            float* aChunk = a + s0 * aStride, bChunk = b + s0 * bStride;
-            long aLeft = aLength - s0 * aStride, bLeft = bLength - s0 * bStride;
-            bool acc = accumulate || s0 > 0;
-            DotBlocks(i0, i1, k, count, aChunk, aStride, lda, aChunk + aLeft, bChunk, bStride, ldb, bChunk + bLeft, c, ldc, acc, j0, j1);
-        }
-    }
-
-    // Room for one chunk of rows in a core's L2 (2 MB on the machines measured), leaving space for C and the stack.
-    private const long L2Budget = 1L << 20;
+        DotBlocks(0, m, k, 1, a, 0, lda, a + aLength, b, 0, ldb, b + bLength, c, ldc, accumulate, j0, j1);
 
     private static void DotBlocks(int i0, int i1, int k, int batch, float* a, long aStride, int lda, float* aEnd,
         float* b, long bStride, int ldb, float* bEnd, float* c, int ldc, bool accumulate, int j0, int j1)
