@@ -34,8 +34,13 @@ public static partial class Convolution
                 var scratch = cache ? null : Scratch<float>.Get(packedItem);
                 for (int n = start; n < end; n++)
                 {
-                    var col = cache ? columns.Span.Slice(n * packedItem, packedItem) : scratch.AsSpan(0, packedItem);
-                    Im2ColPacked(g, x.Span.Slice(n * g.InputItem, g.InputItem), col);
+                    var colMemory = cache ? columns.Slice(n * packedItem, packedItem) : scratch.AsMemory(0, packedItem);
+                    var col = colMemory.Span;
+                    var xn = x.Slice(n * g.InputItem, g.InputItem);
+                    if (splitPanels)
+                        Parallelism.ForChunks(g.InChannels, (_, c0, c1) => Im2ColPacked(g, xn.Span, colMemory.Span, c0, c1));
+                    else
+                        Im2ColPacked(g, xn.Span, col);
                     var outN = y.Slice(n * g.OutputItem, g.OutputItem);
                     var bs = bias.Span;
                     bool accumulate = !bs.IsEmpty;
@@ -114,53 +119,66 @@ public static partial class Convolution
     /// im2col of one sample x [Cin,H,W] written in packed-B layout: the [Cin·K·K, OutH·OutW] matrix cut into
     /// panels of <see cref="GemmBlocking.NR"/> output pixels, each panel row-major over the patch index, zero past the last pixel.
     /// </summary>
-    internal static void Im2ColPacked(Conv2dGeometry g, ReadOnlySpan<float> x, Span<float> packed)
+    internal static unsafe void Im2ColPacked(Conv2dGeometry g, ReadOnlySpan<float> x, Span<float> packed, int c0 = 0, int c1 = -1)
     {
+        if (c1 < 0) c1 = g.InChannels;
+        if (x.Length < g.InputItem || packed.Length < PackedColumnItem(g)) throw new ArgumentException("im2col buffers too short.");
         int nr = GemmBlocking.NR, depth = g.PatchSize, pixels = g.OutPixels;
         int oh = g.OutHeight, ow = g.OutWidth, k = g.Kernel, s = g.Stride, pad = g.Padding, h = g.Height, w = g.Width;
         int panels = (pixels + nr - 1) / nr;
         long panelStride = (long)depth * nr;
-        int row = 0;
-        for (int c = 0; c < g.InChannels; c++)
+        int lastPanel = panels - 1, used = pixels - lastPanel * nr;
+        fixed (float* px0 = x, pk = packed)
         {
-            var plane = x.Slice(c * h * w, h * w);
-            for (int u = 0; u < k; u++)
-                for (int v = 0; v < k; v++, row++)
-                {
-                    int px = 0;
-                    for (int i = 0; i < oh; i++)
+            for (int c = c0; c < c1; c++)
+            {
+                float* plane = px0 + (long)c * h * w;
+                int row = c * k * k;
+                for (int u = 0; u < k; u++)
+                    for (int v = 0; v < k; v++, row++)
                     {
-                        int r = i * s + u - pad;
-                        for (int j = 0; j < ow;)
+                        float* rowBase = pk + (long)row * nr;
+                        int panel = 0, t = 0;
+                        for (int i = 0; i < oh; i++)
                         {
-                            // The longest run of pixels that stays inside one panel and one output row.
-                            int panel = px / nr, t = px - panel * nr;
-                            int run = Math.Min(ow - j, nr - t);
-                            var dst = packed.Slice((int)(panel * panelStride) + row * nr + t, run);
-                            if (r < 0 || r >= h) dst.Clear();
-                            else if (s == 1)
+                            int r = i * s + u - pad;
+                            bool rowInside = r >= 0 && r < h;
+                            float* src = plane + (long)r * w;
+                            for (int j = 0; j < ow;)
                             {
-                                // Source columns first..first+run-1: zeros left of the image, a contiguous copy, zeros right of it.
-                                int first = j + v - pad;
-                                int left = Math.Clamp(-first, 0, run), right = Math.Clamp(first + run - w, 0, run - left);
-                                dst[..left].Clear();
-                                plane.Slice(r * w + first + left, run - left - right).CopyTo(dst[left..]);
-                                dst[(run - right)..].Clear();
-                            }
-                            else
-                                for (int q = 0; q < run; q++)
+                                // The longest run of pixels that stays inside one panel and one output row.
+                                int run = Math.Min(ow - j, nr - t);
+                                float* d = rowBase + panel * panelStride + t;
+                                if (!rowInside)
                                 {
-                                    int col = (j + q) * s + v - pad;
-                                    dst[q] = col >= 0 && col < w ? plane[r * w + col] : 0f;
+                                    for (int q = 0; q < run; q++) d[q] = 0f;
                                 }
-                            j += run;
-                            px += run;
+                                else if (s == 1)
+                                {
+                                    int first = j + v - pad;
+                                    if (first >= 0 && first + run <= w)
+                                        Buffer.MemoryCopy(src + first, d, run * sizeof(float), run * sizeof(float));
+                                    else
+                                        for (int q = 0; q < run; q++) d[q] = (uint)(first + q) < (uint)w ? src[first + q] : 0f;
+                                }
+                                else
+                                {
+                                    for (int q = 0; q < run; q++)
+                                    {
+                                        int col = (j + q) * s + v - pad;
+                                        d[q] = (uint)col < (uint)w ? src[col] : 0f;
+                                    }
+                                }
+                                j += run;
+                                t += run;
+                                if (t == nr) { t = 0; panel++; }
+                            }
                         }
+                        // Zero the padding columns of the last panel.
+                        float* tail = rowBase + lastPanel * panelStride;
+                        for (int q = used; q < nr; q++) tail[q] = 0f;
                     }
-                    // Zero the padding columns of the last panel.
-                    int lastPanel = panels - 1, used = pixels - lastPanel * nr;
-                    if (used < nr) packed.Slice((int)(lastPanel * panelStride) + row * nr + used, nr - used).Clear();
-                }
+            }
         }
     }
 }
