@@ -17,40 +17,16 @@ namespace Mnist.Engine.Optim;
 /// </code>
 /// State: "exp_avg" (m), "exp_avg_sq" (v). Use <see cref="AdamW{T}"/> for decoupled weight decay.
 /// </remarks>
-public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Adam<T> : AdamBase<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _m, _v;
-
     /// <summary>Creates the optimizer.</summary>
     /// <exception cref="ArgumentOutOfRangeException">learningRate, epsilon or weightDecay is negative or not finite, or a beta is outside [0, 1).</exception>
     public Adam(ParameterSet<T> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double epsilon = 1e-8, double weightDecay = 0)
-        : base(parameters, learningRate, weightDecay)
+        : base(parameters, learningRate, beta1, beta2, epsilon, weightDecay)
     {
-        Beta1 = HyperParameter.UnitHalfOpen(beta1, nameof(beta1));
-        Beta2 = HyperParameter.UnitHalfOpen(beta2, nameof(beta2));
-        Epsilon = HyperParameter.NonNegative(epsilon, nameof(epsilon));
-        _m = AddState("exp_avg");
-        _v = AddState("exp_avg_sq");
     }
-
-    /// <summary>Decay rate β1 of the first moment.</summary>
-    public double Beta1 { get; }
-
-    /// <summary>Decay rate β2 of the second moment.</summary>
-    public double Beta2 { get; }
-
-    /// <summary>ε added to the bias-corrected √v.</summary>
-    public double Epsilon { get; }
 
     /// <inheritdoc/>
-    protected override void Update(int start, int length, bool decay)
-    {
-        double t = StepCount;
-        double stepSize = LearningRate / (1 - Math.Pow(Beta1, t));
-        double bc2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, t));
-        AdamUpdate.Apply(Parameters.Values.AsSpan(start, length), Parameters.Grads.AsSpan(start, length),
-            _m.AsSpan(start, length), _v.AsSpan(start, length), VectorizedLength(length),
-            Beta1, Beta2, Epsilon, stepSize, bc2Sqrt, l2: decay ? WeightDecay : 0, shrink: 1);
-    }
+    protected override (double L2, double Shrink) Decay(bool decay) => (decay ? WeightDecay : 0, 1);
 }
