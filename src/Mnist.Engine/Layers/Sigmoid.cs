@@ -1,35 +1,14 @@
 using System.Numerics;
 using Mnist.Engine.Kernels;
-using Mnist.Engine.Tensors;
 
 namespace Mnist.Engine.Layers;
 
 /// <summary>Logistic sigmoid, y = 1 / (1 + e^−x), any shape (torch.nn.Sigmoid). Backward: dx = dy·y·(1 − y).</summary>
-public sealed class Sigmoid<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Sigmoid<T> : SmoothActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Tensor<T>? _output, _inputGrad;
+    /// <inheritdoc/>
+    protected override void Apply(ReadOnlySpan<T> x, Span<T> y) => Elementwise.Sigmoid<T>(x, y);
 
     /// <inheritdoc/>
-    public override int[] OutputItemShape(int[] inputItemShape) => (int[])inputItemShape.Clone();
-
-    /// <inheritdoc/>
-    public override Tensor<T> Forward(Tensor<T> input)
-    {
-        _output = Tensor<T>.Reuse(_output, input.Shape);
-        Elementwise.Sigmoid<T>(input.Span, _output.Span);
-        return _output;
-    }
-
-    /// <inheritdoc/>
-    public override Tensor<T>? Backward(Tensor<T> outputGrad)
-    {
-        if (_output is null) throw new InvalidOperationException("Backward called before Forward.");
-        if (!NeedsInputGradient) return null;
-        _inputGrad = Tensor<T>.Reuse(_inputGrad, _output.Shape);
-        var y = _output.Span;
-        var dy = outputGrad.Span;
-        var dx = _inputGrad.Span;
-        for (int i = 0; i < dx.Length; i++) dx[i] = dy[i] * y[i] * (T.One - y[i]);
-        return _inputGrad;
-    }
+    protected override T DerivativeFromOutput(T y) => y * (T.One - y);
 }
