@@ -136,10 +136,61 @@ public class AugmentationTests
     }
 
     [Fact]
+    public void Thickness_grows_and_thins_strokes_by_a_pixel_at_full_strength()
+    {
+        var aug = new Augmenter(AugmentationOptions.None, 0);
+        var image = new float[784];
+        image[14 * 28 + 14] = 1f;
+        aug.ChangeThickness(image, 1f);
+        Assert.Equal(9f, image.Sum(), 3);
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) Assert.Equal(1f, image[(14 + dy) * 28 + 14 + dx]);
+
+        aug.ChangeThickness(image, -1f);
+        Assert.Equal(1f, image.Sum(), 3);
+        Assert.Equal(1f, image[14 * 28 + 14]);
+
+        aug.ChangeThickness(image, 0.25f); // a quarter of the way to the dilation
+        Assert.Equal(1f + 8 * 0.25f, image.Sum(), 3);
+    }
+
+    [Fact]
+    public void Resampling_keeps_flat_images_and_blurs_fine_detail()
+    {
+        var aug = new Augmenter(AugmentationOptions.None, 0);
+        var flat = Enumerable.Repeat(0.4f, 784).ToArray();
+        aug.Resample(flat, 9);
+        Assert.All(flat, v => Assert.Equal(0.4f, v, 4));
+
+        var checker = new float[784];
+        for (int i = 0; i < 784; i++) checker[i] = ((i / 28) + (i % 28)) % 2;
+        var untouched = (float[])checker.Clone();
+        aug.Resample(untouched, 28);
+        Assert.Equal(checker, untouched); // full resolution: the round trip is the identity
+        aug.Resample(checker, 10);
+        Assert.All(checker, v => Assert.InRange(v, 0.2f, 0.8f)); // one-pixel detail cannot survive 10 pixels
+        Assert.Equal(392f, checker.Sum(), 392f * 0.05f);
+    }
+
+    [Fact]
+    public void Degradations_leave_the_affine_draws_alone_and_stay_deterministic()
+    {
+        var degraded = AugmentationOptions.Default with { ThicknessProbability = 1, LowResolutionProbability = 1 };
+        Assert.False((AugmentationOptions.None with { ThicknessProbability = 0.5f }).IsIdentity);
+        Assert.Equal(new Augmenter(AugmentationOptions.Default, 9).SampleTransform(1, 5), new Augmenter(degraded, 9).SampleTransform(1, 5));
+        float[] one = Batch(degraded, 42, threads: 1);
+        Assert.Equal(one, Batch(degraded, 42, threads: 3));
+        Assert.NotEqual(Batch(AugmentationOptions.Default, 42, threads: 1), one);
+        Assert.All(one, v => Assert.InRange(v, 0f, 1f));
+    }
+
+    [Fact]
     public void Bad_ranges_are_rejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new Augmenter(AugmentationOptions.None with { ScaleMin = 2, ScaleMax = 1 }, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Augmenter(AugmentationOptions.None with { ElasticSigma = 0 }, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Augmenter(AugmentationOptions.None with { ThicknessProbability = 1.5f }, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Augmenter(AugmentationOptions.None with { LowResolutionMin = 0.7f, LowResolutionMax = 0.5f }, 0));
         Assert.Throws<ArgumentException>(() => AugmentationOptions.FromName("wild"));
     }
 

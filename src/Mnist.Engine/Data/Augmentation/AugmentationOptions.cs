@@ -31,6 +31,29 @@ public sealed record AugmentationOptions
     /// <summary>Standard deviation in pixels of the Gaussian that smooths the elastic fields.</summary>
     public float ElasticSigma { get; init; } = 4f;
 
+    /// <summary>
+    /// Probability that a sample's strokes are made thicker or thinner: a grey-level dilation (3×3 maximum) or
+    /// erosion (3×3 minimum) blended in by a random fraction up to <see cref="ThicknessMax"/>. Pen widths differ
+    /// between writers, pens and the stroke renderer of drawn input far more than within MNIST.
+    /// </summary>
+    public float ThicknessProbability { get; init; }
+
+    /// <summary>Largest blend fraction of the dilation or erosion (1 = one full pixel of growth or thinning).</summary>
+    public float ThicknessMax { get; init; } = 1f;
+
+    /// <summary>
+    /// Probability that a sample is seen at a lower resolution: area-averaged down to a side of
+    /// <see cref="LowResolutionMin"/>–<see cref="LowResolutionMax"/> times the original and scaled back up
+    /// bilinearly. A digit that covers a few pixels of a photo or screenshot reaches the network this blurred.
+    /// </summary>
+    public float LowResolutionProbability { get; init; }
+
+    /// <summary>Smallest side of the low-resolution image as a fraction of the original side.</summary>
+    public float LowResolutionMin { get; init; } = 0.3f;
+
+    /// <summary>Largest side of the low-resolution image as a fraction of the original side.</summary>
+    public float LowResolutionMax { get; init; } = 0.6f;
+
     /// <summary>No augmentation: images are only converted to [0,1].</summary>
     public static AugmentationOptions None { get; } = new();
 
@@ -51,7 +74,8 @@ public sealed record AugmentationOptions
 
     /// <summary>True when these options leave every image unchanged.</summary>
     public bool IsIdentity =>
-        RotationDegrees == 0 && ScaleMin == 1 && ScaleMax == 1 && ShiftPixels == 0 && ShearDegrees == 0 && ElasticAlpha == 0;
+        RotationDegrees == 0 && ScaleMin == 1 && ScaleMax == 1 && ShiftPixels == 0 && ShearDegrees == 0 && ElasticAlpha == 0
+        && ThicknessProbability == 0 && LowResolutionProbability == 0;
 
     /// <summary>A preset by name: none, light, default, elastic (case-insensitive).</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the presets.</exception>
@@ -78,5 +102,9 @@ public sealed record AugmentationOptions
         Check(float.IsFinite(ShearDegrees) && ShearDegrees >= 0 && ShearDegrees < 80, nameof(ShearDegrees));
         Check(float.IsFinite(ElasticAlpha) && ElasticAlpha >= 0, nameof(ElasticAlpha));
         Check(float.IsFinite(ElasticSigma) && ElasticSigma > 0, nameof(ElasticSigma));
+        Check(ThicknessProbability is >= 0 and <= 1, nameof(ThicknessProbability));
+        Check(ThicknessMax is >= 0 and <= 1, nameof(ThicknessMax));
+        Check(LowResolutionProbability is >= 0 and <= 1, nameof(LowResolutionProbability));
+        Check(LowResolutionMin is > 0 and <= 1 && LowResolutionMax >= LowResolutionMin && LowResolutionMax <= 1, nameof(LowResolutionMin));
     }
 }

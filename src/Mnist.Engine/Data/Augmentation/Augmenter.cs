@@ -84,6 +84,116 @@ public sealed class Augmenter
         {
             Warp(image, destination, transform);
         }
+        Degrade(ref rng, destination[..(Rows * Cols)]);
+    }
+
+    // Pen thickness, then resolution: the order in which a drawing and then a camera would change the digit.
+    // All four values are drawn whatever the options, so enabling one never shifts the other's draws.
+    private void Degrade(ref StreamRandom rng, Span<float> image)
+    {
+        var o = Options;
+        float thicknessRoll = rng.Uniform(0f, 1f), thickness = rng.Uniform(-o.ThicknessMax, o.ThicknessMax);
+        float resolutionRoll = rng.Uniform(0f, 1f), resolution = rng.Uniform(o.LowResolutionMin, o.LowResolutionMax);
+        if (thicknessRoll < o.ThicknessProbability && thickness != 0) ChangeThickness(image, thickness);
+        if (resolutionRoll < o.LowResolutionProbability)
+        {
+            int side = Math.Clamp((int)MathF.Round(resolution * Math.Max(Rows, Cols)), 2, Math.Max(Rows, Cols));
+            if (side < Math.Max(Rows, Cols)) Resample(image, side);
+        }
+    }
+
+    /// <summary>
+    /// Blends a 3×3 grey-level dilation (<paramref name="amount"/> &gt; 0) or erosion (&lt; 0) into
+    /// <paramref name="image"/> by |<paramref name="amount"/>|.
+    /// </summary>
+    public void ChangeThickness(Span<float> image, float amount)
+    {
+        int n = Rows * Cols;
+        if (image.Length != n) throw new ArgumentException($"Image must have {n} floats.", nameof(image));
+        bool grow = amount > 0;
+        float t = Math.Min(1f, Math.Abs(amount));
+        Span<float> source = n <= 4096 ? stackalloc float[n] : new float[n];
+        image.CopyTo(source);
+        for (int y = 0; y < Rows; y++)
+        {
+            for (int x = 0; x < Cols; x++)
+            {
+                // Outside the image counts as background (0), so erosion also thins strokes touching the border.
+                float extreme = source[y * Cols + x];
+                for (int dy = -1; dy <= 1; dy++)
+                {
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        int yy = y + dy, xx = x + dx;
+                        float v = (uint)yy < (uint)Rows && (uint)xx < (uint)Cols ? source[yy * Cols + xx] : 0f;
+                        extreme = grow ? Math.Max(extreme, v) : Math.Min(extreme, v);
+                    }
+                }
+                float own = source[y * Cols + x];
+                image[y * Cols + x] = own + (extreme - own) * t;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="image"/> by itself area-averaged down to <paramref name="side"/> pixels along its
+    /// longer axis (the shorter in proportion) and scaled back up bilinearly.
+    /// </summary>
+    public void Resample(Span<float> image, int side)
+    {
+        int n = Rows * Cols;
+        if (image.Length != n) throw new ArgumentException($"Image must have {n} floats.", nameof(image));
+        ArgumentOutOfRangeException.ThrowIfLessThan(side, 1);
+        float factor = (float)side / Math.Max(Rows, Cols);
+        int smallRows = Math.Max(1, (int)MathF.Round(Rows * factor)), smallCols = Math.Max(1, (int)MathF.Round(Cols * factor));
+        // Separable: each axis maps through (upsample · downsample), a Rows×Rows (Cols×Cols) matrix.
+        float[] vertical = RoundTrip(Rows, smallRows), horizontal = RoundTrip(Cols, smallCols);
+        Span<float> rowsDone = n <= 4096 ? stackalloc float[n] : new float[n];
+        for (int y = 0; y < Rows; y++)
+        {
+            for (int x = 0; x < Cols; x++)
+            {
+                float sum = 0;
+                for (int k = 0; k < Cols; k++) sum += horizontal[x * Cols + k] * image[y * Cols + k];
+                rowsDone[y * Cols + x] = sum;
+            }
+        }
+        for (int y = 0; y < Rows; y++)
+        {
+            for (int x = 0; x < Cols; x++)
+            {
+                float sum = 0;
+                for (int k = 0; k < Rows; k++) sum += vertical[y * Rows + k] * rowsDone[k * Cols + x];
+                image[y * Cols + x] = sum;
+            }
+        }
+    }
+
+    // The size×size matrix of "area-average to small pixels, then bilinear back to size pixels" along one axis.
+    private static float[] RoundTrip(int size, int small)
+    {
+        var down = new float[small * size];
+        float width = (float)size / small;
+        for (int i = 0; i < small; i++)
+        {
+            float start = i * width, end = start + width;
+            for (int k = (int)MathF.Floor(start); k < size && k < end; k++)
+            {
+                float overlap = Math.Min(end, k + 1) - Math.Max(start, k);
+                if (overlap > 0) down[i * size + k] = overlap / width;
+            }
+        }
+        var result = new float[size * size];
+        for (int x = 0; x < size; x++)
+        {
+            // Pixel centres line up: x + 0.5 in the large image is (x + 0.5) / width in the small one.
+            float s = Math.Clamp((x + 0.5f) / width - 0.5f, 0f, small - 1);
+            int s0 = (int)MathF.Floor(s), s1 = Math.Min(s0 + 1, small - 1);
+            float f = s - s0;
+            for (int k = 0; k < size; k++)
+                result[x * size + k] = (1 - f) * down[s0 * size + k] + f * down[s1 * size + k];
+        }
+        return result;
     }
 
     /// <summary>
