@@ -29,7 +29,7 @@ internal static class MetricsJson
     {
         var final = s.Result.Final;
         var r = s.Recipe;
-        var a = r.Augmentation;
+        var a = r.AugmentationFor(s.Dataset.Id);
         return new JsonObject
         {
             ["recipe"] = new JsonObject
@@ -44,6 +44,10 @@ internal static class MetricsJson
                     ["rotation_degrees"] = a.RotationDegrees, ["scale_min"] = a.ScaleMin, ["scale_max"] = a.ScaleMax,
                     ["shift_pixels"] = a.ShiftPixels, ["shear_degrees"] = a.ShearDegrees,
                     ["elastic_alpha"] = a.ElasticAlpha, ["elastic_sigma"] = a.ElasticSigma,
+                    ["thickness_probability"] = a.ThicknessProbability, ["thickness_max"] = a.ThicknessMax,
+                    ["low_resolution_probability"] = a.LowResolutionProbability,
+                    ["low_resolution_min"] = a.LowResolutionMin, ["low_resolution_max"] = a.LowResolutionMax,
+                    ["horizontal_flip_probability"] = a.HorizontalFlipProbability,
                 },
                 ["description"] = r.Description,
             },

@@ -26,4 +26,16 @@ public sealed record TrainingRecipe(
     Func<long, ILearningRateSchedule>? CreateSchedule,
     AugmentationOptions Augmentation,
     double LabelSmoothing,
-    string Description);
+    string Description)
+{
+    /// <summary>
+    /// Augmentation that replaces <see cref="Augmentation"/> for particular datasets (by catalog id), for classes
+    /// whose label survives other changes than digits do: a mirrored shirt is a shirt, a mirrored 7 is not.
+    /// </summary>
+    public IReadOnlyDictionary<string, AugmentationOptions> AugmentationByDataset { get; init; } =
+        new Dictionary<string, AugmentationOptions>();
+
+    /// <summary>The augmentation used when training on <paramref name="dataset"/> (a catalog id such as "mnist").</summary>
+    public AugmentationOptions AugmentationFor(string dataset) =>
+        AugmentationByDataset.TryGetValue(dataset, out var options) ? options : Augmentation;
+}

@@ -31,7 +31,10 @@ public static class TrainingRecipes
         p => new AdamW<float>(p, 3e-3, weightDecay: 1e-4),
         steps => new OneCycleSchedule(3e-3, steps, pctStart: 0.25),
         AugmentationOptions.Default, 0.1,
-        "Three conv-BN-ReLU-pool blocks, AdamW one-cycle, 8 epochs with affine augmentation.");
+        "Three conv-BN-ReLU-pool blocks, AdamW one-cycle, 8 epochs with affine augmentation.")
+    {
+        AugmentationByDataset = new Dictionary<string, AugmentationOptions> { ["fashion"] = AugmentationOptions.Clothing },
+    };
 
     /// <summary>Fastest to high accuracy: the <c>fast</c> network, Adam with a one-cycle schedule (peak 8e-3), batch 128, one epoch.</summary>
     public static TrainingRecipe Fast { get; } = new(

@@ -54,7 +54,7 @@ public sealed class TrainingSession
             Shuffle = true,
             DropLast = false,
             Seed = options.Seed,
-            Augmentation = recipe.Augmentation,
+            Augmentation = recipe.AugmentationFor(options.Dataset),
             Threads = Math.Max(1, options.LoaderThreads),
             Prefetch = 1,
         });

@@ -185,6 +185,18 @@ public class AugmentationTests
     }
 
     [Fact]
+    public void Flipping_mirrors_left_to_right()
+    {
+        var aug = new Augmenter(AugmentationOptions.None with { HorizontalFlipProbability = 1 }, 0);
+        var output = new float[784];
+        aug.Augment(Blob(6, 14), output, 0, 0);
+        var (x, y, _) = CentreOfMass(output);
+        Assert.Equal(27 - 6, x, 0.01);
+        Assert.Equal(14, y, 0.01);
+        Assert.True(AugmentationOptions.FromName("clothing").HorizontalFlipProbability > 0);
+    }
+
+    [Fact]
     public void Bad_ranges_are_rejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new Augmenter(AugmentationOptions.None with { ScaleMin = 2, ScaleMax = 1 }, 0));

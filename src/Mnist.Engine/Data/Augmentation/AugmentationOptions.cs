@@ -54,6 +54,12 @@ public sealed record AugmentationOptions
     /// <summary>Largest side of the low-resolution image as a fraction of the original side.</summary>
     public float LowResolutionMax { get; init; } = 0.6f;
 
+    /// <summary>
+    /// Probability that a sample is mirrored left to right. Never for digits (a mirrored 2 or 7 is no digit);
+    /// right for datasets whose classes are left-right symmetric, such as clothing.
+    /// </summary>
+    public float HorizontalFlipProbability { get; init; }
+
     /// <summary>No augmentation: images are only converted to [0,1].</summary>
     public static AugmentationOptions None { get; } = new();
 
@@ -69,15 +75,22 @@ public sealed record AugmentationOptions
         RotationDegrees = 10f, ScaleMin = 0.9f, ScaleMax = 1.1f, ShiftPixels = 2.5f, ShearDegrees = 10f,
     };
 
+    /// <summary>For clothing (Fashion-MNIST): mirror half of the samples, ±2 px, zoom 0.95–1.05; no rotation or shear,
+    /// which garments photographed upright never show.</summary>
+    public static AugmentationOptions Clothing { get; } = new()
+    {
+        HorizontalFlipProbability = 0.5f, ShiftPixels = 2f, ScaleMin = 0.95f, ScaleMax = 1.05f,
+    };
+
     /// <summary><see cref="Default"/> plus Simard-style elastic distortion (alpha 34, sigma 4).</summary>
     public static AugmentationOptions Elastic { get; } = Default with { ElasticAlpha = 34f, ElasticSigma = 4f };
 
     /// <summary>True when these options leave every image unchanged.</summary>
     public bool IsIdentity =>
         RotationDegrees == 0 && ScaleMin == 1 && ScaleMax == 1 && ShiftPixels == 0 && ShearDegrees == 0 && ElasticAlpha == 0
-        && ThicknessProbability == 0 && LowResolutionProbability == 0;
+        && ThicknessProbability == 0 && LowResolutionProbability == 0 && HorizontalFlipProbability == 0;
 
-    /// <summary>A preset by name: none, light, default, elastic (case-insensitive).</summary>
+    /// <summary>A preset by name: none, light, default, elastic, clothing (case-insensitive).</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the presets.</exception>
     public static AugmentationOptions FromName(string name) => name?.Trim().ToLowerInvariant() switch
     {
@@ -85,7 +98,8 @@ public sealed record AugmentationOptions
         "light" => Light,
         "default" or "on" => Default,
         "elastic" => Elastic,
-        _ => throw new ArgumentException($"Unknown augmentation preset '{name}'. Known: none, light, default, elastic.", nameof(name)),
+        "clothing" => Clothing,
+        _ => throw new ArgumentException($"Unknown augmentation preset '{name}'. Known: none, light, default, elastic, clothing.", nameof(name)),
     };
 
     /// <summary>Checks the ranges.</summary>
@@ -105,6 +119,7 @@ public sealed record AugmentationOptions
         Check(ThicknessProbability is >= 0 and <= 1, nameof(ThicknessProbability));
         Check(ThicknessMax is >= 0 and <= 1, nameof(ThicknessMax));
         Check(LowResolutionProbability is >= 0 and <= 1, nameof(LowResolutionProbability));
+        Check(HorizontalFlipProbability is >= 0 and <= 1, nameof(HorizontalFlipProbability));
         Check(LowResolutionMin is > 0 and <= 1 && LowResolutionMax >= LowResolutionMin && LowResolutionMax <= 1, nameof(LowResolutionMin));
     }
 }

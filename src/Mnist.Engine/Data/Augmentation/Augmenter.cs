@@ -87,13 +87,18 @@ public sealed class Augmenter
         Degrade(ref rng, destination[..(Rows * Cols)]);
     }
 
-    // Pen thickness, then resolution: the order in which a drawing and then a camera would change the digit.
-    // All four values are drawn whatever the options, so enabling one never shifts the other's draws.
+    // Mirror, pen thickness, then resolution: the order in which a drawing and then a camera would change the image.
+    // All five values are drawn whatever the options, so enabling one never shifts the others' draws.
     private void Degrade(ref StreamRandom rng, Span<float> image)
     {
         var o = Options;
         float thicknessRoll = rng.Uniform(0f, 1f), thickness = rng.Uniform(-o.ThicknessMax, o.ThicknessMax);
         float resolutionRoll = rng.Uniform(0f, 1f), resolution = rng.Uniform(o.LowResolutionMin, o.LowResolutionMax);
+        float flipRoll = rng.Uniform(0f, 1f);
+        if (flipRoll < o.HorizontalFlipProbability)
+        {
+            for (int y = 0; y < Rows; y++) image.Slice(y * Cols, Cols).Reverse();
+        }
         if (thicknessRoll < o.ThicknessProbability && thickness != 0) ChangeThickness(image, thickness);
         if (resolutionRoll < o.LowResolutionProbability)
         {
