@@ -113,6 +113,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             TestAccuracy = null,
             CommandLine = "mnist " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             Machine = ModelCard.DescribeMachine(),
+            CreatedUtc = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()), // whole seconds, as ModelCard.Create
             QuantizedFrom = $"{Path.GetFileName(model)} sha256:{Convert.ToHexStringLower(SHA256.HashData(source))}",
         };
         ModelProto quantized = Int8Quantizer.Quantize(imported.Model, card, calibration);
