@@ -100,6 +100,8 @@ internal sealed class InferenceGraph
                     throw new NotSupportedException($"Layer '{layer.Name}' of type {layer.GetType().Name} cannot be exported.");
             }
 
+            // Calibration reads the op's value off the engine layer that finishes it (a folded BatchNorm, not its Conv).
+            if (ops.Count > 0 && ops[^1].LastLayer < 0) ops[^1] = ops[^1] with { LastLayer = i };
             shape = output;
         }
 
@@ -136,7 +138,11 @@ internal enum ActivationKind
 }
 
 /// <summary>One inference op with its input and output item shapes.</summary>
-internal abstract record InferenceOp(string Name, int[] InputShape, int[] OutputShape);
+internal abstract record InferenceOp(string Name, int[] InputShape, int[] OutputShape)
+{
+    /// <summary>Index in <see cref="Sequential{T}.Layers"/> of the last layer this op covers (its output is the op's output).</summary>
+    public int LastLayer { get; init; } = -1;
+}
 
 /// <summary>Convolution, weight [Cout,Cin,K,K], bias [Cout] or null.</summary>
 internal sealed record ConvOp(string Name, int[] InputShape, int[] OutputShape, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding,

@@ -25,6 +25,8 @@ namespace Mnist.Engine.Models;
 /// <param name="CommandLine">The command that produced the model, or null.</param>
 /// <param name="Machine">Where it was produced (CPU, cores, OS, runtime), or null.</param>
 /// <param name="CreatedUtc">When the file was produced.</param>
+/// <param name="Quantization">Null for a float model; for a quantized one, how (e.g. <c>int8</c> and its scheme and calibration).</param>
+/// <param name="QuantizedFrom">For a quantized model, the float model it was derived from (file name and SHA-256); else null.</param>
 public sealed record ModelCard(
     string Architecture,
     string Dataset,
@@ -38,7 +40,9 @@ public sealed record ModelCard(
     ulong? Seed,
     string? CommandLine,
     string? Machine,
-    DateTimeOffset CreatedUtc)
+    DateTimeOffset CreatedUtc,
+    string? Quantization = null,
+    string? QuantizedFrom = null)
 {
     /// <summary>The producer name this project writes.</summary>
     public const string ProducerName = "mnist-cs";
@@ -50,7 +54,8 @@ public sealed record ModelCard(
     internal const string KeyArchitecture = "architecture", KeyDataset = "dataset", KeyTestAccuracy = "test_accuracy",
         KeyTrainingSeconds = "training_seconds", KeyPreprocessingVersion = "preprocessing_version", KeyProducer = "producer",
         KeyProducerVersion = "producer_version", KeyParameters = "parameters", KeyFlops = "flops_per_digit", KeySeed = "seed",
-        KeyCommandLine = "command_line", KeyMachine = "machine", KeyCreated = "created_utc";
+        KeyCommandLine = "command_line", KeyMachine = "machine", KeyCreated = "created_utc", KeyQuantization = "quantization",
+        KeyQuantizedFrom = "quantized_from";
 
     /// <summary>
     /// A card for <paramref name="model"/> with its parameter and FLOP counts computed, this project as producer,
@@ -123,6 +128,8 @@ public sealed record ModelCard(
         Add(KeyCommandLine, CommandLine);
         Add(KeyMachine, Machine);
         Add(KeyCreated, CreatedUtc.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", c));
+        Add(KeyQuantization, Quantization);
+        Add(KeyQuantizedFrom, QuantizedFrom);
         return list;
     }
 
@@ -152,7 +159,9 @@ public sealed record ModelCard(
             Get(KeySeed) is { } seed ? ulong.Parse(seed, NumberStyles.Integer, c) : null,
             Get(KeyCommandLine),
             Get(KeyMachine),
-            Get(KeyCreated) is { } created ? DateTimeOffset.Parse(created, c, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : default);
+            Get(KeyCreated) is { } created ? DateTimeOffset.Parse(created, c, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : default,
+            Get(KeyQuantization),
+            Get(KeyQuantizedFrom));
     }
 }
 

@@ -70,6 +70,7 @@ public static class OnnxImporter
         public ImportedModel Run()
         {
             foreach (var t in _graph.Initializer) _constants[t.Name] = t;
+            RejectQuantized();
             foreach (var n in _graph.Node)
                 foreach (var i in n.Input.Where(i => i.Length > 0))
                     _consumers[i] = _consumers.GetValueOrDefault(i) + 1;
@@ -138,6 +139,22 @@ public static class OnnxImporter
             var metadata = new Dictionary<string, string>();
             foreach (var e in _model.MetadataProps) metadata[e.Key] = e.Value;
             return new ImportedModel(sequential, input.Name, output, [.. dims], probabilities, metadata, _model.ProducerName, _model.ProducerVersion, _opset);
+        }
+
+        // Integer graphs need integer kernels the engine does not have; say so once, before a confusing per-node message.
+        private void RejectQuantized()
+        {
+            for (int index = 0; index < _graph.Node.Count; index++)
+            {
+                var node = _graph.Node[index];
+                if (!QuantizedOps.Contains(node.OpType)) continue;
+                string source = _model.MetadataProps.FirstOrDefault(e => e.Key == ModelCard.KeyQuantizedFrom)?.Value is { Length: > 0 } from
+                    ? $" It was quantized from {from}."
+                    : "";
+                throw new NotSupportedException(
+                    $"This is a quantized (int8) ONNX model: node {Label(node, index)} is a {node.OpType}. The managed engine runs float models only; " +
+                    $"load the float model it was derived from, or run this file with ONNX Runtime.{source}");
+            }
         }
 
         private void Convert(NodeProto node, int index, ref bool probabilities, ref string? softmaxNode)
@@ -695,6 +712,11 @@ public static class OnnxImporter
         private static NotSupportedException Unsupported(NodeProto node, int index, string why) =>
             new($"ONNX operator '{node.OpType}' at node {Label(node, index)} is not supported: {why}.");
     }
+
+    private static readonly HashSet<string> QuantizedOps =
+    [
+        "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger",
+    ];
 
     private sealed record ConvSpec(int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, float[] Weight, float[]? Bias);
 

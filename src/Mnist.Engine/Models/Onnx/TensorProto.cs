@@ -78,6 +78,45 @@ public sealed class TensorProto
         return t;
     }
 
+    /// <summary>A UINT8 tensor stored in <c>raw_data</c> (quantized activations' zero points).</summary>
+    /// <exception cref="ArgumentException">The data length does not match the dimensions.</exception>
+    public static TensorProto FromUInt8s(string name, ReadOnlySpan<long> dims, ReadOnlySpan<byte> data)
+    {
+        var t = new TensorProto { Name = name, DataType = OnnxDataType.UInt8 };
+        t.Dims.AddRange(dims);
+        CheckCount(t, data.Length);
+        t.RawData = data.ToArray();
+        return t;
+    }
+
+    /// <summary>An INT8 tensor stored in <c>raw_data</c> (quantized weights).</summary>
+    /// <exception cref="ArgumentException">The data length does not match the dimensions.</exception>
+    public static TensorProto FromInt8s(string name, ReadOnlySpan<long> dims, ReadOnlySpan<sbyte> data)
+    {
+        var t = new TensorProto { Name = name, DataType = OnnxDataType.Int8 };
+        t.Dims.AddRange(dims);
+        CheckCount(t, data.Length);
+        t.RawData = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data).ToArray();
+        return t;
+    }
+
+    /// <summary>An INT32 tensor stored in <c>raw_data</c> (quantized biases).</summary>
+    /// <exception cref="ArgumentException">The data length does not match the dimensions.</exception>
+    public static TensorProto FromInt32s(string name, ReadOnlySpan<long> dims, ReadOnlySpan<int> data)
+    {
+        var t = new TensorProto { Name = name, DataType = OnnxDataType.Int32 };
+        t.Dims.AddRange(dims);
+        CheckCount(t, data.Length);
+        byte[] raw = new byte[data.Length * sizeof(int)];
+        for (int i = 0; i < data.Length; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(raw.AsSpan(i * 4), data[i]);
+        }
+
+        t.RawData = raw;
+        return t;
+    }
+
     /// <summary>The elements of a FLOAT (or DOUBLE, narrowed) tensor, from raw or typed data.</summary>
     /// <exception cref="InvalidDataException">Another element type, or a size mismatch.</exception>
     public float[] ToFloatArray()

@@ -1,0 +1,246 @@
+using System.Globalization;
+using Mnist.Engine.Data;
+using Mnist.Engine.Layers;
+using Mnist.Engine.Models.Onnx;
+using Mnist.Engine.Tensors;
+
+namespace Mnist.Engine.Models;
+
+/// <summary>
+/// Post-training static int8 quantization of a float network into an ONNX model with the same I/O contract as
+/// <see cref="OnnxExporter"/> (float <c>input</c> [N,1,28,28] in, float softmax <c>probabilities</c> [N,10] out).
+/// </summary>
+/// <remarks>
+/// <para>The leading run of convolutions (BatchNorm folded in), ReLUs and max pools runs in integers (ONNX operator
+/// form, opset 13): QuantizeLinear at the input → QLinearConv (uint8 activations per tensor, int8 weights symmetric per
+/// output channel, int32 bias) → MaxPool on uint8 → … → DequantizeLinear. A ReLU right after a convolution costs nothing:
+/// the convolution's output range is calibrated after the ReLU, so its zero point is 0 and requantization's saturation
+/// at 0 is the ReLU. Max pooling commutes with the monotone quantization, so it is exact on uint8. Everything after
+/// the first other op (for the <c>default</c> architecture: Flatten and the final 1152→10 Linear) stays float, written
+/// exactly as <see cref="OnnxExporter"/> writes it, then Softmax.</para>
+/// <para>Activation ranges are the minimum and maximum the float network produces on the calibration images
+/// (deterministic: the same images give the same file).</para>
+/// </remarks>
+public static class Int8Quantizer
+{
+    /// <summary>Calibration images used when the caller does not choose.</summary>
+    public const int DefaultCalibrationCount = 2000;
+
+    /// <summary>
+    /// <paramref name="count"/> training images for calibration, evenly spaced through the split (index i·Count/count),
+    /// as floats in [0,1] laid out [count,1,28,28]. Evenly spaced rather than random: reproducible without a seed, and
+    /// MNIST's training files are not sorted by class, so every digit is represented.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not in 1…<c>train.Count</c>.</exception>
+    public static float[] CalibrationImages(MnistDataset train, int count = DefaultCalibrationCount)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, train.Count);
+        int pixels = train.PixelsPerImage;
+        var images = new float[count * pixels];
+        for (int i = 0; i < count; i++)
+        {
+            var image = train.Image((int)((long)i * train.Count / count));
+            for (int p = 0; p < pixels; p++) images[i * pixels + p] = image[p] / 255f;
+        }
+
+        return images;
+    }
+
+    /// <summary>Quantizes <paramref name="model"/> and returns the ONNX model.</summary>
+    /// <param name="model">The float network (e.g. <see cref="ImportedModel.Model"/> of a shipped <c>.onnx</c>).</param>
+    /// <param name="card">Model card written into <c>metadata_props</c>; its <see cref="ModelCard.Quantization"/> is set here.</param>
+    /// <param name="calibration">Calibration images, [count, …input item shape] flattened (see <see cref="CalibrationImages"/>).</param>
+    /// <exception cref="ArgumentException">The calibration data is empty or not whole items.</exception>
+    /// <exception cref="NotSupportedException">The network does not start with a convolution, or has no ONNX mapping.</exception>
+    public static ModelProto Quantize(Sequential<float> model, ModelCard card, ReadOnlySpan<float> calibration)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(card);
+        var graph = InferenceGraph.Lower(model);
+        if (graph.OutputItemShape.Length != 1)
+            throw new NotSupportedException($"The network's output item shape [{string.Join(',', graph.OutputItemShape)}] is not a vector of class scores.");
+        int itemSize = Tensor<float>.ElementCount(graph.InputItemShape);
+        if (calibration.Length == 0 || calibration.Length % itemSize != 0)
+            throw new ArgumentException($"The calibration data holds {calibration.Length} values, not a positive whole number of {itemSize}-value items.", nameof(calibration));
+        int calibrationCount = calibration.Length / itemSize;
+
+        int quantized = QuantizedPrefix(graph.Ops);
+        if (quantized == 0 || graph.Ops[0] is not ConvOp)
+            throw new NotSupportedException("Int8 quantization needs a network that starts with a convolution; this one starts with " +
+                                            (graph.Ops.Count > 0 ? graph.Ops[0].GetType().Name : "nothing") + ".");
+        var (inputRange, opRanges) = Calibrate(model, graph, calibration, itemSize);
+
+        var b = new OnnxGraphBuilder("mnist")
+        {
+            OpsetVersion = OnnxExporter.Opset,
+            IrVersion = OnnxExporter.IrVersion,
+            ProducerName = card.Producer,
+            ProducerVersion = card.ProducerVersion,
+            DocString = "MNIST digit classifier, int8-quantized. Input 'input' float32 [N,1,28,28]: values in [0,1], white ink on black, " +
+                        "MNIST-style preprocessed. Output 'probabilities' float32 [N,10]: softmax over the digits 0-9.",
+        };
+        b.AddInput(OnnxExporter.InputName, OnnxDataType.Float, [.. OnnxExporter.Dims(graph.InputItemShape)]);
+
+        var xq = QuantizationMath.ForUInt8Range(inputRange.Min, inputRange.Max);
+        string x = "input.quantized", xParams = "input";  // xParams: prefix of the .scale/.zero_point initializers of x
+        AddQuantParams(b, xParams, xq);
+        b.AddNode("QuantizeLinear", [OnnxExporter.InputName, "input.scale", "input.zero_point"], [x]).Name = "input.quantize";
+        b.AddValueInfo(x, OnnxDataType.UInt8, [.. OnnxExporter.Dims(graph.InputItemShape)]);
+
+        for (int i = 0; i < quantized; i++)
+        {
+            var op = graph.Ops[i];
+            switch (op)
+            {
+                case ConvOp c:
+                    {
+                        // The ReLU after it (if any) is absorbed: calibrate the value after the ReLU and skip the op.
+                        var outputOp = i + 1 < quantized && IsRelu(graph.Ops[i + 1]) ? graph.Ops[++i] : c;
+                        var range = opRanges[outputOp.LastLayer];
+                        var yq = QuantizationMath.ForUInt8Range(range.Min, range.Max);
+                        AddQLinearConv(b, c, x, xParams, xq, yq);
+                        x = c.Name;
+                        xParams = $"{c.Name}.output";
+                        xq = yq;
+                        break;
+                    }
+
+                case PoolOp p:
+                    b.AddNode("MaxPool", [x], [p.Name],
+                        AttributeProto.IntList("kernel_shape", p.KernelSize, p.KernelSize),
+                        AttributeProto.IntList("strides", p.Stride, p.Stride),
+                        AttributeProto.IntList("pads", p.Padding, p.Padding, p.Padding, p.Padding)).Name = p.Name;
+                    x = p.Name;
+                    break;
+                default:
+                    throw new InvalidOperationException($"Op {op.Name} ({op.GetType().Name}) was selected for int8 but has no int8 form.");
+            }
+
+            b.AddValueInfo(x, OnnxDataType.UInt8, [.. OnnxExporter.Dims(op.OutputShape)]);
+        }
+
+        string last = graph.Ops[quantized - 1].Name;
+        string dequantized = last + ".dequantized";
+        b.AddNode("DequantizeLinear", [x, $"{xParams}.scale", $"{xParams}.zero_point"], [dequantized]).Name = last + ".dequantize";
+        b.AddValueInfo(dequantized, OnnxDataType.Float, [.. OnnxExporter.Dims(graph.Ops[quantized - 1].OutputShape)]);
+        x = dequantized;
+        for (int i = quantized; i < graph.Ops.Count; i++)
+        {
+            OnnxExporter.AddFloatOp(b, graph.Ops[i], x);
+            x = graph.Ops[i].Name;
+        }
+
+        b.AddNode("Softmax", [x], [OnnxExporter.OutputName], AttributeProto.Int("axis", 1)).Name = "softmax";
+        b.AddOutput(OnnxExporter.OutputName, OnnxDataType.Float, [.. OnnxExporter.Dims(graph.OutputItemShape)]);
+        string scheme = string.Create(CultureInfo.InvariantCulture,
+            $"int8: {CountConvs(graph.Ops, quantized)} conv layers as QLinearConv (uint8 activations per tensor, int8 symmetric per-channel weights, " +
+            $"int32 bias); activation ranges min/max over {calibrationCount} calibration images; {string.Join(", ", graph.Ops.Skip(quantized).Select(o => o.Name))} float");
+        foreach (var (key, value) in (card with { Quantization = scheme }).ToMetadata()) b.SetMetadata(key, value);
+        return b.Build();
+    }
+
+    // How many leading ops run in int8: convolutions, ReLUs right after a convolution, and max pools.
+    private static int QuantizedPrefix(IReadOnlyList<InferenceOp> ops)
+    {
+        int n = 0;
+        while (n < ops.Count && (ops[n] is ConvOp || (ops[n] is PoolOp { Average: false }) || (IsRelu(ops[n]) && n > 0 && ops[n - 1] is ConvOp)))
+            n++;
+
+        return n;
+    }
+
+    private static bool IsRelu(InferenceOp op) => op is ActivationOp { Kind: ActivationKind.Relu };
+
+    private static int CountConvs(IReadOnlyList<InferenceOp> ops, int prefix) => ops.Take(prefix).Count(o => o is ConvOp);
+
+    // Runs the float network layer by layer over the calibration images; returns the input's range and, per layer index,
+    // the range of that layer's output.
+    private static ((float Min, float Max) Input, Dictionary<int, (float Min, float Max)> Layers) Calibrate(
+        Sequential<float> model, InferenceGraph graph, ReadOnlySpan<float> calibration, int itemSize)
+    {
+        const int batch = 250;
+        bool training = model.Training;
+        model.Training = false;
+        try
+        {
+            var wanted = graph.Ops.Select(o => o.LastLayer).ToHashSet();
+            var ranges = new Dictionary<int, (float Min, float Max)>();
+            var input = (Min: float.PositiveInfinity, Max: float.NegativeInfinity);
+            int count = calibration.Length / itemSize;
+            for (int start = 0; start < count; start += batch)
+            {
+                int n = Math.Min(batch, count - start);
+                float[] data = calibration.Slice(start * itemSize, n * itemSize).ToArray();
+                input = Widen(input, data);
+                var t = new Tensor<float>(data, [n, .. graph.InputItemShape]);
+                for (int l = 0; l < model.Layers.Count; l++)
+                {
+                    t = model.Layers[l].Forward(t);
+                    if (!wanted.Contains(l)) continue;
+                    var seen = Widen(ranges.GetValueOrDefault(l, (float.PositiveInfinity, float.NegativeInfinity)),
+                        t.Span[..Tensor<float>.ElementCount(t.Shape)]);
+                    ranges[l] = seen;
+                }
+            }
+
+            return (input, ranges);
+        }
+        finally
+        {
+            model.Training = training;
+        }
+    }
+
+    private static (float Min, float Max) Widen((float Min, float Max) range, ReadOnlySpan<float> values)
+    {
+        float min = range.Min, max = range.Max;
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v)) throw new InvalidDataException("The float network produced a non-finite value on a calibration image.");
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+
+        return (min, max);
+    }
+
+    private static void AddQuantParams(OnnxGraphBuilder b, string prefix, QuantParams q)
+    {
+        b.AddInitializer($"{prefix}.scale", [], [q.Scale]);
+        b.AddInitializer(TensorProto.FromUInt8s($"{prefix}.zero_point", [], [(byte)q.ZeroPoint]));
+    }
+
+    // QLinearConv inputs, in the operator's order: x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B.
+    private static void AddQLinearConv(OnnxGraphBuilder b, ConvOp c, string x, string xParams, QuantParams xq, QuantParams yq)
+    {
+        int perChannel = c.InChannels * c.KernelSize * c.KernelSize;
+        var wq = new sbyte[c.Weight.Length];
+        var wScale = new float[c.OutChannels];
+        var bias = new int[c.OutChannels];
+        for (int m = 0; m < c.OutChannels; m++)
+        {
+            var w = c.Weight.AsSpan(m * perChannel, perChannel);
+            wScale[m] = QuantizationMath.SymmetricScale(w);
+            QuantizationMath.QuantizeWeights(w, wScale[m], wq.AsSpan(m * perChannel, perChannel));
+            bias[m] = QuantizationMath.QuantizeBias(c.Bias?[m] ?? 0f, xq.Scale, wScale[m]);
+        }
+
+        long m64 = c.OutChannels;
+        b.AddInitializer(TensorProto.FromInt8s($"{c.Name}.weight_quantized", [m64, c.InChannels, c.KernelSize, c.KernelSize], wq));
+        b.AddInitializer($"{c.Name}.weight_scale", [c.OutChannels], wScale);
+        b.AddInitializer(TensorProto.FromInt8s($"{c.Name}.weight_zero_point", [m64], new sbyte[c.OutChannels]));
+        b.AddInitializer(TensorProto.FromInt32s($"{c.Name}.bias_quantized", [m64], bias));
+        AddQuantParams(b, $"{c.Name}.output", yq);
+        b.AddNode("QLinearConv",
+            [x, $"{xParams}.scale", $"{xParams}.zero_point", $"{c.Name}.weight_quantized", $"{c.Name}.weight_scale", $"{c.Name}.weight_zero_point",
+             $"{c.Name}.output.scale", $"{c.Name}.output.zero_point", $"{c.Name}.bias_quantized"],
+            [c.Name],
+            AttributeProto.IntList("kernel_shape", c.KernelSize, c.KernelSize),
+            AttributeProto.IntList("strides", c.Stride, c.Stride),
+            AttributeProto.IntList("pads", c.Padding, c.Padding, c.Padding, c.Padding),
+            AttributeProto.IntList("dilations", 1, 1),
+            AttributeProto.Int("group", 1)).Name = c.Name;
+    }
+}

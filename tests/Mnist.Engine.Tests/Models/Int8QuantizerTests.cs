@@ -1,0 +1,116 @@
+using Mnist.Engine.Layers;
+using Mnist.Engine.Models;
+using Mnist.Engine.Models.Onnx;
+using static Mnist.Engine.Tests.Models.ExportFixtures;
+
+namespace Mnist.Engine.Tests.Models;
+
+/// <summary>
+/// The quantization arithmetic against a scalar reference written here in double precision, and the structure of the
+/// int8 graph. ONNX Runtime's view of the same arithmetic is in the interop tests.
+/// </summary>
+public class Int8QuantizerTests
+{
+    // Round half to even in double: the ONNX definition, independent of MathF.Round.
+    private static long RoundHalfEven(double v)
+    {
+        double f = Math.Floor(v), frac = v - f;
+        if (frac > 0.5) return (long)f + 1;
+        if (frac < 0.5) return (long)f;
+        return ((long)f % 2 == 0) ? (long)f : (long)f + 1;
+    }
+
+    private static int ReferenceQuantize(float x, float scale, int zeroPoint, int qmin, int qmax) =>
+        (int)Math.Clamp(RoundHalfEven((double)(x / scale)) + zeroPoint, qmin, qmax);
+
+    [Fact]
+    public void Quantize_MatchesScalarReference_IncludingTiesAndSaturation()
+    {
+        var random = new Random(3);
+        var p = new QuantParams(0.0371f, 41);
+        float[] special = [0f, 0.5f * p.Scale, 1.5f * p.Scale, 2.5f * p.Scale, -0.5f * p.Scale, -41.5f * p.Scale, 1e6f, -1e6f, 300 * p.Scale];
+        foreach (float x in special.Concat(Enumerable.Range(0, 10_000).Select(_ => (random.NextSingle() - 0.3f) * 12f)))
+        {
+            Assert.Equal(ReferenceQuantize(x, p.Scale, p.ZeroPoint, 0, 255), QuantizationMath.Quantize(x, p));
+            Assert.Equal(ReferenceQuantize(x, p.Scale, 0, -127, 127), QuantizationMath.Quantize(x, p with { ZeroPoint = 0 }, -127, 127));
+        }
+
+        Assert.Equal(255, QuantizationMath.Quantize(1e6f, p));
+        Assert.Equal(0, QuantizationMath.Quantize(-1e6f, p));
+        Assert.Equal(41, QuantizationMath.Quantize(0.5f * p.Scale, p));  // tie to even: 0.5 → 0
+        Assert.Equal(43, QuantizationMath.Quantize(1.5f * p.Scale, p));  // 1.5 → 2
+    }
+
+    [Theory]
+    [InlineData(0f, 6.3f)]
+    [InlineData(-2.1f, 4.4f)]
+    [InlineData(0.7f, 3f)]     // widened down to 0
+    [InlineData(-5f, -1f)]    // widened up to 0
+    public void ForUInt8Range_CoversTheRangeAndRepresentsZeroExactly(float min, float max)
+    {
+        var p = QuantizationMath.ForUInt8Range(min, max);
+        Assert.InRange(p.ZeroPoint, 0, 255);
+        Assert.Equal(0f, QuantizationMath.Dequantize(QuantizationMath.Quantize(0f, p), p));
+        // Both ends are inside the grid (at most half a step past its end), and every value in between rounds to within half a step.
+        Assert.InRange(QuantizationMath.Dequantize(0, p), Math.Min(min, 0) - p.Scale / 2, Math.Min(min, 0) + p.Scale / 2);
+        Assert.InRange(QuantizationMath.Dequantize(255, p), Math.Max(max, 0) - p.Scale / 2, Math.Max(max, 0) + p.Scale / 2);
+        for (float x = Math.Min(min, 0); x <= Math.Max(max, 0); x += (max - min) / 97)
+            Assert.True(Math.Abs(QuantizationMath.Dequantize(QuantizationMath.Quantize(x, p), p) - x) <= p.Scale * 0.5001f, $"x = {x}");
+        if (min >= 0) Assert.Equal(0, p.ZeroPoint); // a ReLU output: saturating at q = 0 is the ReLU
+    }
+
+    [Fact]
+    public void Weights_AreSymmetricPerChannel_AndBiasUsesInputTimesWeightScale()
+    {
+        float[] w = [0.3f, -1.27f, 0.01f, 0.635f];
+        float scale = QuantizationMath.SymmetricScale(w);
+        Assert.Equal(1.27f / 127, scale, 1e-9f);
+        var q = new sbyte[w.Length];
+        QuantizationMath.QuantizeWeights(w, scale, q);
+        for (int i = 0; i < w.Length; i++) Assert.Equal(ReferenceQuantize(w[i], scale, 0, -127, 127), q[i]);
+        Assert.Equal(-127, q[1]);
+        Assert.Equal(1f, QuantizationMath.SymmetricScale([0f, 0f]));
+        Assert.Equal(RoundHalfEven(0.25f / ((double)0.004f * scale)), QuantizationMath.QuantizeBias(0.25f, 0.004f, scale));
+    }
+
+    [Theory]
+    [InlineData("lenet")]
+    [InlineData("normnet")]
+    public void Quantize_WritesQLinearConvPerConvolution_WithTheFloatContract_AndIsDeterministic(string name)
+    {
+        var model = Create(name);
+        float[] calibration = RandomImages(64, 5).Data;
+        var card = Card(model, name) with { QuantizedFrom = "test.onnx" };
+        var q = Int8Quantizer.Quantize(model, card, calibration);
+        int convs = model.Layers.Count(l => l is Conv2d<float>);
+        Assert.Equal(convs, q.Graph.Node.Count(n => n.OpType == "QLinearConv"));
+        Assert.Equal("QuantizeLinear", q.Graph.Node[0].OpType);
+        Assert.Equal("Softmax", q.Graph.Node[^1].OpType);
+        Assert.Equal(OnnxDataType.Float, q.Graph.Input.Single().Type!.TensorType!.ElemType);
+        Assert.Equal(("input", "probabilities"), (q.Graph.Input.Single().Name, q.Graph.Output.Single().Name));
+        var card2 = ModelCard.FromMetadata(q.MetadataProps.ToDictionary(e => e.Key, e => e.Value))!;
+        Assert.StartsWith("int8", card2.Quantization, StringComparison.Ordinal);
+        Assert.Equal("test.onnx", card2.QuantizedFrom);
+        Assert.Equal(OnnxModel.Serialize(q), OnnxModel.Serialize(Int8Quantizer.Quantize(model, card, calibration)));
+    }
+
+    [Fact]
+    public void Quantize_RejectsNetworkWithoutLeadingConvolution_AndBadCalibration()
+    {
+        var mlp = new Sequential<float>([1, 28, 28], [("flatten", new Flatten<float>()), ("fc", new Linear<float>(784, 10))]);
+        Assert.Throws<NotSupportedException>(() => Int8Quantizer.Quantize(mlp, Card(mlp, "mlp"), RandomImages(4, 1).Data));
+        var lenet = Create("lenet");
+        Assert.Throws<ArgumentException>(() => Int8Quantizer.Quantize(lenet, Card(lenet, "lenet"), new float[783]));
+    }
+
+    [Fact]
+    public void Importer_RejectsInt8Model_WithAClearMessage()
+    {
+        var model = Create("lenet");
+        var q = Int8Quantizer.Quantize(model, Card(model, "lenet") with { QuantizedFrom = "mnist.onnx sha256:abc" }, RandomImages(8, 2).Data);
+        var e = Assert.Throws<NotSupportedException>(() => OnnxImporter.Load(OnnxModel.Serialize(q)));
+        Assert.Contains("quantized (int8)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("QuantizeLinear", e.Message, StringComparison.Ordinal);
+        Assert.Contains("mnist.onnx sha256:abc", e.Message, StringComparison.Ordinal);
+    }
+}
