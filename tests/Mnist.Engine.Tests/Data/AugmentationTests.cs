@@ -175,7 +175,7 @@ public class AugmentationTests
     [Fact]
     public void Degradations_leave_the_affine_draws_alone_and_stay_deterministic()
     {
-        var degraded = AugmentationOptions.Default with { ThicknessProbability = 1, LowResolutionProbability = 1 };
+        var degraded = AugmentationOptions.Default with { ThicknessProbability = 1, LowResolutionProbability = 1, StrokeStyleProbability = 1 };
         Assert.False((AugmentationOptions.None with { ThicknessProbability = 0.5f }).IsIdentity);
         Assert.Equal(new Augmenter(AugmentationOptions.Default, 9).SampleTransform(1, 5), new Augmenter(degraded, 9).SampleTransform(1, 5));
         float[] one = Batch(degraded, 42, threads: 1);

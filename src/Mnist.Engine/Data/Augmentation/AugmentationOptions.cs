@@ -55,6 +55,19 @@ public sealed record AugmentationOptions
     public float LowResolutionMax { get; init; } = 0.6f;
 
     /// <summary>
+    /// Probability that a sample is redrawn as pen strokes (<see cref="StrokeRestyler"/>): thinned to its skeleton and
+    /// drawn again with a uniform round pen of radius <see cref="StrokePenRadiusMin"/>–<see cref="StrokePenRadiusMax"/>
+    /// pixels, the look of tablet and touch-screen input after the stroke path of preprocessing.
+    /// </summary>
+    public float StrokeStyleProbability { get; init; }
+
+    /// <summary>Smallest pen radius of restyled strokes, in pixels of the 28×28 image.</summary>
+    public float StrokePenRadiusMin { get; init; } = 1.0f;
+
+    /// <summary>Largest pen radius of restyled strokes, in pixels of the 28×28 image.</summary>
+    public float StrokePenRadiusMax { get; init; } = 2.0f;
+
+    /// <summary>
     /// Probability that a sample is mirrored left to right. Never for digits (a mirrored 2 or 7 is no digit);
     /// right for datasets whose classes are left-right symmetric, such as clothing.
     /// </summary>
@@ -88,7 +101,8 @@ public sealed record AugmentationOptions
     /// <summary>True when these options leave every image unchanged.</summary>
     public bool IsIdentity =>
         RotationDegrees == 0 && ScaleMin == 1 && ScaleMax == 1 && ShiftPixels == 0 && ShearDegrees == 0 && ElasticAlpha == 0
-        && ThicknessProbability == 0 && LowResolutionProbability == 0 && HorizontalFlipProbability == 0;
+        && ThicknessProbability == 0 && LowResolutionProbability == 0 && HorizontalFlipProbability == 0
+        && StrokeStyleProbability == 0;
 
     /// <summary>A preset by name: none, light, default, elastic, clothing (case-insensitive).</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the presets.</exception>
@@ -120,6 +134,8 @@ public sealed record AugmentationOptions
         Check(ThicknessMax is >= 0 and <= 1, nameof(ThicknessMax));
         Check(LowResolutionProbability is >= 0 and <= 1, nameof(LowResolutionProbability));
         Check(HorizontalFlipProbability is >= 0 and <= 1, nameof(HorizontalFlipProbability));
+        Check(StrokeStyleProbability is >= 0 and <= 1, nameof(StrokeStyleProbability));
+        Check(StrokePenRadiusMin is > 0 and <= 4 && StrokePenRadiusMax >= StrokePenRadiusMin && StrokePenRadiusMax <= 4, nameof(StrokePenRadiusMin));
         Check(LowResolutionMin is > 0 and <= 1 && LowResolutionMax >= LowResolutionMin && LowResolutionMax <= 1, nameof(LowResolutionMin));
     }
 }

@@ -87,18 +87,20 @@ public sealed class Augmenter
         Degrade(ref rng, destination[..(Rows * Cols)]);
     }
 
-    // Mirror, pen thickness, then resolution: the order in which a drawing and then a camera would change the image.
-    // All five values are drawn whatever the options, so enabling one never shifts the others' draws.
+    // Mirror, pen style, pen thickness, then resolution: the order in which a drawing and then a camera would change
+    // the image. All seven values are drawn whatever the options, so enabling one never shifts the others' draws.
     private void Degrade(ref StreamRandom rng, Span<float> image)
     {
         var o = Options;
         float thicknessRoll = rng.Uniform(0f, 1f), thickness = rng.Uniform(-o.ThicknessMax, o.ThicknessMax);
         float resolutionRoll = rng.Uniform(0f, 1f), resolution = rng.Uniform(o.LowResolutionMin, o.LowResolutionMax);
         float flipRoll = rng.Uniform(0f, 1f);
+        float strokeRoll = rng.Uniform(0f, 1f), penRadius = rng.Uniform(o.StrokePenRadiusMin, o.StrokePenRadiusMax);
         if (flipRoll < o.HorizontalFlipProbability)
         {
             for (int y = 0; y < Rows; y++) image.Slice(y * Cols, Cols).Reverse();
         }
+        if (strokeRoll < o.StrokeStyleProbability) StrokeRestyler.Restyle(image, Rows, Cols, penRadius);
         if (thicknessRoll < o.ThicknessProbability && thickness != 0) ChangeThickness(image, thickness);
         if (resolutionRoll < o.LowResolutionProbability)
         {
