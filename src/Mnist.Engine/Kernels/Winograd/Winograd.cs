@@ -1,0 +1,346 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Mnist.Engine.Kernels.Common;
+
+namespace Mnist.Engine.Kernels;
+
+/// <summary>
+/// 3×3 stride-1 convolution (any zero padding) by Winograd minimal filtering F(4×4, 3×3) (Lavin and Gray,
+/// "Fast Algorithms for Convolutional Neural Networks", 2015): each 6×6 input tile d and filter g become
+/// Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, a 4×4 output tile, with 36 multiplies instead of 144. Summed over input
+/// channels, the element-wise products are 36 independent GEMMs U_ξ[Cout,Cin]·V_ξ[Cin,tiles], run on the
+/// packed GEMM. <see cref="Reference.ReferenceWinograd"/> is the oracle of the transforms and
+/// <see cref="Reference.ReferenceConvolution"/> of the result.
+/// </summary>
+/// <remarks>
+/// Work is cut into panels of <see cref="GemmBlocking.NR"/> tiles (tiles numbered over samples, then tile rows,
+/// then tile columns). Each panel is transformed straight into the GEMM's packed-B layout, multiplied and
+/// transformed back while it is in cache; the transforms run on vectors across the panel's tiles. Panels are
+/// split over threads (and, when there are fewer panels than threads, the output channels too); every output is
+/// computed by one thread in a fixed order, so results do not depend on the thread count. Rounding differs from
+/// the direct sum: the transforms multiply by up to 8 and cancel, so errors are a few times float32's.
+/// </remarks>
+public static unsafe class Winograd
+{
+    /// <summary>Output tile side m of F(m×m, 3×3).</summary>
+    public const int OutTile = 4;
+
+    /// <summary>Input tile side m + r − 1.</summary>
+    public const int InTile = 6;
+
+    private const int Elements = InTile * InTile;
+
+    /// <summary>
+    /// True when <see cref="Convolution"/> routes this float convolution here: a 3×3 stride-1 kernel, at least
+    /// 16 input and output channels (fewer make the GEMMs too thin to beat im2col) and vector hardware.
+    /// </summary>
+    public static bool Pays(Conv2dGeometry g) =>
+        GemmFloat.IsVectorized && g.Kernel == 3 && g.Stride == 1 && g.InChannels >= 16 && g.OutChannels >= 16
+        && g.OutHeight >= OutTile && g.OutWidth >= OutTile;
+
+    /// <summary>As <see cref="Pays"/>, for the input gradient (a convolution with padding 2 − p, so p ≤ 2).</summary>
+    public static bool PaysBackwardData(Conv2dGeometry g) => Pays(g) && g.Padding <= 2;
+
+    /// <summary>y = conv(x, w) + bias (ReLU applied when <paramref name="relu"/>); shapes as <see cref="Convolution.Forward{T}"/>.</summary>
+    /// <exception cref="ArgumentException">Not a 3×3 stride-1 geometry, or a span does not match it.</exception>
+    public static void Forward(Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, bool relu = false)
+    {
+        CheckGeometry(g);
+        if (x.Length != (long)g.Batch * g.InputItem || w.Length != g.WeightLength || y.Length != (long)g.Batch * g.OutputItem)
+            throw new ArgumentException($"Spans do not match the geometry {g}.");
+        if (!bias.IsEmpty && bias.Length != g.OutChannels) throw new ArgumentException($"Bias has {bias.Length} elements, expected {g.OutChannels}.");
+        Run(g, x, w, transposeFilters: false, bias, y, relu);
+    }
+
+    /// <summary>
+    /// dx = ∂L/∂x (overwritten) from dy [N,Cout,OutH,OutW]: the convolution of dy, zero-padded by 2 − p, with the
+    /// filters rotated by 180° and input and output channels swapped.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a 3×3 stride-1 geometry with padding ≤ 2, or a span does not match it.</exception>
+    public static void BackwardData(Conv2dGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx)
+    {
+        CheckGeometry(g);
+        if (g.Padding > 2) throw new ArgumentException("Winograd input gradient needs padding ≤ 2.");
+        if (dx.Length != (long)g.Batch * g.InputItem || w.Length != g.WeightLength || dy.Length != (long)g.Batch * g.OutputItem)
+            throw new ArgumentException($"Spans do not match the geometry {g}.");
+        var t = new Conv2dGeometry(g.Batch, g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, 3, 1, 2 - g.Padding);
+        Run(t, dy, w, transposeFilters: true, default, dx, false);
+    }
+
+    private static void CheckGeometry(Conv2dGeometry g)
+    {
+        g.Validate();
+        if (g.Kernel != 3 || g.Stride != 1) throw new ArgumentException($"Winograd F(4x4,3x3) needs a 3x3 stride-1 convolution, got {g}.");
+    }
+
+    // g is the convolution actually computed (for the input gradient: the transposed one); w is stored as the
+    // caller's [Cout,Cin,3,3], read transposed and rotated when transposeFilters.
+    private static void Run(Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, bool transposeFilters, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+    {
+        if (g.Batch == 0) return;
+        int cin = g.InChannels, cout = g.OutChannels, nr = GemmBlocking.NR, mr = GemmBlocking.MR;
+        int uLength = GemmFloat.PackedALength(cout, cin);
+        var u = ArrayPool<float>.Shared.Rent(Elements * uLength);
+        try
+        {
+            TransformFilters(w, cout, cin, transposeFilters, u, uLength);
+            var plan = new Plan(g);
+            int rowBlocks = (cout + mr - 1) / mr;
+            // Fewer panels than threads (small batches, inference): split the output channels as well, so both
+            // cores work; each split re-transforms its panels' input, which is cheap next to the GEMMs.
+            int rowChunks = plan.Panels >= Parallelism.Degree ? 1 : Math.Min(Parallelism.Degree, rowBlocks);
+            bool hasBias = !bias.IsEmpty;
+            fixed (float* px = x, pu = u, pb = bias, py = y)
+            {
+                nint ix = (nint)px, iu = (nint)pu, ib = (nint)pb, iy = (nint)py;
+                Parallelism.ForChunks(plan.Panels * rowChunks, (_, start, end) =>
+                {
+                    var scratch = t_scratch;
+                    int need = Elements * (cin + cout) * nr + Elements * nr + Elements * 16 + 3 * nr;
+                    if (scratch is null || scratch.Length < need) t_scratch = scratch = new float[need];
+                    fixed (float* ps = scratch)
+                    {
+                        float* v = ps, m = v + Elements * cin * nr, d = m + Elements * cout * nr, tmp = d + Elements * nr;
+                        int* tiles = (int*)(tmp + Elements * 16);
+                        for (int item = start; item < end; item++)
+                        {
+                            // Channel-split-major, so consecutive items (one thread's chunk) share a channel range.
+                            int split = item / plan.Panels, panel = item % plan.Panels;
+                            var (b0, b1) = Parallelism.ChunkRange(rowBlocks, rowChunks, split);
+                            int o0 = b0 * mr, o1 = Math.Min(cout, b1 * mr);
+                            plan.Locate(panel, tiles);
+                            TransformInputPanel(plan, (float*)ix, tiles, d, tmp, v);
+                            for (int e = 0; e < Elements; e++)
+                                GemmFloat.MultiplyPrepacked(o1 - o0, nr, cin, (float*)iu + (long)e * uLength + (long)o0 * cin,
+                                    v + (long)e * cin * nr, m + (long)e * cout * nr + (long)o0 * nr, nr, false, 0, 1);
+                            TransformOutputPanel(plan, m, tiles, o0, o1, hasBias ? (float*)ib : null, relu, d, tmp, (float*)iy);
+                        }
+                    }
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(u);
+        }
+    }
+
+    [ThreadStatic] private static float[]? t_scratch;
+
+    /// <summary>Tile bookkeeping of one convolution.</summary>
+    private readonly struct Plan(Conv2dGeometry g)
+    {
+        public readonly Conv2dGeometry G = g;
+        public readonly int TilesX = (g.OutWidth + OutTile - 1) / OutTile;
+        public readonly int TilesPerImage = (g.OutWidth + OutTile - 1) / OutTile * ((g.OutHeight + OutTile - 1) / OutTile);
+        public int Tiles => G.Batch * TilesPerImage;
+        public int Panels => (Tiles + GemmBlocking.NR - 1) / GemmBlocking.NR;
+
+        // Per lane of the panel: tiles[3l] = sample, tiles[3l+1] = top output row, tiles[3l+2] = left output column
+        // (sample −1 past the last tile).
+        public void Locate(int panel, int* tiles)
+        {
+            int nr = GemmBlocking.NR;
+            for (int l = 0; l < nr; l++)
+            {
+                int t = panel * nr + l;
+                if (t >= Tiles) { tiles[3 * l] = -1; continue; }
+                int n = t / TilesPerImage, r = t - n * TilesPerImage, ty = r / TilesX;
+                tiles[3 * l] = n;
+                tiles[3 * l + 1] = ty * OutTile;
+                tiles[3 * l + 2] = (r - ty * TilesX) * OutTile;
+            }
+        }
+    }
+
+    // u[ξ] = packed-A [Cout,Cin] of element ξ of G g Gᵀ for every filter g (rows past Cout zero).
+    private static void TransformFilters(ReadOnlySpan<float> w, int cout, int cin, bool transpose, float[] u, int uLength)
+    {
+        int mr = GemmBlocking.MR;
+        Array.Clear(u, 0, Elements * uLength);
+        Span<float> f = stackalloc float[9];
+        Span<float> gf = stackalloc float[InTile * 3];
+        Span<float> row = stackalloc float[InTile];
+        for (int o = 0; o < cout; o++)
+            for (int c = 0; c < cin; c++)
+            {
+                // The transposed problem's filter (o, c) is the caller's filter (c, o), rotated by 180°.
+                for (int k = 0; k < 9; k++)
+                    f[k] = transpose ? w[(c * cout + o) * 9 + 8 - k] : w[(o * cin + c) * 9 + k];
+                for (int v = 0; v < 3; v++) FilterColumn(f[v], f[3 + v], f[6 + v], gf, v, 3);
+                long at = (long)(o / mr) * cin * mr + (long)c * mr + o % mr;
+                for (int i = 0; i < InTile; i++)
+                {
+                    FilterColumn(gf[i * 3], gf[i * 3 + 1], gf[i * 3 + 2], row, 0, 1);
+                    for (int j = 0; j < InTile; j++) u[(i * InTile + j) * (long)uLength + at] = row[j];
+                }
+            }
+    }
+
+    // G·(g0,g1,g2)ᵀ written at dst[offset + i·stride]. G rows: (1/4,0,0), −(1,1,1)/6, −(1,−1,1)/6,
+    // (1/24,1/12,1/6), (1/24,−1/12,1/6), (0,0,1).
+    private static void FilterColumn(float g0, float g1, float g2, Span<float> dst, int offset, int stride)
+    {
+        float even = g0 + g2, a = g0 / 24f + g2 / 6f, b = g1 / 12f;
+        dst[offset] = g0 / 4f;
+        dst[offset + stride] = -(even + g1) / 6f;
+        dst[offset + 2 * stride] = -(even - g1) / 6f;
+        dst[offset + 3 * stride] = a + b;
+        dst[offset + 4 * stride] = a - b;
+        dst[offset + 5 * stride] = g2;
+    }
+
+    // Gathers every input channel's 6×6 tiles of the panel into d (element-major, lane-minor) and writes Bᵀ d B
+    // into v: element ξ is a packed-B panel [Cin, NR] at v + ξ·Cin·NR.
+    private static void TransformInputPanel(in Plan plan, float* x, int* tiles, float* d, float* tmp, float* v)
+    {
+        var g = plan.G;
+        int nr = GemmBlocking.NR, h = g.Height, w = g.Width, p = g.Padding;
+        long plane = (long)h * w;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            for (int l = 0; l < nr; l++)
+            {
+                int n = tiles[3 * l];
+                if (n < 0)
+                {
+                    for (int e = 0; e < Elements; e++) d[e * nr + l] = 0f;
+                    continue;
+                }
+                int y0 = tiles[3 * l + 1] - p, x0 = tiles[3 * l + 2] - p;
+                float* src = x + ((long)n * g.InChannels + c) * plane;
+                if (y0 >= 0 && x0 >= 0 && y0 + InTile <= h && x0 + InTile <= w)
+                {
+                    float* s = src + (long)y0 * w + x0;
+                    for (int i = 0; i < InTile; i++, s += w)
+                    {
+                        float* dd = d + i * InTile * nr + l;
+                        dd[0] = s[0]; dd[nr] = s[1]; dd[2 * nr] = s[2]; dd[3 * nr] = s[3]; dd[4 * nr] = s[4]; dd[5 * nr] = s[5];
+                    }
+                    continue;
+                }
+                // Border tile: zero padding, and the part of the last tiles that hangs past the output.
+                for (int i = 0; i < InTile; i++)
+                    for (int j = 0; j < InTile; j++)
+                    {
+                        int r = y0 + i, q = x0 + j;
+                        d[(i * InTile + j) * nr + l] = (uint)r < (uint)h && (uint)q < (uint)w ? src[(long)r * w + q] : 0f;
+                    }
+            }
+            float* dst = v + (long)c * nr;
+            long stride = (long)g.InChannels * nr;
+            if (Vector512.IsHardwareAccelerated) InputLanes<Lanes512, Vector512<float>>(d, nr, tmp, dst, stride);
+            else if (Vector256.IsHardwareAccelerated) InputLanes<Lanes256, Vector256<float>>(d, nr, tmp, dst, stride);
+            else if (Vector128.IsHardwareAccelerated) InputLanes<Lanes128, Vector128<float>>(d, nr, tmp, dst, stride);
+            else InputLanes<LanesScalar, float>(d, nr, tmp, dst, stride);
+        }
+    }
+
+    // Bᵀ d B for each lane: columns first (into tmp), then rows (into dst + ξ·stride).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputLanes<TL, TV>(float* d, int nr, float* tmp, float* dst, long stride)
+        where TL : IWinogradLanes<TV> where TV : unmanaged
+    {
+        int count = TL.Count;
+        for (int l = 0; l < nr; l += count)
+        {
+            for (int j = 0; j < InTile; j++)
+                Input1D<TL, TV>(d + j * nr + l, InTile * nr, tmp + j * count, InTile * count);
+            for (int i = 0; i < InTile; i++)
+                Input1D<TL, TV>(tmp + i * InTile * count, count, dst + i * InTile * stride + l, stride);
+        }
+    }
+
+    // Bᵀ·(d0..d5) with Bᵀ rows (4,0,−5,0,1,0), (0,−4,−4,1,1,0), (0,4,−4,−1,1,0), (0,−2,−1,2,1,0), (0,2,−1,−2,1,0), (0,4,0,−5,0,1).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Input1D<TL, TV>(float* s, long ss, float* o, long os)
+        where TL : IWinogradLanes<TV> where TV : unmanaged
+    {
+        TV d0 = TL.Load(s), d1 = TL.Load(s + ss), d2 = TL.Load(s + 2 * ss), d3 = TL.Load(s + 3 * ss), d4 = TL.Load(s + 4 * ss), d5 = TL.Load(s + 5 * ss);
+        TV d42 = TL.Sub(d4, d2), d31 = TL.Mul(TL.Sub(d3, d1), 2f);
+        TL.Store(o, TL.Add(TL.Sub(TL.Mul(d0, 4f), TL.Mul(d2, 5f)), d4));
+        TL.Store(o + os, TL.Sub(TL.Add(d3, d4), TL.Mul(TL.Add(d1, d2), 4f)));
+        TL.Store(o + 2 * os, TL.Add(TL.Sub(d4, d3), TL.Mul(TL.Sub(d1, d2), 4f)));
+        TL.Store(o + 3 * os, TL.Add(d42, d31));
+        TL.Store(o + 4 * os, TL.Sub(d42, d31));
+        TL.Store(o + 5 * os, TL.Add(TL.Sub(TL.Mul(d1, 4f), TL.Mul(d3, 5f)), d5));
+    }
+
+    // Aᵀ M A (+ bias, ReLU) for output channels [o0, o1) of the panel, scattered into y [N,Cout,OutH,OutW].
+    private static void TransformOutputPanel(in Plan plan, float* m, int* tiles, int o0, int o1, float* bias, bool relu, float* outTiles, float* tmp, float* y)
+    {
+        var g = plan.G;
+        int nr = GemmBlocking.NR, oh = g.OutHeight, ow = g.OutWidth, cout = g.OutChannels;
+        long mStride = (long)cout * nr, plane = (long)oh * ow;
+        for (int o = o0; o < o1; o++)
+        {
+            float b = bias is null ? 0f : bias[o];
+            float* src = m + (long)o * nr;
+            if (Vector512.IsHardwareAccelerated) OutputLanes<Lanes512, Vector512<float>>(src, mStride, nr, b, relu, tmp, outTiles);
+            else if (Vector256.IsHardwareAccelerated) OutputLanes<Lanes256, Vector256<float>>(src, mStride, nr, b, relu, tmp, outTiles);
+            else if (Vector128.IsHardwareAccelerated) OutputLanes<Lanes128, Vector128<float>>(src, mStride, nr, b, relu, tmp, outTiles);
+            else OutputLanes<LanesScalar, float>(src, mStride, nr, b, relu, tmp, outTiles);
+            for (int l = 0; l < nr; l++)
+            {
+                int n = tiles[3 * l];
+                if (n < 0) break;
+                int r0 = tiles[3 * l + 1], q0 = tiles[3 * l + 2];
+                int rows = Math.Min(OutTile, oh - r0), cols = Math.Min(OutTile, ow - q0);
+                float* dst = y + ((long)n * cout + o) * plane + (long)r0 * ow + q0;
+                float* t = outTiles + l;
+                if (rows == OutTile && cols == OutTile)
+                {
+                    for (int i = 0; i < OutTile; i++, dst += ow, t += OutTile * nr)
+                    {
+                        dst[0] = t[0]; dst[1] = t[nr]; dst[2] = t[2 * nr]; dst[3] = t[3 * nr];
+                    }
+                    continue;
+                }
+                for (int i = 0; i < rows; i++, dst += ow)
+                    for (int j = 0; j < cols; j++) dst[j] = t[(i * OutTile + j) * nr];
+            }
+        }
+    }
+
+    // Aᵀ M A for each lane of one output channel: M element ξ at src + ξ·stride; result [16, NR] in dst.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OutputLanes<TL, TV>(float* src, long stride, int nr, float bias, bool relu, float* tmp, float* dst)
+        where TL : IWinogradLanes<TV> where TV : unmanaged
+    {
+        int count = TL.Count;
+        TV vb = TL.Splat(bias), zero = TL.Splat(0f);
+        for (int l = 0; l < nr; l += count)
+        {
+            for (int j = 0; j < InTile; j++)
+            {
+                Output1D<TL, TV>(src + j * stride + l, InTile * stride, out var a0, out var a1, out var a2, out var a3);
+                TL.Store(tmp + j * count, a0);
+                TL.Store(tmp + (InTile + j) * count, a1);
+                TL.Store(tmp + (2 * InTile + j) * count, a2);
+                TL.Store(tmp + (3 * InTile + j) * count, a3);
+            }
+            for (int i = 0; i < OutTile; i++)
+            {
+                Output1D<TL, TV>(tmp + i * InTile * count, count, out var a0, out var a1, out var a2, out var a3);
+                float* o = dst + i * OutTile * nr + l;
+                a0 = TL.Add(a0, vb); a1 = TL.Add(a1, vb); a2 = TL.Add(a2, vb); a3 = TL.Add(a3, vb);
+                if (relu) { a0 = TL.Max(a0, zero); a1 = TL.Max(a1, zero); a2 = TL.Max(a2, zero); a3 = TL.Max(a3, zero); }
+                TL.Store(o, a0); TL.Store(o + nr, a1); TL.Store(o + 2 * nr, a2); TL.Store(o + 3 * nr, a3);
+            }
+        }
+    }
+
+    // Aᵀ·(m0..m5) with Aᵀ rows (1,1,1,1,1,0), (0,1,−1,2,−2,0), (0,1,1,4,4,0), (0,1,−1,8,−8,1).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Output1D<TL, TV>(float* s, long ss, out TV o0, out TV o1, out TV o2, out TV o3)
+        where TL : IWinogradLanes<TV> where TV : unmanaged
+    {
+        TV m0 = TL.Load(s), m1 = TL.Load(s + ss), m2 = TL.Load(s + 2 * ss), m3 = TL.Load(s + 3 * ss), m4 = TL.Load(s + 4 * ss), m5 = TL.Load(s + 5 * ss);
+        TV p12 = TL.Add(m1, m2), d12 = TL.Sub(m1, m2), p34 = TL.Add(m3, m4), d34 = TL.Sub(m3, m4);
+        o0 = TL.Add(TL.Add(m0, p12), p34);
+        o1 = TL.Add(d12, TL.Mul(d34, 2f));
+        o2 = TL.Add(p12, TL.Mul(p34, 4f));
+        o3 = TL.Add(TL.Add(d12, TL.Mul(d34, 8f)), m5);
+    }
+}
