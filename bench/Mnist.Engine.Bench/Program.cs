@@ -18,8 +18,8 @@ Console.WriteLine($"{Isa.Describe()}, {Parallelism.Degree} threads, {seconds} s 
     ("default conv2 b64", new(64, 32, 14, 14, 64, 3, 1, 1)),
     ("default conv3 b64", new(64, 64, 7, 7, 128, 3, 1, 1)),
 ];
-Console.WriteLine("| shape | pass | im2col GFLOP/s | Winograd GFLOP/s | speed-up |");
-Console.WriteLine("|---|---|---:|---:|---:|");
+Console.WriteLine("| shape | pass | im2col GFLOP/s | Winograd GFLOP/s | speed-up | dispatched to |");
+Console.WriteLine("|---|---|---:|---:|---:|---|");
 foreach (var (name, g) in shapes)
 {
     var random = new Random(1);
@@ -31,17 +31,18 @@ foreach (var (name, g) in shapes)
     var y = new float[dy.Length];
     var dx = new float[x.Length];
     double flops = 2.0 * g.Batch * g.OutChannels * g.PatchSize * g.OutPixels;
-    foreach (var (pass, body) in new (string, Action)[]
+    // Winograd is timed directly, whether or not Convolution would dispatch to it.
+    foreach (var (pass, im2colBody, winogradBody, chosen) in new (string, Action, Action, bool)[]
     {
-        ("forward", () => Convolution.Forward<float>(g, x, w, b, y)),
-        ("input gradient", () => Convolution.BackwardData<float>(g, dy, w, dx)),
+        ("forward", () => Convolution.Forward<float>(g, x, w, b, y), () => Winograd.Forward(g, x, w, b, y), Winograd.Pays(g)),
+        ("input gradient", () => Convolution.BackwardData<float>(g, dy, w, dx), () => Winograd.BackwardData(g, dy, w, dx), Winograd.PaysBackwardData(g)),
     })
     {
         Convolution.WinogradEnabled = false;
-        double im2col = flops / Time(body) / 1e9;
-        Convolution.WinogradEnabled = true;
-        double winograd = flops / Time(body) / 1e9;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {pass} | {im2col:F0} | {winograd:F0} | {winograd / im2col:F2}× |"));
+        double im2col = flops / Time(im2colBody) / 1e9;
+        double winograd = flops / Time(winogradBody) / 1e9;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {pass} | {im2col:F0} | {winograd:F0} | {winograd / im2col:F2}× | {(chosen ? "Winograd" : "im2col")} |"));
     }
 }
 

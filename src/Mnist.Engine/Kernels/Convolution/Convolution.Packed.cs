@@ -17,9 +17,10 @@ public static partial class Convolution
 
     /// <summary>
     /// Lets float 3×3 stride-1 convolutions with enough channels run as <see cref="Winograd"/> F(4×4,3×3)
-    /// (forward and input gradient) instead of im2col + GEMM. On by default; off to compare the two.
+    /// (forward and input gradient) instead of im2col + GEMM, where <see cref="Winograd.Pays"/>. On unless the
+    /// environment sets MNIST_WINOGRAD=0 (to compare the two in one build, e.g. with <c>mnist bench engine</c>).
     /// </summary>
-    public static bool WinogradEnabled { get; set; } = true;
+    public static bool WinogradEnabled { get; set; } = Environment.GetEnvironmentVariable("MNIST_WINOGRAD") != "0";
 
     private static bool UsesWinograd<T>(Conv2dGeometry g) => typeof(T) == typeof(float) && WinogradEnabled && Winograd.Pays(g);
 

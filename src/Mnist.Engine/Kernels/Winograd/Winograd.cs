@@ -35,12 +35,26 @@ public static unsafe class Winograd
     /// True when <see cref="Convolution"/> routes this float convolution here: a 3×3 stride-1 kernel, at least
     /// 16 input and output channels (fewer make the GEMMs too thin to beat im2col) and vector hardware.
     /// </summary>
+    /// <remarks>
+    /// Measured with bench/Mnist.Engine.Bench (docs/benchmarks.md): Winograd loses when tiles hang far past the
+    /// output (a 13×13 input gradient computes 16×16, fewer than 3 of im2col's multiplies saved per 1) and when
+    /// there are fewer than four panels of tiles (one 24×24 sample: two panels, the second one mostly idle lanes).
+    /// The rule does not look at the thread count, so which path runs, and its rounding, does not either.
+    /// </remarks>
     public static bool Pays(Conv2dGeometry g) =>
         GemmFloat.IsVectorized && g.Kernel == 3 && g.Stride == 1 && g.InChannels >= 16 && g.OutChannels >= 16
-        && g.OutHeight >= OutTile && g.OutWidth >= OutTile;
+        && SavedFactor(g) >= 3.0 && new Plan(g).Panels >= 4;
 
     /// <summary>As <see cref="Pays"/>, for the input gradient (a convolution with padding 2 − p, so p ≤ 2).</summary>
-    public static bool PaysBackwardData(Conv2dGeometry g) => Pays(g) && g.Padding <= 2;
+    public static bool PaysBackwardData(Conv2dGeometry g) =>
+        g.Kernel == 3 && g.Stride == 1 && g.Padding <= 2 && Pays(TransposedGeometry(g));
+
+    // Multiplies of the direct convolution per multiply of the Winograd one, tiles past the output included (at most 4).
+    private static double SavedFactor(Conv2dGeometry g) => 9.0 * g.OutPixels / (Elements * new Plan(g).TilesPerImage);
+
+    // The input gradient as a forward convolution: dy padded by 2 − p, filters rotated and transposed.
+    private static Conv2dGeometry TransposedGeometry(Conv2dGeometry g) =>
+        new(g.Batch, g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, 3, 1, 2 - g.Padding);
 
     /// <summary>y = conv(x, w) + bias (ReLU applied when <paramref name="relu"/>); shapes as <see cref="Convolution.Forward{T}"/>.</summary>
     /// <exception cref="ArgumentException">Not a 3×3 stride-1 geometry, or a span does not match it.</exception>
@@ -64,8 +78,7 @@ public static unsafe class Winograd
         if (g.Padding > 2) throw new ArgumentException("Winograd input gradient needs padding ≤ 2.");
         if (dx.Length != (long)g.Batch * g.InputItem || w.Length != g.WeightLength || dy.Length != (long)g.Batch * g.OutputItem)
             throw new ArgumentException($"Spans do not match the geometry {g}.");
-        var t = new Conv2dGeometry(g.Batch, g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, 3, 1, 2 - g.Padding);
-        Run(t, dy, w, transposeFilters: true, default, dx, false);
+        Run(TransposedGeometry(g), dy, w, transposeFilters: true, default, dx, false);
     }
 
     private static void CheckGeometry(Conv2dGeometry g)
@@ -154,41 +167,56 @@ public static unsafe class Winograd
         }
     }
 
-    // u[ξ] = packed-A [Cout,Cin] of element ξ of G g Gᵀ for every filter g (rows past Cout zero).
+    // u[ξ] = packed-A [Cout,Cin] of element ξ of G g Gᵀ for every filter g (rows past Cout zero), split over
+    // threads by output channel: for single samples this is a large part of the whole convolution.
     private static void TransformFilters(ReadOnlySpan<float> w, int cout, int cin, bool transpose, float[] u, int uLength)
     {
         int mr = GemmBlocking.MR;
-        Array.Clear(u, 0, Elements * uLength);
-        Span<float> f = stackalloc float[9];
-        Span<float> gf = stackalloc float[InTile * 3];
-        Span<float> row = stackalloc float[InTile];
-        for (int o = 0; o < cout; o++)
+        for (int o = cout; o < (cout + mr - 1) / mr * mr; o++)
             for (int c = 0; c < cin; c++)
+                for (int e = 0; e < Elements; e++) u[e * (long)uLength + (long)(o / mr) * cin * mr + (long)c * mr + o % mr] = 0f;
+        fixed (float* pw = w, pu = u)
+        {
+            nint iw = (nint)pw, iu = (nint)pu;
+            Parallelism.ForChunks(cout, (_, start, end) =>
             {
-                // The transposed problem's filter (o, c) is the caller's filter (c, o), rotated by 180°.
-                for (int k = 0; k < 9; k++)
-                    f[k] = transpose ? w[(c * cout + o) * 9 + 8 - k] : w[(o * cin + c) * 9 + k];
-                for (int v = 0; v < 3; v++) FilterColumn(f[v], f[3 + v], f[6 + v], gf, v, 3);
-                long at = (long)(o / mr) * cin * mr + (long)c * mr + o % mr;
-                for (int i = 0; i < InTile; i++)
-                {
-                    FilterColumn(gf[i * 3], gf[i * 3 + 1], gf[i * 3 + 2], row, 0, 1);
-                    for (int j = 0; j < InTile; j++) u[(i * InTile + j) * (long)uLength + at] = row[j];
-                }
-            }
+                float* f = stackalloc float[9];
+                float* gf = stackalloc float[InTile * 3];
+                float* row = stackalloc float[InTile];
+                float* src = (float*)iw;
+                for (int o = start; o < end; o++)
+                    for (int c = 0; c < cin; c++)
+                    {
+                        // The transposed problem's filter (o, c) is the caller's filter (c, o), rotated by 180°.
+                        if (transpose)
+                            for (int k = 0; k < 9; k++) f[k] = src[(c * cout + o) * 9 + 8 - k];
+                        else
+                            for (int k = 0; k < 9; k++) f[k] = src[(o * cin + c) * 9 + k];
+                        for (int v = 0; v < 3; v++) FilterColumn(f[v], f[3 + v], f[6 + v], gf + v, 3);
+                        float* at = (float*)iu + (long)(o / mr) * cin * mr + (long)c * mr + o % mr;
+                        for (int i = 0; i < InTile; i++)
+                        {
+                            FilterColumn(gf[i * 3], gf[i * 3 + 1], gf[i * 3 + 2], row, 1);
+                            for (int j = 0; j < InTile; j++) at[(i * InTile + j) * (long)uLength] = row[j];
+                        }
+                    }
+            }, minItemsPerChunk: 8);
+        }
     }
 
-    // G·(g0,g1,g2)ᵀ written at dst[offset + i·stride]. G rows: (1/4,0,0), −(1,1,1)/6, −(1,−1,1)/6,
+    // G·(g0,g1,g2)ᵀ written at dst[i·stride]. G rows: (1/4,0,0), −(1,1,1)/6, −(1,−1,1)/6,
     // (1/24,1/12,1/6), (1/24,−1/12,1/6), (0,0,1).
-    private static void FilterColumn(float g0, float g1, float g2, Span<float> dst, int offset, int stride)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FilterColumn(float g0, float g1, float g2, float* dst, int stride)
     {
-        float even = g0 + g2, a = g0 / 24f + g2 / 6f, b = g1 / 12f;
-        dst[offset] = g0 / 4f;
-        dst[offset + stride] = -(even + g1) / 6f;
-        dst[offset + 2 * stride] = -(even - g1) / 6f;
-        dst[offset + 3 * stride] = a + b;
-        dst[offset + 4 * stride] = a - b;
-        dst[offset + 5 * stride] = g2;
+        const float Sixth = 1f / 6f, Twelfth = 1f / 12f, TwentyFourth = 1f / 24f;
+        float even = g0 + g2, a = g0 * TwentyFourth + g2 * Sixth, b = g1 * Twelfth;
+        dst[0] = g0 * 0.25f;
+        dst[stride] = -(even + g1) * Sixth;
+        dst[2 * stride] = -(even - g1) * Sixth;
+        dst[3 * stride] = a + b;
+        dst[4 * stride] = a - b;
+        dst[5 * stride] = g2;
     }
 
     // Gathers every input channel's 6×6 tiles of the panel into d (element-major, lane-minor) and writes Bᵀ d B
@@ -221,12 +249,22 @@ public static unsafe class Winograd
                     continue;
                 }
                 // Border tile: zero padding, and the part of the last tiles that hangs past the output.
+                int jlo = Math.Max(0, -x0), jhi = Math.Min(InTile, w - x0);
                 for (int i = 0; i < InTile; i++)
-                    for (int j = 0; j < InTile; j++)
+                {
+                    float* dd = d + i * InTile * nr + l;
+                    int r = y0 + i;
+                    if ((uint)r >= (uint)h)
                     {
-                        int r = y0 + i, q = x0 + j;
-                        d[(i * InTile + j) * nr + l] = (uint)r < (uint)h && (uint)q < (uint)w ? src[(long)r * w + q] : 0f;
+                        for (int j = 0; j < InTile; j++) dd[j * nr] = 0f;
+                        continue;
                     }
+                    float* s = src + (long)r * w + x0;
+                    int j2 = 0;
+                    for (; j2 < jlo; j2++) dd[j2 * nr] = 0f;
+                    for (; j2 < jhi; j2++) dd[j2 * nr] = s[j2];
+                    for (; j2 < InTile; j2++) dd[j2 * nr] = 0f;
+                }
             }
             float* dst = v + (long)c * nr;
             long stride = (long)g.InChannels * nr;
