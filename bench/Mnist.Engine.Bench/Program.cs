@@ -31,11 +31,16 @@ foreach (var (name, g) in shapes)
     var y = new float[dy.Length];
     var dx = new float[x.Length];
     double flops = 2.0 * g.Batch * g.OutChannels * g.PatchSize * g.OutPixels;
+    Convolution.WinogradEnabled = false;
+    var columns = new float[Convolution.ColumnCacheLength<float>(g)];
+    Convolution.Forward<float>(g, x, w, b, y, columns);
+    var dw = new float[g.WeightLength];
     // Winograd is timed directly, whether or not Convolution would dispatch to it.
     foreach (var (pass, im2colBody, winogradBody, chosen) in new (string, Action, Action, bool)[]
     {
         ("forward", () => Convolution.Forward<float>(g, x, w, b, y), () => Winograd.Forward(g, x, w, b, y), Winograd.Pays(g)),
         ("input gradient", () => Convolution.BackwardData<float>(g, dy, w, dx), () => Winograd.BackwardData(g, dy, w, dx), Winograd.PaysBackwardData(g)),
+        ("weight gradient", () => Convolution.BackwardWeights<float>(g, default, columns, dy, dw, default), () => Winograd.BackwardWeights(g, x, dy, dw), false),
     })
     {
         Convolution.WinogradEnabled = false;

@@ -7,7 +7,7 @@ namespace Mnist.Engine.Tests.Kernels;
 
 /// <summary>
 /// <see cref="Winograd"/> F(4×4,3×3) against its matrix-form oracle <see cref="ReferenceWinograd"/> and the direct loops of
-/// <see cref="ReferenceConvolution"/>: forward (bias, fused ReLU) and input gradient, with batch 1 and more, channel
+/// <see cref="ReferenceConvolution"/>: forward (bias, fused ReLU), input gradient and weight gradient, with batch 1 and more, channel
 /// counts 1, 16 and 17, odd sizes, padding 0, 1 and 2, border tiles, and fewer tile panels than threads.
 /// </summary>
 internal static class WinogradParityChecks
@@ -82,6 +82,21 @@ internal static class WinogradParityChecks
     }
 
     [ParityCheck]
+    public static void WinogradBackwardWeights()
+    {
+        foreach (var (g, x, _, _, dy, label) in Cases())
+        {
+            var initial = TestData.Floats(g.WeightLength, 6);
+            var expected = (float[])initial.Clone();
+            var actual = (float[])initial.Clone(); // accumulated into
+            ReferenceConvolution.BackwardWeights<float>(g, x, dy, expected, default);
+            Winograd.BackwardWeights(g, x, dy, actual);
+            Float32Winograd.AssertClose<float>(expected, actual, "winograd weight gradient " + label,
+                Scales(expected.Length, g.Batch * g.OutPixels + 1));
+        }
+    }
+
+    [ParityCheck]
     public static void WinogradThreadCountDoesNotChangeResults()
     {
         // 2 panels of tiles at every vector width's panel size or fewer: exercises the output-channel split too.
@@ -93,14 +108,16 @@ internal static class WinogradParityChecks
             int saved = Parallelism.Degree;
             try
             {
-                (float[] Y, float[] Dx) Run(int threads)
+                (float[] Y, float[] Dx, float[] Dw) Run(int threads)
                 {
                     Parallelism.Degree = threads;
                     var y = new float[g.Batch * g.OutputItem];
                     var dx = new float[g.Batch * g.InputItem];
+                    var dw = new float[g.WeightLength];
                     Winograd.Forward(g, x, w, default, y);
                     Winograd.BackwardData(g, dy, w, dx);
-                    return (y, dx);
+                    Winograd.BackwardWeights(g, x, dy, dw);
+                    return (y, dx, dw);
                 }
                 var one = Run(1);
                 foreach (int threads in new[] { 2, 3 })
@@ -108,6 +125,7 @@ internal static class WinogradParityChecks
                     var other = Run(threads);
                     Tolerance.Float32.Exact.AssertClose<float>(one.Y, other.Y, $"winograd forward, 1 vs {threads} threads {g}");
                     Tolerance.Float32.Exact.AssertClose<float>(one.Dx, other.Dx, $"winograd input gradient, 1 vs {threads} threads {g}");
+                    Tolerance.Float32.Exact.AssertClose<float>(one.Dw, other.Dw, $"winograd weight gradient, 1 vs {threads} threads {g}");
                 }
             }
             finally

@@ -38,12 +38,13 @@ public static unsafe class Winograd
     /// <remarks>
     /// Measured with bench/Mnist.Engine.Bench (docs/benchmarks.md): Winograd loses when tiles hang far past the
     /// output (a 13×13 input gradient computes 16×16, fewer than 3 of im2col's multiplies saved per 1) and when
-    /// there are fewer than four panels of tiles (one 24×24 sample: two panels, the second one mostly idle lanes).
+    /// there is a single panel of tiles (one thread idle). The weight gradient is not dispatched here: its
+    /// transposed-B GEMMs ran at half the speed of im2col's (docs/benchmarks.md).
     /// The rule does not look at the thread count, so which path runs, and its rounding, does not either.
     /// </remarks>
     public static bool Pays(Conv2dGeometry g) =>
         GemmFloat.IsVectorized && g.Kernel == 3 && g.Stride == 1 && g.InChannels >= 16 && g.OutChannels >= 16
-        && SavedFactor(g) >= 3.0 && new Plan(g).Panels >= 4;
+        && SavedFactor(g) >= 3.0 && new Plan(g).Panels >= 2;
 
     /// <summary>As <see cref="Pays"/>, for the input gradient (a convolution with padding 2 − p, so p ≤ 2).</summary>
     public static bool PaysBackwardData(Conv2dGeometry g) =>
@@ -79,6 +80,175 @@ public static unsafe class Winograd
         if (dx.Length != (long)g.Batch * g.InputItem || w.Length != g.WeightLength || dy.Length != (long)g.Batch * g.OutputItem)
             throw new ArgumentException($"Spans do not match the geometry {g}.");
         Run(TransposedGeometry(g), dy, w, transposeFilters: true, default, dx, false);
+    }
+
+    /// <summary>
+    /// dw += ∂L/∂w from x [N,Cin,H,W] and dy [N,Cout,OutH,OutW]: dw = Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d B)]G, the adjoint of
+    /// <see cref="Forward"/>, with the sum over every tile of every sample as 36 GEMMs of depth N·tiles.
+    /// </summary>
+    /// <remarks>
+    /// Each GEMM runs on one thread and sums its tiles in a fixed order: bit-identical for any thread count.
+    /// <see cref="Convolution"/> does not use it yet: measured at about half the speed of im2col's weight gradient.
+    /// </remarks>
+    /// <exception cref="ArgumentException">Not a 3×3 stride-1 geometry, or a span does not match it.</exception>
+    public static void BackwardWeights(Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw)
+    {
+        CheckGeometry(g);
+        if (x.Length != (long)g.Batch * g.InputItem || dw.Length != g.WeightLength || dy.Length != (long)g.Batch * g.OutputItem)
+            throw new ArgumentException($"Spans do not match the geometry {g}.");
+        if (g.Batch == 0) return;
+        var plan = new Plan(g);
+        int cin = g.InChannels, cout = g.OutChannels, nr = GemmBlocking.NR;
+        int depth = plan.Panels * nr;
+        long vLength = (long)Elements * cin * depth, mLength = (long)Elements * cout * depth;
+        var v = ArrayPool<float>.Shared.Rent((int)vLength);
+        var m = ArrayPool<float>.Shared.Rent((int)mLength);
+        var du = ArrayPool<float>.Shared.Rent(Elements * cout * cin);
+        try
+        {
+            fixed (float* px = x, pdy = dy, pv = v, pm = m, pdu = du, pdw = dw)
+            {
+                nint ix = (nint)px, idy = (nint)pdy, iv = (nint)pv, im = (nint)pm, idu = (nint)pdu;
+                // V_ξ [Cin, tiles] and dM_ξ [Cout, tiles], row-major, panel by panel.
+                Parallelism.ForChunks(plan.Panels, (_, start, end) =>
+                {
+                    float* d = stackalloc float[Elements * 32];
+                    float* tmp = stackalloc float[Elements * 16];
+                    int* tiles = stackalloc int[3 * 32];
+                    for (int panel = start; panel < end; panel++)
+                    {
+                        plan.Locate(panel, tiles);
+                        TransformInputPanel(plan, (float*)ix, tiles, d, tmp, (float*)iv + (long)panel * nr, depth, (long)cin * depth);
+                        TransformOutputGradientPanel(plan, (float*)idy, tiles, d, tmp, (float*)im + (long)panel * nr, depth, (long)cout * depth);
+                    }
+                });
+                // dU_ξ [Cout, Cin] = dM_ξ · V_ξᵀ, one element ξ per task.
+                Parallelism.ForChunks(Elements, (_, start, end) =>
+                {
+                    for (int e = start; e < end; e++)
+                        Gemm.Multiply<float>(false, true, cout, cin, depth,
+                            new ReadOnlySpan<float>((float*)im + e * (long)cout * depth, (int)((long)cout * depth)), depth,
+                            new ReadOnlySpan<float>((float*)iv + e * (long)cin * depth, (int)((long)cin * depth)), depth,
+                            new Span<float>((float*)idu + e * (long)cout * cin, cout * cin), cin, false);
+                });
+                AddFilterGradients((float*)idu, cout, cin, pdw);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(v);
+            ArrayPool<float>.Shared.Return(m);
+            ArrayPool<float>.Shared.Return(du);
+        }
+    }
+
+    // dw[o,c] += Gᵀ dU[o,c] G: the adjoint of the filter transform.
+    private static void AddFilterGradients(float* du, int cout, int cin, float* dw)
+    {
+        long elementStride = (long)cout * cin;
+        nint idu = (nint)du, idw = (nint)dw;
+        Parallelism.ForChunks(cout, (_, start, end) =>
+        {
+            float* a = stackalloc float[InTile];
+            float* half = stackalloc float[3 * InTile];
+            for (int o = start; o < end; o++)
+                for (int c = 0; c < cin; c++)
+                {
+                    float* src = (float*)idu + (long)o * cin + c;
+                    for (int j = 0; j < InTile; j++)
+                    {
+                        for (int i = 0; i < InTile; i++) a[i] = src[(i * InTile + j) * elementStride];
+                        FilterAdjoint(a, 1, half + j, InTile);
+                    }
+                    float* dst = (float*)idw + ((long)o * cin + c) * 9;
+                    for (int u = 0; u < 3; u++)
+                    {
+                        FilterAdjoint(half + u * InTile, 1, a, 1);
+                        dst[u * 3] += a[0];
+                        dst[u * 3 + 1] += a[1];
+                        dst[u * 3 + 2] += a[2];
+                    }
+                }
+        }, minItemsPerChunk: 8);
+    }
+
+    // Gᵀ·(a0..a5) written at dst[k·dstStride], k < 3.
+    private static void FilterAdjoint(float* a, int aStride, float* dst, int dstStride)
+    {
+        const float Sixth = 1f / 6f, Twelfth = 1f / 12f, TwentyFourth = 1f / 24f;
+        float a0 = a[0], a1 = a[aStride], a2 = a[2 * aStride], a3 = a[3 * aStride], a4 = a[4 * aStride], a5 = a[5 * aStride];
+        float p12 = a1 + a2, p34 = a3 + a4;
+        dst[0] = a0 * 0.25f - p12 * Sixth + p34 * TwentyFourth;
+        dst[dstStride] = (a2 - a1) * Sixth + (a3 - a4) * Twelfth;
+        dst[2 * dstStride] = (p34 - p12) * Sixth + a5;
+    }
+
+    // A dY Aᵀ of every output channel's 4×4 gradient tiles of the panel (zero past the output): element ξ of
+    // channel o at dst + o·channelStride + ξ·elementStride, lanes contiguous.
+    private static void TransformOutputGradientPanel(in Plan plan, float* dy, int* tiles, float* d, float* tmp, float* dst, long channelStride, long elementStride)
+    {
+        var g = plan.G;
+        int nr = GemmBlocking.NR, oh = g.OutHeight, ow = g.OutWidth;
+        long plane = (long)oh * ow;
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            for (int l = 0; l < nr; l++)
+            {
+                int n = tiles[3 * l];
+                if (n < 0)
+                {
+                    for (int e = 0; e < OutTile * OutTile; e++) d[e * nr + l] = 0f;
+                    continue;
+                }
+                int r0 = tiles[3 * l + 1], q0 = tiles[3 * l + 2];
+                int rows = Math.Min(OutTile, oh - r0), cols = Math.Min(OutTile, ow - q0);
+                float* s = dy + ((long)n * g.OutChannels + o) * plane + (long)r0 * ow + q0;
+                for (int i = 0; i < OutTile; i++, s += ow)
+                {
+                    float* dd = d + i * OutTile * nr + l;
+                    int j = 0;
+                    if (i < rows)
+                        for (; j < cols; j++) dd[j * nr] = s[j];
+                    for (; j < OutTile; j++) dd[j * nr] = 0f;
+                }
+            }
+            float* out0 = dst + o * channelStride;
+            if (Vector512.IsHardwareAccelerated) GradientLanes<Lanes512, Vector512<float>>(d, nr, tmp, out0, elementStride);
+            else if (Vector256.IsHardwareAccelerated) GradientLanes<Lanes256, Vector256<float>>(d, nr, tmp, out0, elementStride);
+            else if (Vector128.IsHardwareAccelerated) GradientLanes<Lanes128, Vector128<float>>(d, nr, tmp, out0, elementStride);
+            else GradientLanes<LanesScalar, float>(d, nr, tmp, out0, elementStride);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GradientLanes<TL, TV>(float* d, int nr, float* tmp, float* dst, long stride)
+        where TL : IWinogradLanes<TV> where TV : unmanaged
+    {
+        int count = TL.Count;
+        for (int l = 0; l < nr; l += count)
+        {
+            // Columns: 4 rows → 6 (tmp [6][4]); rows: 4 columns → 6.
+            for (int j = 0; j < OutTile; j++)
+                Gradient1D<TL, TV>(d + j * nr + l, OutTile * nr, tmp + j * count, OutTile * count);
+            for (int i = 0; i < InTile; i++)
+                Gradient1D<TL, TV>(tmp + i * OutTile * count, count, dst + i * InTile * stride + l, stride);
+        }
+    }
+
+    // A·(y0..y3), the adjoint of Aᵀ: (y0, Σy, y0−y1+y2−y3, y0+2y1+4y2+8y3, y0−2y1+4y2−8y3, y3).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gradient1D<TL, TV>(float* s, long ss, float* o, long os)
+        where TL : IWinogradLanes<TV> where TV : unmanaged
+    {
+        TV y0 = TL.Load(s), y1 = TL.Load(s + ss), y2 = TL.Load(s + 2 * ss), y3 = TL.Load(s + 3 * ss);
+        TV e = TL.Add(y0, y2), f = TL.Add(y1, y3);
+        TV e2 = TL.Add(y0, TL.Mul(y2, 4f)), f2 = TL.Add(TL.Mul(y1, 2f), TL.Mul(y3, 8f));
+        TL.Store(o, y0);
+        TL.Store(o + os, TL.Add(e, f));
+        TL.Store(o + 2 * os, TL.Sub(e, f));
+        TL.Store(o + 3 * os, TL.Add(e2, f2));
+        TL.Store(o + 4 * os, TL.Sub(e2, f2));
+        TL.Store(o + 5 * os, y3);
     }
 
     private static void CheckGeometry(Conv2dGeometry g)
@@ -222,6 +392,10 @@ public static unsafe class Winograd
     // Gathers every input channel's 6×6 tiles of the panel into d (element-major, lane-minor) and writes Bᵀ d B
     // into v: element ξ is a packed-B panel [Cin, NR] at v + ξ·Cin·NR.
     private static void TransformInputPanel(in Plan plan, float* x, int* tiles, float* d, float* tmp, float* v)
+        => TransformInputPanel(plan, x, tiles, d, tmp, v, GemmBlocking.NR, (long)plan.G.InChannels * GemmBlocking.NR);
+
+    // As above with element ξ of channel c at v + c·channelStride + ξ·elementStride.
+    private static void TransformInputPanel(in Plan plan, float* x, int* tiles, float* d, float* tmp, float* v, long channelStride, long elementStride)
     {
         var g = plan.G;
         int nr = GemmBlocking.NR, h = g.Height, w = g.Width, p = g.Padding;
@@ -266,8 +440,8 @@ public static unsafe class Winograd
                     for (; j2 < InTile; j2++) dd[j2 * nr] = 0f;
                 }
             }
-            float* dst = v + (long)c * nr;
-            long stride = (long)g.InChannels * nr;
+            float* dst = v + c * channelStride;
+            long stride = elementStride;
             if (Vector512.IsHardwareAccelerated) InputLanes<Lanes512, Vector512<float>>(d, nr, tmp, dst, stride);
             else if (Vector256.IsHardwareAccelerated) InputLanes<Lanes256, Vector256<float>>(d, nr, tmp, dst, stride);
             else if (Vector128.IsHardwareAccelerated) InputLanes<Lanes128, Vector128<float>>(d, nr, tmp, dst, stride);
