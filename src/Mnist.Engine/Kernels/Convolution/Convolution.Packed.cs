@@ -15,6 +15,25 @@ public static partial class Convolution
 
     private static bool UsesPackedPath<T>() => typeof(T) == typeof(float) && GemmFloat.IsVectorized;
 
+    /// <summary>
+    /// Lets float 3×3 stride-1 convolutions with enough channels run as <see cref="Winograd"/> F(4×4,3×3)
+    /// (forward and input gradient) instead of im2col + GEMM, where <see cref="Winograd.Pays"/>. On unless the
+    /// environment sets MNIST_WINOGRAD=0 (to compare the two in one build, e.g. with <c>mnist bench engine</c>).
+    /// </summary>
+    public static bool WinogradEnabled { get; set; } = Environment.GetEnvironmentVariable("MNIST_WINOGRAD") != "0";
+
+    private static bool UsesWinograd<T>(Conv2dGeometry g) => typeof(T) == typeof(float) && WinogradEnabled && Winograd.Pays(g);
+
+    private static void FillColumnCache(Conv2dGeometry g, ReadOnlyMemory<float> x, Memory<float> columns)
+    {
+        int packedItem = PackedColumnItem(g);
+        Parallelism.ForChunks(g.Batch, (_, start, end) =>
+        {
+            for (int n = start; n < end; n++)
+                Im2ColPacked(g, x.Span.Slice(n * g.InputItem, g.InputItem), columns.Span.Slice(n * packedItem, packedItem));
+        });
+    }
+
     private static int PackedColumnItem(Conv2dGeometry g) => GemmFloat.PackedBLength(g.PatchSize, g.OutPixels);
 
     private static unsafe void ForwardPacked(Conv2dGeometry g, ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias,

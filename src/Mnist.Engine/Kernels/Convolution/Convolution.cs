@@ -23,6 +23,13 @@ public static partial class Convolution
         if (!bias.IsEmpty && bias.Length != g.OutChannels) throw new ArgumentException($"Bias has {bias.Length} elements, expected {g.OutChannels}.");
         bool cache = !columns.IsEmpty;
         if (cache && columns.Length < ColumnCacheLength<T>(g)) throw new ArgumentException($"Column cache has {columns.Length} elements, needs {ColumnCacheLength<T>(g)}.");
+        if (UsesWinograd<T>(g))
+        {
+            Winograd.Forward(g, Cast(x).Span, Cast(w).Span, Cast(bias).Span, Cast(y).Span, relu);
+            // The weight gradient still runs on im2col columns.
+            if (cache) FillColumnCache(g, Cast(x), Cast(columns));
+            return;
+        }
         if (UsesPackedPath<T>())
         {
             ForwardPacked(g, Cast(x), Cast(w), Cast(bias), Cast(y), Cast(columns), relu);
@@ -57,6 +64,11 @@ public static partial class Convolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(g, dx.Length, w.Length, dy.Length);
+        if (UsesWinograd<T>(g) && Winograd.PaysBackwardData(g))
+        {
+            Winograd.BackwardData(g, Cast(dy).Span, Cast(w).Span, Cast(dx).Span);
+            return;
+        }
         bool splitGemm = g.Batch < Parallelism.Degree;
         Parallelism.ForChunks(g.Batch, (_, start, end) =>
         {
