@@ -48,6 +48,8 @@ internal static class MetricsJson
                     ["low_resolution_probability"] = a.LowResolutionProbability,
                     ["low_resolution_min"] = a.LowResolutionMin, ["low_resolution_max"] = a.LowResolutionMax,
                     ["horizontal_flip_probability"] = a.HorizontalFlipProbability,
+                    ["stroke_style_probability"] = a.StrokeStyleProbability,
+                    ["stroke_pen_radius_min"] = a.StrokePenRadiusMin, ["stroke_pen_radius_max"] = a.StrokePenRadiusMax,
                 },
                 ["description"] = r.Description,
             },
