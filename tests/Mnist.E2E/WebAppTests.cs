@@ -131,7 +131,7 @@ public sealed class WebAppTests(AppFixture app, ITestOutputHelper output)
     {
         Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
         // A server of its own, stopped after the first visit: nothing can come from the network then.
-        StandInServer server = await StandInServer.StartAsync(app.ModelPath);
+        ServerHost server = await ServerHost.StartAsync(app.ModelPath);
         await using IBrowserContext context = await app.NewPhoneContextAsync();
         IPage page = await context.NewPageAsync();
         string url = server.BaseAddress.ToString();
