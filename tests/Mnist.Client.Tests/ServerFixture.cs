@@ -3,7 +3,7 @@ using Mnist.TestSupport;
 
 namespace Mnist.Client.Tests;
 
-/// <summary>The test model and a server on 127.0.0.1 answering with it (the stand-in until Mnist.Server lands).</summary>
+/// <summary>The test model and a scriptable fake server on 127.0.0.1 answering with it (failures, delays and model swaps on demand).</summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
     internal StandInServer Server { get; private set; } = null!;

@@ -70,11 +70,13 @@ public sealed class WebAppTests(AppFixture app, ITestOutputHelper output)
         string screenshots = TestPaths.Artifacts("screenshots");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "phone.png"), FullPage = true, Scale = ScreenshotScale.Css });
 
-        // Server mode: the same drawing is asked again and gets the same digit.
+        // Server mode: the same drawing is asked again, of the server, and gets the same digit.
+        int predictCalls = app.Server.PredictCalls;
         await pad.SelectModeAsync("server");
         int requested = await pad.RequestedAsync();
         PageAnswer remote = await pad.WaitAnswerAsync(requested);
         Assert.Equal("server", remote.Mode);
+        Assert.Equal(predictCalls + 1, app.Server.PredictCalls);
         Assert.Equal(answer.Digit, remote.Digit);
         for (int d = 0; d < 10; d++) Assert.Equal(answer.Probabilities[d], remote.Probabilities![d], 3);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "phone-server.png"), Scale = ScreenshotScale.Css });
@@ -131,7 +133,7 @@ public sealed class WebAppTests(AppFixture app, ITestOutputHelper output)
     {
         Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
         // A server of its own, stopped after the first visit: nothing can come from the network then.
-        StandInServer server = await StandInServer.StartAsync(app.ModelPath);
+        ServerHost server = await ServerHost.StartAsync(app.ModelPath);
         await using IBrowserContext context = await app.NewPhoneContextAsync();
         IPage page = await context.NewPageAsync();
         string url = server.BaseAddress.ToString();

@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace Mnist.TestSupport;
 
 /// <summary>
-/// One model, one server on 127.0.0.1 and one headless Chromium (Debian's, /usr/bin/chromium) for the app tests.
+/// One model, the real Mnist.Server on 127.0.0.1 (<see cref="ServerHost"/>) and one headless Chromium (Debian's, /usr/bin/chromium) for the app tests.
 /// Playwright's own browser download is not used.
 /// </summary>
 public sealed class AppFixture : IAsyncLifetime
@@ -21,7 +21,7 @@ public sealed class AppFixture : IAsyncLifetime
     /// <summary>True when Chromium is installed (apt-get install chromium); the browser tests skip otherwise.</summary>
     public static bool HasChromium => File.Exists(ChromiumPath);
 
-    internal StandInServer Server { get; private set; } = null!;
+    internal ServerHost Server { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -30,7 +30,7 @@ public sealed class AppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ModelPath = TestModel.Path;
-        Server = await StandInServer.StartAsync(ModelPath);
+        Server = await ServerHost.StartAsync(ModelPath);
         if (!HasChromium) return;
         _playwright = await Playwright.CreateAsync();
         Browser = await LaunchAsync(_playwright);

@@ -2,8 +2,9 @@ using System.Text.Json;
 
 namespace Mnist.TestSupport;
 
-/// <summary>One pendigits sample: a label and its strokes of [x, y] tablet points (y grows downwards).</summary>
-internal sealed record PendigitsSample(int Index, int Label, float[][][] Strokes);
+/// <summary>One pendigits sample: its index in the file, the label, the writer (one of 30) and its strokes of [x, y]
+/// tablet points (y grows downwards).</summary>
+internal sealed record PendigitsSample(int Index, int Label, int Writer, float[][][] Strokes);
 
 /// <summary>Reads ../shared/datasets/drawn-digits/pendigits-train.jsonl.</summary>
 internal static class Pendigits
@@ -28,6 +29,6 @@ internal static class Pendigits
         float[][][] strokes = root.GetProperty("strokes").EnumerateArray()
             .Select(s => s.EnumerateArray().Select(p => new[] { p[0].GetSingle(), p[1].GetSingle() }).ToArray())
             .ToArray();
-        return new PendigitsSample(root.GetProperty("index").GetInt32(), root.GetProperty("label").GetInt32(), strokes);
+        return new PendigitsSample(root.GetProperty("index").GetInt32(), root.GetProperty("label").GetInt32(), root.GetProperty("writer").GetInt32(), strokes);
     }
 }
