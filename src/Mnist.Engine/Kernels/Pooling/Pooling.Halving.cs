@@ -42,23 +42,13 @@ public static partial class Pooling
     private static unsafe void MaxPool2x2Row(float* r0, float* r1, float* y, int* argmax, int ow, int baseIndex, int width)
     {
         int j = 0;
-        // Lanes 0-3 take the even (left) cells of 4 windows, lanes 4-7 the odd (right) cells, of 8 consecutive floats.
-        var evenOdd = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
-        var lane = Vector128.Create(0, 2, 4, 6);
-        for (; j + 4 <= ow; j += 4)
+        for (; j + 4 <= ow; j += 4) MaxPool2x2Step(r0, r1, y, argmax, j, baseIndex, width);
+        // The tail re-runs one vector step ending at the last window (identical values for the overlap): the scalar
+        // Consider branches mispredict on random activations, and a 7-wide row would spend most of its time there.
+        if (j < ow && ow >= 4)
         {
-            var top = Vector256.Shuffle(Vector256.Load(r0 + 2 * j), evenOdd);
-            var bottom = Vector256.Shuffle(Vector256.Load(r1 + 2 * j), evenOdd);
-            Vector128<float> best = top.GetLower();
-            Vector128<int> corner = Vector128<int>.Zero;
-            Select(ref best, ref corner, top.GetUpper(), 1);
-            Select(ref best, ref corner, bottom.GetLower(), 2);
-            Select(ref best, ref corner, bottom.GetUpper(), 3);
-            best.Store(y + j);
-            // Flat input index: row offset for the bottom corners, +1 for the right ones.
-            var index = Vector128.Create(baseIndex + 2 * j) + lane
-                + ((corner >>> 1) * Vector128.Create(width)) + (corner & Vector128<int>.One);
-            index.Store(argmax + j);
+            MaxPool2x2Step(r0, r1, y, argmax, ow - 4, baseIndex, width);
+            return;
         }
         for (; j < ow; j++)
         {
@@ -71,6 +61,25 @@ public static partial class Pooling
             y[j] = best;
             argmax[j] = bestIndex;
         }
+    }
+
+    // Four windows from two 8-float row loads. Lanes 0-3 take the even (left) cells of 4 windows, lanes 4-7 the odd (right) cells.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MaxPool2x2Step(float* r0, float* r1, float* y, int* argmax, int j, int baseIndex, int width)
+    {
+        var evenOdd = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        var top = Vector256.Shuffle(Vector256.Load(r0 + 2 * j), evenOdd);
+        var bottom = Vector256.Shuffle(Vector256.Load(r1 + 2 * j), evenOdd);
+        Vector128<float> best = top.GetLower();
+        Vector128<int> corner = Vector128<int>.Zero;
+        Select(ref best, ref corner, top.GetUpper(), 1);
+        Select(ref best, ref corner, bottom.GetLower(), 2);
+        Select(ref best, ref corner, bottom.GetUpper(), 3);
+        best.Store(y + j);
+        // Flat input index: row offset for the bottom corners, +1 for the right ones.
+        var index = Vector128.Create(baseIndex + 2 * j) + Vector128.Create(0, 2, 4, 6)
+            + ((corner >>> 1) * Vector128.Create(width)) + (corner & Vector128<int>.One);
+        index.Store(argmax + j);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
