@@ -1,5 +1,7 @@
 using System.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Mnist.Engine.Kernels;
+using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Tensors;
 
 namespace Mnist.Engine.Layers;
@@ -12,6 +14,8 @@ namespace Mnist.Engine.Layers;
 /// </summary>
 public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    // Below this many elements per thread the hand-off costs more than it saves.
+    private const int MinElementsPerChunk = 16 * 1024;
     private Tensor<T>? _input, _output, _inputGrad;
     private T[] _mean = [];
     private T[] _rstd = [];
@@ -57,6 +61,12 @@ public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointI
         return (int[])inputItemShape.Clone();
     }
 
+    /// <summary>
+    /// Set by <see cref="Sequential{T}"/> when a <see cref="ReLU{T}"/> follows: the output is rectified while each plane is
+    /// still in cache, and that ReLU passes its input through (its backward pass is unchanged).
+    /// </summary>
+    internal bool FusedRelu { get; set; }
+
     /// <inheritdoc/>
     public override Tensor<T> Forward(Tensor<T> input)
     {
@@ -65,48 +75,56 @@ public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointI
         _input = input;
         _output = Tensor<T>.Reuse(_output, input.Shape);
         if (_rstd.Length != c) { _rstd = new T[c]; _mean = new T[c]; }
-        var x = input.Span;
-        var y = _output.Span;
-        var gamma = Weight.Value.Span;
-        var beta = Bias.Value.Span;
-        double m = Momentum;
-        long count = (long)n * s;
-        for (int ch = 0; ch < c; ch++)
+        var x = input.Data;
+        var y = _output.Data;
+        // Channels are independent and each is summed in one fixed order, so splitting them over threads
+        // changes nothing in the result; a channel's planes (N·H·W floats) stay in that thread's cache across passes.
+        Parallelism.ForChunks(c, (_, c0, c1) =>
         {
-            double mean, variance;
-            if (Training)
-            {
-                // Per-plane vector sums, accumulated in double: Σx then Σ(x − mean)² (two passes, no cancellation).
-                double sum = 0;
-                for (int i = 0; i < n; i++) sum += double.CreateTruncating(TensorPrimitives.Sum<T>(x.Slice((i * c + ch) * s, s)));
-                mean = sum / count;
-                T meanT = T.CreateTruncating(mean);
-                double sq = 0;
-                for (int i = 0; i < n; i++) sq += double.CreateTruncating(SumOfSquaredDeviations(x.Slice((i * c + ch) * s, s), meanT));
-                variance = sq / count;
-                double unbiased = count > 1 ? sq / (count - 1) : variance;
-                RunningMean[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(RunningMean[ch]) + m * mean);
-                RunningVar[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(RunningVar[ch]) + m * unbiased);
-            }
-            else
-            {
-                mean = double.CreateTruncating(RunningMean[ch]);
-                variance = double.CreateTruncating(RunningVar[ch]);
-            }
-            double rstd = 1.0 / Math.Sqrt(variance + Eps);
-            _mean[ch] = T.CreateTruncating(mean);
-            _rstd[ch] = T.CreateTruncating(rstd);
-            // y = x·scale + shift with scale = γ·rstd, shift = β − mean·scale.
-            T scale = gamma[ch] * _rstd[ch];
-            T shift = beta[ch] - _mean[ch] * scale;
-            for (int i = 0; i < n; i++)
-            {
-                int o = (i * c + ch) * s;
-                TensorPrimitives.Multiply<T>(x.Slice(o, s), scale, y.Slice(o, s));
-                TensorPrimitives.Add<T>(y.Slice(o, s), shift, y.Slice(o, s));
-            }
-        }
+            for (int ch = c0; ch < c1; ch++) ForwardChannel(ch, n, c, s, x, y);
+        }, minItemsPerChunk: Math.Max(1, MinElementsPerChunk / Math.Max(1, n * s)));
         return _output;
+    }
+
+    private void ForwardChannel(int ch, int n, int c, int s, T[] xa, T[] ya)
+    {
+        var x = xa.AsSpan();
+        var y = ya.AsSpan();
+        double mean, variance;
+        long count = (long)n * s;
+        if (Training)
+        {
+            // Per-plane vector sums, accumulated in double: Σx then Σ(x − mean)² (two passes, no cancellation).
+            double sum = 0;
+            for (int i = 0; i < n; i++) sum += double.CreateTruncating(TensorPrimitives.Sum<T>(x.Slice((i * c + ch) * s, s)));
+            mean = sum / count;
+            T meanT = T.CreateTruncating(mean);
+            double sq = 0;
+            for (int i = 0; i < n; i++) sq += double.CreateTruncating(SumOfSquaredDeviations(x.Slice((i * c + ch) * s, s), meanT));
+            variance = sq / count;
+            double unbiased = count > 1 ? sq / (count - 1) : variance;
+            double m = Momentum;
+            RunningMean[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(RunningMean[ch]) + m * mean);
+            RunningVar[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(RunningVar[ch]) + m * unbiased);
+        }
+        else
+        {
+            mean = double.CreateTruncating(RunningMean[ch]);
+            variance = double.CreateTruncating(RunningVar[ch]);
+        }
+        double rstd = 1.0 / Math.Sqrt(variance + Eps);
+        _mean[ch] = T.CreateTruncating(mean);
+        _rstd[ch] = T.CreateTruncating(rstd);
+        // y = x·scale + shift with scale = γ·rstd, shift = β − mean·scale.
+        T scale = Weight.Value.Span[ch] * _rstd[ch];
+        T shift = Bias.Value.Span[ch] - _mean[ch] * scale;
+        for (int i = 0; i < n; i++)
+        {
+            var yi = y.Slice((i * c + ch) * s, s);
+            TensorPrimitives.Multiply<T>(x.Slice((i * c + ch) * s, s), scale, yi);
+            TensorPrimitives.Add<T>(yi, shift, yi);
+            if (FusedRelu) Elementwise.Relu<T>(yi, yi);
+        }
     }
 
     /// <inheritdoc/>
@@ -114,45 +132,50 @@ public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointI
     {
         if (_output is null || _input is null) throw new InvalidOperationException("Backward called before Forward.");
         int n = _output.Dim(0), c = Channels, s = _output.ItemLength / c;
-        var dy = outputGrad.Span;
-        var x = _input.Span;
-        var gamma = Weight.Value.Span;
-        var dGamma = Weight.Grad.Span;
-        var dBeta = Bias.Grad.Span;
         if (NeedsInputGradient) _inputGrad = Tensor<T>.Reuse(_inputGrad, _output.Shape);
-        double count = (double)n * s;
-        for (int ch = 0; ch < c; ch++)
+        var dy = outputGrad.Data;
+        var x = _input.Data;
+        var dx = NeedsInputGradient ? _inputGrad!.Data : null;
+        Parallelism.ForChunks(c, (_, c0, c1) =>
         {
-            // x̂ = (x − mean)·rstd, so Σ dy·x̂ = rstd·(Σ dy·x − mean·Σ dy).
-            double sumDy = 0, sumDyX = 0;
-            for (int i = 0; i < n; i++)
-            {
-                int o = (i * c + ch) * s;
-                sumDy += double.CreateTruncating(TensorPrimitives.Sum<T>(dy.Slice(o, s)));
-                sumDyX += double.CreateTruncating(TensorPrimitives.Dot<T>(dy.Slice(o, s), x.Slice(o, s)));
-            }
-            double mean = double.CreateTruncating(_mean[ch]), rstd = double.CreateTruncating(_rstd[ch]);
-            double sumDyXh = rstd * (sumDyX - mean * sumDy);
-            dGamma[ch] += T.CreateTruncating(sumDyXh);
-            dBeta[ch] += T.CreateTruncating(sumDy);
-            if (!NeedsInputGradient) continue;
-            var dx = _inputGrad!.Span;
-            double g = double.CreateTruncating(gamma[ch]);
-            // Training: dx = γ·rstd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M) = a·dy + b·x + k; inference: dx = γ·rstd·dy.
-            double a = g * rstd;
-            double b = Training ? -g * rstd * rstd * sumDyXh / count : 0;
-            double k = Training ? -g * rstd * sumDy / count - b * mean : 0;
-            T aT = T.CreateTruncating(a), bT = T.CreateTruncating(b), kT = T.CreateTruncating(k);
-            for (int i = 0; i < n; i++)
-            {
-                int o = (i * c + ch) * s;
-                var d = dx.Slice(o, s);
-                TensorPrimitives.Multiply<T>(x.Slice(o, s), bT, d);
-                TensorPrimitives.Add<T>(d, kT, d);
-                TensorPrimitives.MultiplyAdd<T>(dy.Slice(o, s), aT, d, d);
-            }
-        }
+            for (int ch = c0; ch < c1; ch++) BackwardChannel(ch, n, c, s, dy, x, dx);
+        }, minItemsPerChunk: Math.Max(1, MinElementsPerChunk / Math.Max(1, n * s)));
         return NeedsInputGradient ? _inputGrad : null;
+    }
+
+    private void BackwardChannel(int ch, int n, int c, int s, T[] dya, T[] xa, T[]? dxa)
+    {
+        var dy = dya.AsSpan();
+        var x = xa.AsSpan();
+        double count = (double)n * s;
+        // x̂ = (x − mean)·rstd, so Σ dy·x̂ = rstd·(Σ dy·x − mean·Σ dy).
+        double sumDy = 0, sumDyX = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int o = (i * c + ch) * s;
+            sumDy += double.CreateTruncating(TensorPrimitives.Sum<T>(dy.Slice(o, s)));
+            sumDyX += double.CreateTruncating(TensorPrimitives.Dot<T>(dy.Slice(o, s), x.Slice(o, s)));
+        }
+        double mean = double.CreateTruncating(_mean[ch]), rstd = double.CreateTruncating(_rstd[ch]);
+        double sumDyXh = rstd * (sumDyX - mean * sumDy);
+        Weight.Grad.Span[ch] += T.CreateTruncating(sumDyXh);
+        Bias.Grad.Span[ch] += T.CreateTruncating(sumDy);
+        if (dxa is null) return;
+        var dx = dxa.AsSpan();
+        double g = double.CreateTruncating(Weight.Value.Span[ch]);
+        // Training: dx = γ·rstd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M) = a·dy + b·x + k; inference: dx = γ·rstd·dy.
+        double a = g * rstd;
+        double b = Training ? -g * rstd * rstd * sumDyXh / count : 0;
+        double k = Training ? -g * rstd * sumDy / count - b * mean : 0;
+        T aT = T.CreateTruncating(a), bT = T.CreateTruncating(b), kT = T.CreateTruncating(k);
+        for (int i = 0; i < n; i++)
+        {
+            int o = (i * c + ch) * s;
+            var d = dx.Slice(o, s);
+            TensorPrimitives.Multiply<T>(x.Slice(o, s), bT, d);
+            TensorPrimitives.Add<T>(d, kT, d);
+            TensorPrimitives.MultiplyAdd<T>(dy.Slice(o, s), aT, d, d);
+        }
     }
 
     private static T SumOfSquaredDeviations(ReadOnlySpan<T> x, T mean)

@@ -51,8 +51,8 @@ public sealed class MaxPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointI
         if (_output is null) throw new InvalidOperationException("Backward called before Forward.");
         if (!NeedsInputGradient) return null;
         _inputGrad = Tensor<T>.Reuse(_inputGrad, _inputShape);
-        _inputGrad.Span.Clear();
-        Pooling.MaxPool2dBackward<T>(outputGrad.Span, _argmax, _inputGrad.Span);
+        Pooling.MaxPool2dBackward<T>(outputGrad.Span, _argmax, _inputGrad.Span,
+            _inputShape[0], _inputShape[1], _inputShape[2], _inputShape[3], KernelSize, Stride, Padding);
         return _inputGrad;
     }
 }

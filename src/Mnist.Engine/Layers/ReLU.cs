@@ -1,5 +1,6 @@
 using System.Numerics;
 using Mnist.Engine.Kernels;
+using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Tensors;
 
 namespace Mnist.Engine.Layers;
@@ -7,6 +8,8 @@ namespace Mnist.Engine.Layers;
 /// <summary>Rectified linear unit, y = max(x, 0), any shape.</summary>
 public sealed class ReLU<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    // Below this many elements per thread the hand-off costs more than it saves.
+    private const int MinElementsPerChunk = 32 * 1024;
     private Tensor<T>? _output, _inputGrad;
 
     /// <summary>Set when the previous layer already rectified its output (see <see cref="Conv2d{T}.FusedRelu"/>).</summary>
@@ -25,7 +28,9 @@ public sealed class ReLU<T> : Layer<T> where T : unmanaged, IFloatingPointIeee75
             return input;
         }
         _output = Tensor<T>.Reuse(_output, input.Shape);
-        Elementwise.Relu<T>(input.Span, _output.Span);
+        T[] x = input.Data, y = _output.Data;
+        Parallelism.ForChunks(x.Length, (_, start, end) => Elementwise.Relu<T>(x.AsSpan(start, end - start), y.AsSpan(start, end - start)),
+            minItemsPerChunk: MinElementsPerChunk);
         return _output;
     }
 
@@ -35,7 +40,11 @@ public sealed class ReLU<T> : Layer<T> where T : unmanaged, IFloatingPointIeee75
         if (_output is null) throw new InvalidOperationException("Backward called before Forward.");
         if (!NeedsInputGradient) return null;
         _inputGrad = Tensor<T>.Reuse(_inputGrad, _output.Shape);
-        Elementwise.ReluBackward<T>(_output.Span, outputGrad.Span, _inputGrad.Span);
+        T[] y = _output.Data, dy = outputGrad.Data, dx = _inputGrad.Data;
+        // Element-wise, so any split gives the same bits; activations of a batch outgrow one core's cache.
+        Parallelism.ForChunks(y.Length, (_, start, end) =>
+            Elementwise.ReluBackward<T>(y.AsSpan(start, end - start), dy.AsSpan(start, end - start), dx.AsSpan(start, end - start)),
+            minItemsPerChunk: MinElementsPerChunk);
         return _inputGrad;
     }
 }

@@ -35,9 +35,15 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         list[0].NeedsInputGradient = false;
         for (int i = 0; i + 1 < list.Count; i++)
         {
-            if (list[i] is Conv2d<T> conv && list[i + 1] is ReLU<T> relu)
+            if (list[i + 1] is not ReLU<T> relu) continue;
+            if (list[i] is Conv2d<T> conv)
             {
                 conv.FusedRelu = true;
+                relu.InputAlreadyRectified = true;
+            }
+            else if (list[i] is BatchNorm<T> bn)
+            {
+                bn.FusedRelu = true;
                 relu.InputAlreadyRectified = true;
             }
         }

@@ -22,6 +22,9 @@ internal static class ConvolutionParityChecks
         new(2, 3, 12, 12, 6, 5, 2, 2),
         new(3, 2, 6, 6, 4, 1),
         new(4, 32, 13, 13, 64, 3),
+        // The fast network's second block (rows of 14 crossing NR-pixel panels) and a row wider than any panel, padded.
+        new(2, 16, 14, 14, 32, 3, 1, 1),
+        new(2, 2, 37, 41, 3, 3, 1, 1),
     ];
 
     private static IEnumerable<(Conv2dGeometry G, float[] X, float[] W, float[] B, float[] Dy, string Label)> Cases()

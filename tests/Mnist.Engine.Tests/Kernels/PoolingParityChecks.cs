@@ -13,7 +13,7 @@ internal static class PoolingParityChecks
 {
     private static readonly (int Kernel, int Stride, int Padding)[] s_windows = [(2, 2, 0), (3, 2, 1), (3, 1, 1), (2, 1, 0), (5, 3, 2), (3, 3, 0), (1, 1, 0)];
 
-    private static readonly (int Batch, int Channels, int Height, int Width)[] s_shapes = [(1, 1, 28, 28), (1, 3, 13, 13), (2, 17, 13, 9), (1, 17, 5, 7)];
+    private static readonly (int Batch, int Channels, int Height, int Width)[] s_shapes = [(1, 1, 28, 28), (1, 3, 13, 13), (2, 17, 13, 9), (1, 17, 5, 7), (2, 3, 14, 14), (1, 2, 11, 11)];
 
     private static IEnumerable<(string Label, float[] X, int Batch, int Channels, int Height, int Width, int Kernel, int Stride, int Padding)> Cases()
     {
@@ -64,6 +64,12 @@ internal static class PoolingParityChecks
             ReferencePooling.MaxPool2dBackward<float>(dy, argmax, expected);
             Pooling.MaxPool2dBackward<float>(dy, argmax, actual);
             Tolerance.Float32.Exact.AssertClose<float>(expected, actual, $"max pool backward {label}");
+
+            // The overwriting overload equals zeroing then scattering, whatever dx held before.
+            float[] zeroed = new float[x.Length], overwritten = TestData.Floats(x.Length, 8);
+            ReferencePooling.MaxPool2dBackward<float>(dy, argmax, zeroed);
+            Pooling.MaxPool2dBackward<float>(dy, argmax, overwritten, batch, channels, height, width, kernel, stride, padding);
+            Tolerance.Float32.Exact.AssertClose<float>(zeroed, overwritten, $"max pool backward (overwrite) {label}");
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Mnist.Engine.Kernels.Common;
 
 namespace Mnist.Engine.Kernels;
@@ -174,11 +176,13 @@ public static partial class Convolution
                                 }
                                 else if (s == 1)
                                 {
+                                    // Only the ends of a run can fall in the padding: zero them, copy the inside in one block
+                                    // (a per-element bounds test here cost more than the GEMM that follows).
                                     int first = j + v - pad;
-                                    if (first >= 0 && first + run <= w)
-                                        Buffer.MemoryCopy(src + first, d, run * sizeof(float), run * sizeof(float));
-                                    else
-                                        for (int q = 0; q < run; q++) d[q] = (uint)(first + q) < (uint)w ? src[first + q] : 0f;
+                                    int lo = Math.Clamp(-first, 0, run), hi = Math.Clamp(w - first, lo, run);
+                                    for (int q = 0; q < lo; q++) d[q] = 0f;
+                                    CopyShort(src + first + lo, d + lo, hi - lo);
+                                    for (int q = hi; q < run; q++) d[q] = 0f;
                                 }
                                 else
                                 {
@@ -199,5 +203,20 @@ public static partial class Convolution
                     }
             }
         }
+    }
+
+    // Runs here are one output row or less (often 10–30 floats), where Buffer.MemoryCopy's call and size dispatch
+    // cost more than the copy: whole vectors, then one last vector that may overlap the previous one.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyShort(float* src, float* dst, int n)
+    {
+        if (n < 4)
+        {
+            for (int q = 0; q < n; q++) dst[q] = src[q];
+            return;
+        }
+        int i = 0;
+        for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.Load(src + i), dst + i);
+        if (i < n) Vector128.Store(Vector128.Load(src + n - 4), dst + n - 4);
     }
 }

@@ -36,7 +36,7 @@ public static partial class Pooling
 
     /// <summary>
     /// Max pooling: y[n,c,i,j] = max over the window of x[n,c,·,·], with argmax[n,c,i,j] the flat index into
-    /// <paramref name="x"/> of that maximum (for <see cref="MaxPool2dBackward{T}"/>).
+    /// <paramref name="x"/> of that maximum (for <see cref="MaxPool2dBackward{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T})"/>).
     /// </summary>
     /// <param name="x">Input [batch, channels, height, width].</param>
     /// <param name="batch">N ≥ 0.</param>
@@ -86,6 +86,30 @@ public static partial class Pooling
         }
         // A scatter has nothing to vectorise; the reference loop is already the float path.
         ReferencePooling.MaxPool2dBackward(dy, argmax, dx);
+    }
+
+    /// <summary>
+    /// dx = ∂L/∂x (overwritten, not accumulated) of <see cref="MaxPool2d{T}"/> with this geometry: each input cell gets
+    /// the sum of dy over the windows it won, every other cell 0. Equal to zeroing dx and calling the accumulating overload.
+    /// </summary>
+    /// <remarks>The 2×2 stride-2 unpadded pool (windows never overlap) writes each cell once in parallel over the planes,
+    /// without the separate zeroing pass; other geometries zero dx and scatter on one thread.</remarks>
+    /// <exception cref="ArgumentException">Bad geometry, span lengths that do not match it, or an argmax index outside its window
+    /// (2×2 pool) or outside dx.</exception>
+    public static void MaxPool2dBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, Span<T> dx,
+        int batch, int channels, int height, int width, int kernel, int stride, int padding) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = Geometry.Create(batch, channels, height, width, kernel, stride, padding);
+        SpanChecks.RequireLength(dx.Length, g.InputLength, nameof(dx), "batch·channels·height·width");
+        SpanChecks.RequireLength(dy.Length, g.OutputLength, nameof(dy), $"batch·channels·{g.OutHeight}·{g.OutWidth}");
+        SpanChecks.RequireLength(argmax.Length, g.OutputLength, nameof(argmax), "one per output");
+        if (typeof(T) == typeof(float) && IsHalving(g) && Vector256.IsHardwareAccelerated)
+        {
+            MaxPool2x2Backward(g.Batch * g.Channels, g.Height, g.Width, MemoryMarshal.Cast<T, float>(dy), argmax, MemoryMarshal.Cast<T, float>(dx));
+            return;
+        }
+        dx.Clear();
+        MaxPool2dBackward(dy, argmax, dx);
     }
 
     /// <summary>Average pooling (forward only, for ONNX AveragePool): y = Σ window / divisor.</summary>
