@@ -11,18 +11,27 @@ internal sealed record LoadOptions
     public int Connections { get; init; } = 64;
     public double DurationSeconds { get; init; } = 30;
     public double WarmupSeconds { get; init; } = 3;
+    /// <summary>Where to start looking for the server process (null: no memory sampling).</summary>
     public int? ServerPid { get; init; }
+    /// <summary>With <c>--server-pid auto</c>: the process listening on the URL's port, found among all processes.</summary>
+    public bool ServerAuto { get; init; }
+    /// <summary>Print one RSS sample every this many seconds (0: only start/end/min/max).</summary>
+    public double RssEverySeconds { get; init; }
     public int DelayMs { get; init; }
     public int ItemsPerRequest { get; init; } = 1;
     public string MnistDir { get; init; } = Environment.GetEnvironmentVariable("MNIST_DATA") is { Length: > 0 } d ? d : "/work/shared/datasets/mnist";
 
     public const string Usage = """
         usage: mnist-loadgen [--url http://127.0.0.1:5080] [--path /v1/predict] [--body pixels|png|blank]
-                             [--connections 64] [--duration 30] [--warmup 3] [--server-pid PID] [--delay-ms 0] [--data DIR]
+                             [--connections 64] [--duration 30] [--warmup 3] [--server-pid PID|auto] [--rss-every S] [--delay-ms 0] [--data DIR]
           --body pixels   JSON {"pixels":[784]} of real MNIST test digits (default)
           --body png      28x28 PNG bodies (Content-Type image/png)
           --body blank    all-black pixels: answered "no digit" without a model call (HTTP + parsing overhead only)
           --delay-ms N    pause between a worker's requests (low-load latency runs)
+          --server-pid P  sample the server's VmRSS every second: the process listening on the URL's port among P
+                          and its descendants (P may be a wrapper such as timeout or a subshell), or among all
+                          processes with "auto"
+          --rss-every S   also print the RSS as a series, one sample every S seconds (long flatness runs)
         """;
 
     public static LoadOptions? Parse(string[] args)
@@ -41,7 +50,9 @@ internal sealed record LoadOptions
                     "--connections" or "-c" => o with { Connections = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--duration" or "-d" => o with { DurationSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--warmup" => o with { WarmupSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
-                    "--server-pid" => o with { ServerPid = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                    "--server-pid" => Next() is "auto" ? o with { ServerAuto = true, ServerPid = null }
+                        : o with { ServerPid = int.Parse(args[i], CultureInfo.InvariantCulture), ServerAuto = false },
+                    "--rss-every" => o with { RssEverySeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--delay-ms" => o with { DelayMs = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--data" => o with { MnistDir = Next() },
                     "--help" or "-h" => throw new FormatException(""),
@@ -51,6 +62,7 @@ internal sealed record LoadOptions
             if (o.Body is not ("pixels" or "png" or "blank")) throw new FormatException("--body must be pixels or png");
             if (o.Connections is < 1 or > 4096) throw new FormatException("--connections must be 1..4096");
             if (o.DurationSeconds <= 0) throw new FormatException("--duration must be > 0");
+            if (o.RssEverySeconds < 0) throw new FormatException("--rss-every must be >= 0");
         }
         catch (FormatException e)
         {

@@ -26,18 +26,33 @@ var target = new Uri(o.Path, UriKind.Relative);
 
 // Warm-up: connections opened, JIT and model warm, not measured.
 await RunAsync(TimeSpan.FromSeconds(o.WarmupSeconds), record: false);
-var rss = new RssSampler(o.ServerPid);
-rss.Sample();
-using var sampling = new Timer(_ => rss.Sample(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+var inv = CultureInfo.InvariantCulture;
+int? serverPid = null;
+if (o.ServerPid is not null || o.ServerAuto)
+{
+    if (ServerProcess.Resolve(o.ServerPid, new Uri(o.Url).Port) is { } found)
+    {
+        serverPid = found.Pid;
+        Console.WriteLine(string.Create(inv, $"server_pid={found.Pid} ({found.How}): {ServerProcess.Describe(found.Pid)}"));
+    }
+    else
+    {
+        Console.Error.WriteLine($"warning: no server process found ({(o.ServerAuto ? "auto" : $"PID {o.ServerPid}")}); memory is not sampled.");
+    }
+}
+var rss = new RssSampler(serverPid, o.RssEverySeconds);
+PrintSeriesPoint(rss.Sample());
+using var sampling = new Timer(_ => PrintSeriesPoint(rss.Sample()), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
 var sw = Stopwatch.StartNew();
 Result r = await RunAsync(TimeSpan.FromSeconds(o.DurationSeconds), record: true);
 double seconds = sw.Elapsed.TotalSeconds;
-rss.Sample();
+await sampling.DisposeAsync();
+PrintSeriesPoint(rss.Sample());
+rss.CloseSeries();
 
 long[] lat = r.Latencies;
 Array.Sort(lat);
 double P(double q) => lat.Length == 0 ? double.NaN : lat[Math.Min(lat.Length - 1, (int)(q * lat.Length))] * 1000.0 / Stopwatch.Frequency;
-var inv = CultureInfo.InvariantCulture;
 Console.WriteLine(string.Create(inv,
     $"url={o.Url}{o.Path} body={o.Body} connections={o.Connections} duration={seconds:F1}s"));
 Console.WriteLine(string.Create(inv,
@@ -47,8 +62,18 @@ Console.WriteLine(string.Create(inv,
 if (rss.Count > 0)
     Console.WriteLine(string.Create(inv,
         $"server_rss_mb start={rss.First / 1024.0:F1} end={rss.Last / 1024.0:F1} min={rss.Min / 1024.0:F1} max={rss.Max / 1024.0:F1} samples={rss.Count}"));
+if (rss.Count > 0)
+    Console.WriteLine(string.Create(inv,
+        $"server_rss_change_pct min={100.0 * (rss.Min - rss.First) / rss.First:+0.0;-0.0;0.0} max={100.0 * (rss.Max - rss.First) / rss.First:+0.0;-0.0;0.0} end={100.0 * (rss.Last - rss.First) / rss.First:+0.0;-0.0;0.0}"));
+if (rss.Series.Count > 0)
+    Console.WriteLine("server_rss_series_mb " + string.Join(' ', rss.Series.Select(p => string.Create(inv, $"{p.Seconds:F0}s:{p.Kb / 1024.0:F1}"))));
 foreach (var (status, n) in r.ErrorKinds.OrderByDescending(k => k.Value).Take(5)) Console.WriteLine($"error {status}: {n}");
 return r.Errors == 0 ? 0 : 1;
+
+void PrintSeriesPoint((double Seconds, long Kb)? point)
+{
+    if (point is { } p) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rss t={p.Seconds:F0}s mb={p.Kb / 1024.0:F1}"));
+}
 
 async Task<Result> RunAsync(TimeSpan duration, bool record)
 {

@@ -46,6 +46,9 @@ public class BadInputTests(TrainedServerFixture server)
         { "bad batch item", "application/json", "{\"items\":[{\"pixels\":[1]}]}", 422 },
         { "batch too big", "application/json", "{\"items\":[" + string.Join(',', Enumerable.Repeat("{\"strokes\":[]}", 257)) + "]}", 422 },
         { "deep nesting", "application/json", new string('[', 100) + new string(']', 100), 400 },
+        // Found by the live fuzz (were 500s): lone surrogates only fail when a property name is compared.
+        { "lone surrogate in a property name", "application/json", "{\"\\ud800\":1}", 400 },
+        { "lone low surrogate in a point's name", "application/json", "{\"strokes\":[[{\"\\udc00x\":1,\"y\":2}]]}", 400 },
         { "text content type", "text/plain", "{\"strokes\":[]}", 415 },
         { "form content type", "application/x-www-form-urlencoded", "a=b", 415 },
         { "not an image", "image/png", "this is not a png", 415 },
@@ -98,6 +101,20 @@ public class BadInputTests(TrainedServerFixture server)
         HttpResponseMessage response = await server.Client.PostAsync("/v1/predict", content);
         Assert.True(response.StatusCode is HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.UnprocessableEntity, response.StatusCode.ToString());
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [InlineData("/v1/predict", "application/json", "FFFFFFFFFFFFFFFF")] // overflows: Kestrel throws IOException, not BadHttpRequestException (was a 500)
+    [InlineData("/v1/predict", "image/png", "1FFFFFFFFFFFFFFFF")]
+    [InlineData("/mnist", "multipart/form-data; boundary=b", "FFFFFFFFFFFFFFFF")]
+    [InlineData("/v1/predict", "application/json", "zz")]
+    public async Task BrokenChunkSizeIs400OverASocket(string path, string contentType, string chunkSize)
+    {
+        await using KestrelHost host = await KestrelHost.StartAsync(TestModels.PrivateFile(TestModels.RandomLenet(9)));
+        byte[] raw = Encoding.ASCII.GetBytes($"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {contentType}\r\nTransfer-Encoding: chunked\r\n\r\n{chunkSize}\r\n{{");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        RawHttp.Outcome outcome = await RawHttp.SendAsync(host.Address, raw, timeout.Token);
+        Assert.Equal([400], outcome.Statuses);
     }
 
     [Theory]

@@ -6,6 +6,14 @@ namespace Mnist.Server.Api;
 /// <summary>A request body read into a pooled buffer (never to disk); dispose to return the buffer.</summary>
 public sealed class RequestBody : IDisposable
 {
+    // Bodies up to 64 KB (every pixels/strokes request, a 28×28 PNG) use the shared pool. Larger ones (photos, big
+    // batches, hostile bodies) use a small private pool: arrays up to 1 MB, at most 4 of each size; above 1 MB they
+    // are plain arrays the GC takes back. The shared pool keeps arrays of every size per thread until they have been
+    // unused for a minute: after the 10,000-request live fuzz that held +34 MB of managed heap after a full GC,
+    // gone only 70 s later (measured in LiveFuzzTests).
+    private const int SharedPoolMax = 64 * 1024;
+    private static readonly ArrayPool<byte> LargePool = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: 4);
+
     private byte[]? _buffer;
 
     private RequestBody(byte[] buffer, int length)
@@ -24,7 +32,7 @@ public sealed class RequestBody : IDisposable
     public void Dispose()
     {
         byte[]? b = Interlocked.Exchange(ref _buffer, null);
-        if (b is not null) ArrayPool<byte>.Shared.Return(b);
+        if (b is not null) Return(b);
     }
 
     /// <summary>Reads the whole body, refusing more than <paramref name="limit"/> bytes with 413 (checked against
@@ -49,6 +57,13 @@ public sealed class RequestBody : IDisposable
                 ? InputException.TooLarge($"The body is over {limit} bytes, the most this endpoint accepts.")
                 : new InputException(e.StatusCode, "Bad request", e.Message);
         }
+        catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Kestrel reports most framing errors as BadHttpRequestException, but a chunk size that overflows
+            // ("FFFFFFFFFFFFFFFF") as a plain IOException ("Bad chunk size data"). A client that went away also lands
+            // here; it gets the 400 it will never read.
+            throw InputException.Malformed($"The request body could not be read: {e.Message}");
+        }
     }
 
     /// <summary>Reads <paramref name="stream"/> to its end, refusing more than <paramref name="limit"/> bytes with 413.</summary>
@@ -56,7 +71,7 @@ public sealed class RequestBody : IDisposable
     public static async Task<RequestBody> ReadAsync(Stream stream, int limit, CancellationToken cancellationToken, long? sizeHint = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(sizeHint ?? 4096, limit + 1L) + 1);
+        byte[] buffer = Rent((int)Math.Min(sizeHint ?? 4096, limit + 1L) + 1);
         int length = 0;
         try
         {
@@ -65,9 +80,9 @@ public sealed class RequestBody : IDisposable
                 if (length == buffer.Length)
                 {
                     if (length > limit) throw InputException.TooLarge($"The body is over {limit} bytes, the most this endpoint accepts.");
-                    byte[] bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, limit + 1L));
+                    byte[] bigger = Rent((int)Math.Min(buffer.Length * 2L, limit + 1L));
                     buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    Return(buffer);
                     buffer = bigger;
                 }
                 int read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
@@ -81,7 +96,16 @@ public sealed class RequestBody : IDisposable
         }
         finally
         {
-            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null) Return(buffer);
         }
+    }
+
+    private static byte[] Rent(int length) => length <= SharedPoolMax ? ArrayPool<byte>.Shared.Rent(length) : LargePool.Rent(length);
+
+    // The length tells the pools apart: the shared pool's arrays here are at most 64 KB, the private pool's larger.
+    private static void Return(byte[] buffer)
+    {
+        if (buffer.Length <= SharedPoolMax) ArrayPool<byte>.Shared.Return(buffer);
+        else LargePool.Return(buffer);
     }
 }

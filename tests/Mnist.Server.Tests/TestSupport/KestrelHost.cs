@@ -22,11 +22,16 @@ public sealed class KestrelHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<KestrelHost> StartAsync(string modelPath, params string[] extraArgs)
+    public static Task<KestrelHost> StartAsync(string modelPath, params string[] extraArgs) => StartAsync(modelPath, null, extraArgs);
+
+    /// <summary>Starts the server; <paramref name="configure"/> may add to the builder (e.g. a logger provider) first.</summary>
+    public static async Task<KestrelHost> StartAsync(string modelPath, Action<WebApplicationBuilder>? configure, params string[] extraArgs)
     {
         string[] args = ["--urls", "http://127.0.0.1:0", "--model", modelPath, "--environment", "Production",
             "--Mnist:ReloadPollSeconds=0.2", "--Logging:LogLevel:Default=Warning", .. extraArgs];
-        WebApplication app = MnistServer.CreateApp(args);
+        WebApplicationBuilder builder = MnistServer.CreateBuilder(args);
+        configure?.Invoke(builder);
+        WebApplication app = MnistServer.Configure(builder.Build());
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new KestrelHost(app, new Uri(address));
