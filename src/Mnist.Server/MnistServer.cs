@@ -29,6 +29,7 @@ public static class MnistServer
     {
         ["--model"] = "Mnist:ModelPath",
         ["--engine"] = "Mnist:Engine",
+        ["--precision"] = "Mnist:Precision",
         ["--threads"] = "Mnist:IntraOpThreads",
         ["--max-batch"] = "Mnist:Batching:MaxBatchSize",
         ["--max-delay-us"] = "Mnist:Batching:MaxDelayMicroseconds",

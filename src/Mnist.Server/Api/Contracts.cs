@@ -14,6 +14,8 @@ namespace Mnist.Server.Api;
 /// <param name="ElapsedMs">Server time for this request in milliseconds, from its start to the answer.</param>
 /// <param name="NoDigit">Why there is no digit: <c>no_ink</c>, <c>too_little_ink</c>, <c>too_small</c> or <c>blob</c>; absent when a digit was found.</param>
 /// <param name="Message">A sentence explaining <paramref name="NoDigit"/>; absent when a digit was found.</param>
+/// <param name="Precision">What computed the probabilities: <c>int8</c> (the model's int8 companion) or <c>float</c>;
+/// absent when the model was not asked (no digit).</param>
 public sealed record PredictionResponse(
     int? Digit,
     float Confidence,
@@ -22,7 +24,8 @@ public sealed record PredictionResponse(
     string Model,
     double ElapsedMs,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NoDigit = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision = null);
 
 /// <summary>The answers for a batch, in request order.</summary>
 public sealed record BatchPredictionResponse(PredictionResponse[] Predictions, string Model, double ElapsedMs);
@@ -38,7 +41,7 @@ public sealed record FlaskPredictionResponse(
     float[][] PredLabel,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NoDigit = null);
 
-/// <summary>The served model: identity, I/O and its model card.</summary>
+/// <summary>The served model: identity, I/O and its model card (all of the float file), and what runs the predictions.</summary>
 public sealed record ModelResponse(
     string Name,
     string Runtime,
@@ -54,7 +57,21 @@ public sealed record ModelResponse(
     bool OutputsProbabilities,
     long Reloads,
     IReadOnlyDictionary<string, string> Card,
-    ModelDownloads Downloads);
+    ModelDownloads Downloads,
+    ModelInference Inference);
+
+/// <summary>What computes the predictions of the served model.</summary>
+/// <param name="Precision"><c>int8</c> (the companion file) or <c>float</c> (the served file itself).</param>
+/// <param name="File">The file that runs: the served file, or its int8 companion.</param>
+/// <param name="Sha256">That file's SHA-256.</param>
+/// <param name="Quantization">The companion's <c>quantization</c> card entry; absent for float.</param>
+/// <param name="Reason">Why this precision serves (companion matched, absent, not matching, float configured).</param>
+public sealed record ModelInference(
+    string Precision,
+    string File,
+    string Sha256,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Quantization,
+    string Reason);
 
 /// <summary>Where apps download the model.</summary>
 public sealed record ModelDownloads(string Onnx, string TfLite);

@@ -38,6 +38,6 @@ public static class HealthApi
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(store);
         ServedModel? m = store.Current;
-        return TypedResults.Text(metrics.Write(m?.Info.Name, m?.Sha256), ServerMetrics.ContentType);
+        return TypedResults.Text(metrics.Write(m?.Info.Name, m?.Sha256, m?.Precision), ServerMetrics.ContentType);
     }
 }

@@ -14,7 +14,7 @@ public static class ModelApi
         ArgumentNullException.ThrowIfNull(v1);
         v1.MapGet("/model", GetModel)
             .WithName("GetModel")
-            .WithSummary("The served model: name, runtime, SHA-256, I/O and model card")
+            .WithSummary("The served model: name, runtime, SHA-256, I/O, model card, and what runs the predictions (float or its int8 companion)")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         v1.MapMethods("/models/current.onnx", [HttpMethods.Get, HttpMethods.Head], GetOnnx)
             .WithName("DownloadOnnx")
@@ -42,7 +42,8 @@ public static class ModelApi
         return TypedResults.Ok(new ModelResponse(
             info.Name, info.Runtime, m.Sha256, $"\"{m.Sha256}\"", m.OnnxBytes.Length, Path.GetFileName(m.Path), m.LoadedAt,
             info.InputName, info.InputLayout.ToString().ToLowerInvariant(), info.FixedBatchSize, info.OutputName, info.OutputsProbabilities,
-            metrics.Reloads, info.Metadata, new ModelDownloads("/v1/models/current.onnx", "/v1/models/current.tflite")));
+            metrics.Reloads, info.Metadata, new ModelDownloads("/v1/models/current.onnx", "/v1/models/current.tflite"),
+            new ModelInference(m.Precision, Path.GetFileName(m.Int8?.Path ?? m.Path), m.Int8?.Sha256 ?? m.Sha256, m.Int8?.Quantization, m.PrecisionReason)));
     }
 
     /// <summary>The ONNX file.</summary>

@@ -101,7 +101,7 @@ public sealed class PredictionService
         }
         BatchResult r = await _batcher.ClassifyAsync(input.Pixels).WaitAsync(cancellationToken).ConfigureAwait(false);
         DigitPrediction d = DigitPrediction.FromProbabilities(r.Probabilities);
-        return new PredictionResponse(d.Digit, d.Confidence, d.Probabilities, d.IsConfident, r.Model.Info.Name, ElapsedMs(started));
+        return new PredictionResponse(d.Digit, d.Confidence, d.Probabilities, d.IsConfident, r.Model.Info.Name, ElapsedMs(started), Precision: r.Model.Precision);
     }
 
     /// <summary>Milliseconds since <paramref name="started"/>.</summary>

@@ -14,6 +14,13 @@ public sealed class MnistServerOptions
     /// <summary><c>onnxruntime</c> (default) or <c>managed</c> (the project's own engine).</summary>
     public string Engine { get; set; } = "onnxruntime";
 
+    /// <summary>Which version of the model runs the predictions: <c>auto</c> (default) runs the int8 companion
+    /// <c>NAME.int8.onnx</c> when it sits beside <see cref="ModelPath"/> and its model card's <c>quantized_from</c>
+    /// names the float file's SHA-256, else the float file; <c>float</c> always runs the float file; <c>int8</c>
+    /// requires a matching companion and rejects the model without one. The float file stays the served model
+    /// (model card, downloads, TFLite) either way.</summary>
+    public string Precision { get; set; } = "auto";
+
     /// <summary>ONNX Runtime intra-op threads for one batch run (default 1: one batch per core, no spinning pool).</summary>
     public int IntraOpThreads { get; set; } = 1;
 
@@ -41,6 +48,8 @@ public sealed class MnistServerOptions
     {
         if (string.IsNullOrWhiteSpace(ModelPath)) throw new ArgumentException("Mnist:ModelPath is empty.");
         if (Engine is not ("onnxruntime" or "onnx" or "managed")) throw new ArgumentException($"Mnist:Engine must be onnxruntime or managed; got '{Engine}'.");
+        if (Precision is not ("auto" or "float" or "int8")) throw new ArgumentException($"Mnist:Precision must be auto, float or int8; got '{Precision}'.");
+        if (Precision == "int8" && Engine == "managed") throw new ArgumentException("Mnist:Precision int8 needs ONNX Runtime: the managed engine runs float models only.");
         if (IntraOpThreads is < 1 or > 64) throw new ArgumentException($"Mnist:IntraOpThreads must be 1..64; got {IntraOpThreads}.");
         if (ManagedInstances is < 1 or > 64) throw new ArgumentException($"Mnist:ManagedInstances must be 1..64; got {ManagedInstances}.");
         if (ReloadPollSeconds < 0) throw new ArgumentException($"Mnist:ReloadPollSeconds must be ≥ 0; got {ReloadPollSeconds}.");

@@ -17,7 +17,7 @@ public sealed partial class ModelReloadService(ModelStore store, IOptions<MnistS
     private FileSystemWatcher? _watcher;
     private Timer? _debounce;
     private Timer? _poll;
-    private (long Length, DateTime Modified) _seen;
+    private ((long Length, DateTime Modified) Model, (long Length, DateTime Modified) Companion) _seen;
 
     /// <inheritdoc/>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -31,10 +31,14 @@ public sealed partial class ModelReloadService(ModelStore store, IOptions<MnistS
         {
             try
             {
-                _watcher = new FileSystemWatcher(dir, System.IO.Path.GetFileName(store.Path))
+                _watcher = new FileSystemWatcher(dir)
                 {
                     NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName | NotifyFilters.CreationTime,
                 };
+                // The int8 companion too: it may be deployed after the float file it was quantized from.
+                _watcher.Filters.Add(System.IO.Path.GetFileName(store.Path));
+                _watcher.Filters.Add(System.IO.Path.GetFileName(store.CompanionPath));
+                _watcher.Deleted += OnEvent;
                 _watcher.Changed += OnEvent;
                 _watcher.Created += OnEvent;
                 _watcher.Renamed += OnEvent;
@@ -82,7 +86,7 @@ public sealed partial class ModelReloadService(ModelStore store, IOptions<MnistS
             var stamp = Stamp();
             if (!force && stamp == _seen && store.Current is not null) return;
             _seen = stamp;
-            if (stamp.Length > 0) store.TryLoad();
+            if (stamp.Model.Length > 0) store.TryLoad();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -91,9 +95,12 @@ public sealed partial class ModelReloadService(ModelStore store, IOptions<MnistS
         }
     }
 
-    private (long Length, DateTime Modified) Stamp()
+    private ((long Length, DateTime Modified) Model, (long Length, DateTime Modified) Companion) Stamp() =>
+        (StampOf(store.Path), StampOf(store.CompanionPath));
+
+    private static (long Length, DateTime Modified) StampOf(string path)
     {
-        var info = new FileInfo(store.Path);
+        var info = new FileInfo(path);
         return info.Exists ? (info.Length, info.LastWriteTimeUtc) : (0, default);
     }
 

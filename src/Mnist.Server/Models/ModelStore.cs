@@ -12,7 +12,7 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
 {
     private readonly Lock _reloadLock = new();
     private ServedModel? _current;
-    private string? _lastRejectedSha;
+    private string? _lastRejectedKey;
 
     /// <summary>The model being served, or null before the first successful load.</summary>
     public ServedModel? Current => Volatile.Read(ref _current);
@@ -23,8 +23,12 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
     /// <summary>Why the last load or reload failed; null after a success.</summary>
     public string? LastError { get; private set; }
 
-    /// <summary>Loads the file at <see cref="Path"/> and serves it, unless it is the model already served.
-    /// A file that cannot be loaded is rejected with a log line, and the current model keeps serving.</summary>
+    /// <summary>The int8 companion looked for beside <see cref="Path"/> (<see cref="ModelLoader.CompanionPath"/>).</summary>
+    public string CompanionPath => ModelLoader.CompanionPath(Path);
+
+    /// <summary>Loads the file at <see cref="Path"/> (and its int8 companion, when the precision allows one) and serves
+    /// it, unless it is the model already served. A file that cannot be loaded is rejected with a log line, and the
+    /// current model keeps serving; a companion that does not match the file is ignored with a log line.</summary>
     /// <returns>True when a new model is now served.</returns>
     public bool TryLoad()
     {
@@ -39,30 +43,47 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
             {
                 return Reject(null, $"cannot read the file: {e.Message}");
             }
+            byte[]? int8Bytes = null;
+            if (loader.UsesCompanion && File.Exists(CompanionPath))
+            {
+                try
+                {
+                    int8Bytes = File.ReadAllBytes(CompanionPath);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Being replaced right now: the watcher will see the new file; until then, the float model.
+                    LogCompanionUnreadable(logger, CompanionPath, e.Message);
+                }
+            }
             string sha = ModelInfo.HashBytes(bytes);
+            // The key says which files were offered, not which one won, so an unchanged pair is not loaded again.
+            string key = sha + "|" + (int8Bytes is null ? "" : ModelInfo.HashBytes(int8Bytes));
             ServedModel? old = Current;
-            if (old is not null && old.Sha256 == sha) return false;
-            if (sha == _lastRejectedSha) return false; // already logged; wait for a different file
+            if (old is not null && old.OfferedKey == key) return false;
+            if (key == _lastRejectedKey) return false; // already logged; wait for a different file
             ServedModel next;
             try
             {
-                next = loader.Load(bytes, Path);
+                next = loader.Load(bytes, Path, int8Bytes);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                return Reject(sha, e.Message);
+                return Reject(key, e.Message);
             }
+            next.OfferedKey = key;
             Volatile.Write(ref _current, next);
-            _lastRejectedSha = null;
+            _lastRejectedKey = null;
             LastError = null;
+            if (next.Int8 is null && int8Bytes is not null) LogCompanionIgnored(logger, CompanionPath, next.PrecisionReason);
             if (old is null)
             {
-                LogLoaded(logger, next.Info.Name, next.Info.Runtime, sha[..12], Path);
+                LogLoaded(logger, next.Info.Name, next.Info.Runtime, next.Precision, sha[..12], Path, next.PrecisionReason);
             }
             else
             {
                 metrics.RecordReload(success: true);
-                LogReloaded(logger, old.Info.Name, old.Sha256[..12], next.Info.Name, sha[..12]);
+                LogReloaded(logger, old.Info.Name, old.Sha256[..12], old.Precision, next.Info.Name, sha[..12], next.Precision, next.PrecisionReason);
                 old.Dispose(); // running calls finish on the old classifier first
             }
             return true;
@@ -83,10 +104,10 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
     /// <summary>Disposes the served model.</summary>
     public void Dispose() => Interlocked.Exchange(ref _current, null)?.Dispose();
 
-    private bool Reject(string? sha, string reason)
+    private bool Reject(string? key, string reason)
     {
         LastError = reason;
-        _lastRejectedSha = sha;
+        _lastRejectedKey = key;
         if (Current is null)
         {
             LogNotLoaded(logger, Path, reason);
@@ -99,11 +120,17 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
         return false;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving model {Name} ({Runtime}, sha256 {Sha}…) from {Path}")]
-    private static partial void LogLoaded(ILogger logger, string name, string runtime, string sha, string path);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving model {Name} ({Runtime}, {Precision}, sha256 {Sha}…) from {Path}: {Why}")]
+    private static partial void LogLoaded(ILogger logger, string name, string runtime, string precision, string sha, string path, string why);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Model reloaded: {OldName} ({OldSha}…) → {NewName} ({NewSha}…)")]
-    private static partial void LogReloaded(ILogger logger, string oldName, string oldSha, string newName, string newSha);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model reloaded: {OldName} ({OldSha}…, {OldPrecision}) → {NewName} ({NewSha}…, {NewPrecision}): {Why}")]
+    private static partial void LogReloaded(ILogger logger, string oldName, string oldSha, string oldPrecision, string newName, string newSha, string newPrecision, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Int8 companion {Path} ignored, predictions run on the float model: {Reason}")]
+    private static partial void LogCompanionIgnored(ILogger logger, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Int8 companion {Path} cannot be read ({Reason}); loading the float model alone")]
+    private static partial void LogCompanionUnreadable(ILogger logger, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model file {Path} rejected: {Reason}. Still serving {Name} ({Sha}…)")]
     private static partial void LogRejected(ILogger logger, string path, string reason, string name, string sha);

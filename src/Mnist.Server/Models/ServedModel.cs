@@ -3,26 +3,32 @@ using Mnist.Inference;
 
 namespace Mnist.Server.Models;
 
-/// <summary>One loaded model: the classifier, the exact file bytes it was loaded from (served for download, so the
-/// ETag is their hash), and a TFLite conversion made on first request.</summary>
+/// <summary>One loaded model: the classifier, the exact float file bytes it was loaded from (served for download, so
+/// the ETag is their hash), and a TFLite conversion made on first request. The classifier may run the float file's int8
+/// companion (<see cref="Int8"/>); everything a client downloads or reads in the model card is still the float file.</summary>
 public sealed class ServedModel : IDisposable
 {
     private readonly Lazy<TfLiteConversion> _tflite;
 
-    internal ServedModel(IDigitClassifier classifier, byte[] onnxBytes, string path, DateTimeOffset loadedAt)
+    internal ServedModel(IDigitClassifier classifier, ModelInfo info, byte[] onnxBytes, string path, DateTimeOffset loadedAt,
+        Int8Companion? int8, string precisionReason)
     {
         Classifier = classifier;
+        Info = info;
         OnnxBytes = onnxBytes;
         Path = path;
         LoadedAt = loadedAt;
+        Int8 = int8;
+        PrecisionReason = precisionReason;
         _tflite = new Lazy<TfLiteConversion>(ConvertToTfLite, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>The classifier (ONNX Runtime or managed engine).</summary>
+    /// <summary>The classifier that answers predictions (ONNX Runtime or managed engine; the int8 companion when
+    /// <see cref="Int8"/> is set).</summary>
     public IDigitClassifier Classifier { get; }
 
-    /// <summary>Name, runtime, hash and model card.</summary>
-    public ModelInfo Info => Classifier.Model;
+    /// <summary>The float file's name, runtime, hash and model card.</summary>
+    public ModelInfo Info { get; }
 
     /// <summary>The .onnx file's bytes as loaded.</summary>
     public byte[] OnnxBytes { get; }
@@ -32,6 +38,19 @@ public sealed class ServedModel : IDisposable
 
     /// <summary>When it was loaded.</summary>
     public DateTimeOffset LoadedAt { get; }
+
+    /// <summary>The int8 companion that runs the predictions, or null when the float file does.</summary>
+    public Int8Companion? Int8 { get; }
+
+    /// <summary><c>int8</c> or <c>float</c>: what the predictions are computed with.</summary>
+    public string Precision => Int8 is null ? "float" : "int8";
+
+    /// <summary>Why this precision serves (a companion used, absent, not matching, or float forced).</summary>
+    public string PrecisionReason { get; }
+
+    /// <summary>The hashes of the float file and of the companion offered with it (used or not): a reload that
+    /// offers the same pair changes nothing.</summary>
+    internal string? OfferedKey { get; set; }
 
     /// <summary>Lowercase hex SHA-256 of <see cref="OnnxBytes"/>.</summary>
     public string Sha256 => Info.Sha256 ?? ModelInfo.HashBytes(OnnxBytes);
@@ -56,6 +75,12 @@ public sealed class ServedModel : IDisposable
         }
     }
 }
+
+/// <summary>The int8 file that computes a served float model's predictions.</summary>
+/// <param name="Path">Where it was read from.</param>
+/// <param name="Sha256">Lowercase hex SHA-256 of the file.</param>
+/// <param name="Quantization">Its model card's <c>quantization</c> entry (how it was quantized), if any.</param>
+public sealed record Int8Companion(string Path, string Sha256, string? Quantization);
 
 /// <summary>The result of converting a served model to TFLite: the file, or why there is none.</summary>
 public sealed record TfLiteConversion(byte[]? Bytes, string? Error);

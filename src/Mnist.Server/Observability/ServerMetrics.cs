@@ -65,8 +65,9 @@ public sealed class ServerMetrics
     /// <summary>Rejected reloads so far.</summary>
     public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
 
-    /// <summary>Renders every metric; <paramref name="modelName"/> and <paramref name="modelSha256"/> label the model info gauge.</summary>
-    public string Write(string? modelName, string? modelSha256)
+    /// <summary>Renders every metric; <paramref name="modelName"/>, <paramref name="modelSha256"/> and
+    /// <paramref name="precision"/> (<c>float</c> or <c>int8</c>) label the model info gauge.</summary>
+    public string Write(string? modelName, string? modelSha256, string? precision = null)
     {
         var sb = new StringBuilder(8192);
         sb.Append("# HELP mnist_http_requests_total HTTP requests by route, method and status.\n# TYPE mnist_http_requests_total counter\n");
@@ -90,7 +91,7 @@ public sealed class ServerMetrics
 
         sb.Append("# HELP mnist_model_info The model being served.\n# TYPE mnist_model_info gauge\n");
         if (modelName is not null)
-            sb.Append(CultureInfo.InvariantCulture, $"mnist_model_info{{name=\"{Escape(modelName)}\",sha256=\"{modelSha256}\"}} 1\n");
+            sb.Append(CultureInfo.InvariantCulture, $"mnist_model_info{{name=\"{Escape(modelName)}\",sha256=\"{modelSha256}\",precision=\"{precision ?? "float"}\"}} 1\n");
 
         using Process p = Process.GetCurrentProcess();
         Gauge(sb, "process_resident_memory_bytes", "Resident memory size in bytes.", p.WorkingSet64);

@@ -44,6 +44,22 @@ internal static class TestModels
         return OnnxExporter.ExportBytes(model, ModelCard.Create(model, $"lenet-random-{seed}", dataset: "none"));
     }
 
+    /// <summary>ONNX bytes of the int8 version of <paramref name="floatBytes"/> (calibrated on 32 MNIST test digits),
+    /// whose card's <c>quantized_from</c> names <paramref name="floatBytes"/>' SHA-256, as <c>mnist export --int8</c> writes it.</summary>
+    public static byte[] Int8Of(byte[] floatBytes)
+    {
+        ImportedModel imported = OnnxImporter.Load(floatBytes);
+        const int count = 32;
+        var calibration = new float[count * 784];
+        for (int i = 0; i < count; i++)
+        {
+            byte[] digit = TestImages.Digit(i);
+            for (int p = 0; p < 784; p++) calibration[i * 784 + p] = digit[p] / 255f;
+        }
+        ModelCard card = imported.Card! with { QuantizedFrom = $"model.onnx sha256:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(floatBytes))}" };
+        return Engine.Models.Onnx.OnnxModel.Serialize(Int8Quantizer.Quantize(imported.Model, card, calibration));
+    }
+
     /// <summary>A lenet trained briefly on MNIST (≥ 95 % on 1,000 test digits), or the shipped model when it exists.</summary>
     public static string TrainedLenetPath => Trained.Value;
 
