@@ -78,7 +78,11 @@ public sealed class WebAppTests(AppFixture app, ITestOutputHelper output)
         Assert.Equal("server", remote.Mode);
         Assert.Equal(predictCalls + 1, app.Server.PredictCalls);
         Assert.Equal(answer.Digit, remote.Digit);
-        for (int d = 0; d < 10; d++) Assert.Equal(answer.Probabilities[d], remote.Probabilities![d], 3);
+        // The browser runs the float model; the server runs its int8 companion when one matches (issue 6), whose
+        // probabilities differ from the float ones by up to 2.1e-2 over the 10,000 test digits.
+        string serverPrecision = await ServerPrecisionAsync();
+        double tolerance = serverPrecision == "int8" ? 0.05 : 1e-3;
+        for (int d = 0; d < 10; d++) Assert.InRange(remote.Probabilities![d] - answer.Probabilities[d], -tolerance, tolerance);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "phone-server.png"), Scale = ScreenshotScale.Css });
 
         // Undo removes the last stroke and asks again; clear empties the pad and the answer.
@@ -166,5 +170,12 @@ public sealed class WebAppTests(AppFixture app, ITestOutputHelper output)
         Assert.Equal("", remote.Digit);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestPaths.Artifacts("screenshots"), "phone-offline.png"), Scale = ScreenshotScale.Css });
         Report($"offline: reloaded with the server stopped and the context offline; device mode answered {answer.Digit} for a {s.Label}");
+    }
+
+    private async Task<string> ServerPrecisionAsync()
+    {
+        using var http = new HttpClient { BaseAddress = app.Server.BaseAddress };
+        using var card = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/v1/model"));
+        return card.RootElement.GetProperty("inference").GetProperty("precision").GetString() ?? "";
     }
 }
