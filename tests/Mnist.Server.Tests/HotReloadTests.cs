@@ -41,24 +41,24 @@ public class HotReloadTests
         byte[] second = TestModels.RandomLenet(2);
         TestModels.AtomicReplace(path, second);
         string secondSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(second));
-        await WaitForAsync(async () => await ShaAsync(host.Client) == secondSha, "the new model to be served");
+        await Eventually.WaitForAsync(async () => await ShaAsync(host.Client) == secondSha, "the new model to be served");
 
         // 2. An invalid file: rejected, the second model keeps serving, the failure is counted.
         TestModels.AtomicReplace(path, Encoding.UTF8.GetBytes("this is not an onnx model"));
-        await WaitForAsync(async () => (await host.Client.GetStringAsync("/metrics")).Contains("mnist_model_reload_failures_total 1", StringComparison.Ordinal),
+        await Eventually.WaitForAsync(async () => (await host.Client.GetStringAsync("/metrics")).Contains("mnist_model_reload_failures_total 1", StringComparison.Ordinal),
             "the invalid file to be rejected");
         Assert.Equal(secondSha, await ShaAsync(host.Client));
 
         // 3. A truncated ONNX file: rejected as well.
         TestModels.AtomicReplace(path, second.AsSpan(0, second.Length / 2).ToArray());
-        await WaitForAsync(async () => (await host.Client.GetStringAsync("/metrics")).Contains("mnist_model_reload_failures_total 2", StringComparison.Ordinal),
+        await Eventually.WaitForAsync(async () => (await host.Client.GetStringAsync("/metrics")).Contains("mnist_model_reload_failures_total 2", StringComparison.Ordinal),
             "the truncated file to be rejected");
 
         // 4. A third valid model: reloading works after failures.
         byte[] third = TestModels.RandomLenet(7);
         string thirdSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(third));
         TestModels.AtomicReplace(path, third);
-        await WaitForAsync(async () => await ShaAsync(host.Client) == thirdSha, "a third model to be served");
+        await Eventually.WaitForAsync(async () => await ShaAsync(host.Client) == thirdSha, "a third model to be served");
 
         await Task.Delay(200);
         await stop.CancelAsync();
@@ -86,7 +86,7 @@ public class HotReloadTests
             await HttpAssert.ProblemAsync(await host.Client.PostAsync("/v1/predict", content), HttpStatusCode.ServiceUnavailable);
 
         TestModels.AtomicReplace(path, TestModels.RandomLenet(3));
-        await WaitForAsync(async () => (await host.Client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, "readiness");
+        await Eventually.WaitForAsync(async () => (await host.Client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, "readiness");
         using var ok = new StringContent(TestImages.PixelsJson(0), Encoding.UTF8, "application/json");
         Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync("/v1/predict", ok)).StatusCode);
     }
@@ -95,16 +95,5 @@ public class HotReloadTests
     {
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/v1/model"));
         return doc.RootElement.GetProperty("sha256").GetString()!;
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(50);
-        }
-        Assert.Fail($"Timed out waiting for {what}.");
     }
 }

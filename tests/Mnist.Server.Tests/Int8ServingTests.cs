@@ -89,14 +89,14 @@ public class Int8ServingTests
         // A new float file: the old companion was quantized from the old one, so predictions run on the new float file.
         byte[] second = TestModels.RandomLenet(17);
         TestModels.AtomicReplace(path, second);
-        await WaitForAsync(async () => (await ModelAsync(host.Client)).GetProperty("sha256").GetString() == Sha(second), "the new float file");
+        await Eventually.WaitForAsync(async () => (await ModelAsync(host.Client)).GetProperty("sha256").GetString() == Sha(second), "the new float file");
         Assert.Equal("float", await PrecisionAsync(host.Client));
         Assert.True(MaxDiff(await PredictAsync(host.Client, "float"), Run(second)) < 1e-6f);
 
         // Its own companion arrives: int8 again.
         byte[] secondInt8 = TestModels.Int8Of(second);
         TestModels.AtomicReplace(Path.Combine(Path.GetDirectoryName(path)!, "model.int8.onnx"), secondInt8);
-        await WaitForAsync(async () => await PrecisionAsync(host.Client) == "int8", "the new companion");
+        await Eventually.WaitForAsync(async () => await PrecisionAsync(host.Client) == "int8", "the new companion");
         Assert.True(MaxDiff(await PredictAsync(host.Client, "int8"), Run(secondInt8)) < 1e-6f);
     }
 
@@ -134,15 +134,4 @@ public class Int8ServingTests
     }
 
     private static float MaxDiff(float[] a, float[] b) => a.Zip(b, (p, q) => MathF.Abs(p - q)).Max();
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(50);
-        }
-        Assert.Fail($"Timed out waiting for {what}.");
-    }
 }
