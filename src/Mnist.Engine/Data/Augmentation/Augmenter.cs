@@ -17,6 +17,10 @@ public sealed class Augmenter
     private readonly float[] _kernel;
     private readonly int _radius;
 
+    // Round-trip matrices by small side, for rows and for columns: built on first use and shared by all loader
+    // threads (a race only builds an identical array twice).
+    private readonly float[]?[] _rowRoundTrips, _colRoundTrips;
+
     /// <summary>Creates an augmenter for <paramref name="rows"/>×<paramref name="cols"/> images.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public Augmenter(AugmentationOptions options, ulong seed, int rows = MnistDataset.ImageSize, int cols = MnistDataset.ImageSize)
@@ -31,6 +35,8 @@ public sealed class Augmenter
         Cols = cols;
         _radius = Math.Max(1, (int)MathF.Ceiling(3 * options.ElasticSigma));
         _kernel = GaussianKernel(options.ElasticSigma, _radius);
+        _rowRoundTrips = new float[]?[rows + 1];
+        _colRoundTrips = new float[]?[cols + 1];
     }
 
     /// <summary>The ranges drawn from.</summary>
@@ -151,10 +157,12 @@ public sealed class Augmenter
         int n = Rows * Cols;
         if (image.Length != n) throw new ArgumentException($"Image must have {n} floats.", nameof(image));
         ArgumentOutOfRangeException.ThrowIfLessThan(side, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(side, Math.Max(Rows, Cols));
         float factor = (float)side / Math.Max(Rows, Cols);
         int smallRows = Math.Max(1, (int)MathF.Round(Rows * factor)), smallCols = Math.Max(1, (int)MathF.Round(Cols * factor));
         // Separable: each axis maps through (upsample · downsample), a Rows×Rows (Cols×Cols) matrix.
-        float[] vertical = RoundTrip(Rows, smallRows), horizontal = RoundTrip(Cols, smallCols);
+        float[] vertical = _rowRoundTrips[smallRows] ??= RoundTrip(Rows, smallRows);
+        float[] horizontal = _colRoundTrips[smallCols] ??= RoundTrip(Cols, smallCols);
         Span<float> rowsDone = n <= 4096 ? stackalloc float[n] : new float[n];
         for (int y = 0; y < Rows; y++)
         {
