@@ -73,6 +73,24 @@ public sealed record AugmentationOptions
     /// </summary>
     public float HorizontalFlipProbability { get; init; }
 
+    /// <summary>
+    /// Probability that a sample labelled 1 gets the up-stroke flag of the continental one (<see cref="OneFlag"/>).
+    /// Only for digit datasets, where label 1 is the digit one.
+    /// </summary>
+    public float OneFlagProbability { get; init; }
+
+    /// <summary>Least angle of the flag below the horizontal, in degrees.</summary>
+    public float OneFlagAngleMin { get; init; } = 20f;
+
+    /// <summary>Greatest angle of the flag below the horizontal, in degrees.</summary>
+    public float OneFlagAngleMax { get; init; } = 60f;
+
+    /// <summary>Shortest flag, relative to the stem's length.</summary>
+    public float OneFlagLengthMin { get; init; } = 0.25f;
+
+    /// <summary>Longest flag, relative to the stem's length.</summary>
+    public float OneFlagLengthMax { get; init; } = 0.55f;
+
     /// <summary>No augmentation: images are only converted to [0,1].</summary>
     public static AugmentationOptions None { get; } = new();
 
@@ -102,7 +120,7 @@ public sealed record AugmentationOptions
     public bool IsIdentity =>
         RotationDegrees == 0 && ScaleMin == 1 && ScaleMax == 1 && ShiftPixels == 0 && ShearDegrees == 0 && ElasticAlpha == 0
         && ThicknessProbability == 0 && LowResolutionProbability == 0 && HorizontalFlipProbability == 0
-        && StrokeStyleProbability == 0;
+        && StrokeStyleProbability == 0 && OneFlagProbability == 0;
 
     /// <summary>A preset by name: none, light, default, elastic, clothing (case-insensitive).</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the presets.</exception>
@@ -136,6 +154,9 @@ public sealed record AugmentationOptions
         Check(HorizontalFlipProbability is >= 0 and <= 1, nameof(HorizontalFlipProbability));
         Check(StrokeStyleProbability is >= 0 and <= 1, nameof(StrokeStyleProbability));
         Check(StrokePenRadiusMin is > 0 and <= 4 && StrokePenRadiusMax >= StrokePenRadiusMin && StrokePenRadiusMax <= 4, nameof(StrokePenRadiusMin));
+        Check(OneFlagProbability is >= 0 and <= 1, nameof(OneFlagProbability));
+        Check(OneFlagAngleMin is > 0 and < 90 && OneFlagAngleMax >= OneFlagAngleMin && OneFlagAngleMax < 90, nameof(OneFlagAngleMin));
+        Check(OneFlagLengthMin is > 0 and <= 1 && OneFlagLengthMax >= OneFlagLengthMin && OneFlagLengthMax <= 1, nameof(OneFlagLengthMin));
         Check(LowResolutionMin is > 0 and <= 1 && LowResolutionMax >= LowResolutionMin && LowResolutionMax <= 1, nameof(LowResolutionMin));
     }
 }

@@ -65,8 +65,11 @@ public sealed class Augmenter
         return DrawTransform(ref rng);
     }
 
-    /// <summary>Augments image <paramref name="sampleIndex"/> for <paramref name="epoch"/> into <paramref name="destination"/> (Rows*Cols floats).</summary>
-    public void Augment(ReadOnlySpan<byte> image, Span<float> destination, int epoch, long sampleIndex)
+    /// <summary>
+    /// Augments image <paramref name="sampleIndex"/> for <paramref name="epoch"/> into <paramref name="destination"/>
+    /// (Rows*Cols floats). <paramref name="label"/> (negative when unknown) enables the class-specific changes.
+    /// </summary>
+    public void Augment(ReadOnlySpan<byte> image, Span<float> destination, int epoch, long sampleIndex, int label = -1)
     {
         CheckSizes(image, destination);
         if (Options.IsIdentity)
@@ -90,18 +93,22 @@ public sealed class Augmenter
         {
             Warp(image, destination, transform);
         }
-        Degrade(ref rng, destination[..(Rows * Cols)]);
+        Degrade(ref rng, destination[..(Rows * Cols)], label);
     }
 
-    // Mirror, pen style, pen thickness, then resolution: the order in which a drawing and then a camera would change
-    // the image. All seven values are drawn whatever the options, so enabling one never shifts the others' draws.
-    private void Degrade(ref StreamRandom rng, Span<float> image)
+    // Writing style, mirror, pen style, pen thickness, then resolution: the order in which a writer, a drawing and then
+    // a camera would change the image. All ten values are drawn whatever the options and the label, so enabling one
+    // never shifts the others' draws (the flag's three come last: they were added last).
+    private void Degrade(ref StreamRandom rng, Span<float> image, int label)
     {
         var o = Options;
         float thicknessRoll = rng.Uniform(0f, 1f), thickness = rng.Uniform(-o.ThicknessMax, o.ThicknessMax);
         float resolutionRoll = rng.Uniform(0f, 1f), resolution = rng.Uniform(o.LowResolutionMin, o.LowResolutionMax);
         float flipRoll = rng.Uniform(0f, 1f);
         float strokeRoll = rng.Uniform(0f, 1f), penRadius = rng.Uniform(o.StrokePenRadiusMin, o.StrokePenRadiusMax);
+        float flagRoll = rng.Uniform(0f, 1f), flagAngle = rng.Uniform(o.OneFlagAngleMin, o.OneFlagAngleMax);
+        float flagLength = rng.Uniform(o.OneFlagLengthMin, o.OneFlagLengthMax);
+        if (label == 1 && flagRoll < o.OneFlagProbability) OneFlag.TryAdd(image, Rows, Cols, flagAngle, flagLength);
         if (flipRoll < o.HorizontalFlipProbability)
         {
             for (int y = 0; y < Rows; y++) image.Slice(y * Cols, Cols).Reverse();
@@ -227,7 +234,7 @@ public sealed class Augmenter
         void Run(int start, int end)
         {
             for (int k = start; k < end; k++)
-                Augment(data.Image(indices[k]), destination.AsSpan(k * pixels, pixels), epoch, indices[k]);
+                Augment(data.Image(indices[k]), destination.AsSpan(k * pixels, pixels), epoch, indices[k], data.Labels[indices[k]]);
         }
         int chunks = Math.Clamp(threads, 1, Math.Max(1, count / 8));
         if (chunks <= 1 || Options.IsIdentity)
