@@ -84,7 +84,7 @@ public static unsafe class Winograd
 
     /// <summary>
     /// dw += ∂L/∂w from x [N,Cin,H,W] and dy [N,Cout,OutH,OutW]: dw = Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d B)]G, the adjoint of
-    /// <see cref="Forward"/>, with the sum over every tile of every sample as 36 GEMMs of depth N·tiles.
+    /// <see cref="Forward(Conv2dGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool)"/>, with the sum over every tile of every sample as 36 GEMMs of depth N·tiles.
     /// </summary>
     /// <remarks>
     /// Each GEMM runs on one thread and sums its tiles in a fixed order: bit-identical for any thread count.
@@ -262,12 +262,76 @@ public static unsafe class Winograd
     private static void Run(Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, bool transposeFilters, ReadOnlySpan<float> bias, Span<float> y, bool relu)
     {
         if (g.Batch == 0) return;
-        int cin = g.InChannels, cout = g.OutChannels, nr = GemmBlocking.NR, mr = GemmBlocking.MR;
-        int uLength = GemmFloat.PackedALength(cout, cin);
+        int uLength = GemmFloat.PackedALength(g.OutChannels, g.InChannels);
         var u = ArrayPool<float>.Shared.Rent(Elements * uLength);
         try
         {
-            TransformFilters(w, cout, cin, transposeFilters, u, uLength);
+            TransformFilters(w, g.OutChannels, g.InChannels, transposeFilters, u, uLength);
+            RunTransformed(g, x, u, bias, y, relu);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(u);
+        }
+    }
+
+    /// <summary>
+    /// The forward pass with filters already transformed by <see cref="PrepareFilters"/>: for a layer that runs
+    /// many times with the same weights (inference), where the transform of 64×64 filters costs as much as a
+    /// single sample's multiplies.
+    /// </summary>
+    /// <exception cref="ArgumentException">The geometry is not 3×3 stride 1, or the filters or spans do not match it.</exception>
+    public static void Forward(Conv2dGeometry g, ReadOnlySpan<float> x, PreparedFilters filters, ReadOnlySpan<float> bias, Span<float> y, bool relu = false)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        CheckGeometry(g);
+        if (filters.OutChannels != g.OutChannels || filters.InChannels != g.InChannels)
+            throw new ArgumentException($"Filters are {filters.OutChannels}×{filters.InChannels}, geometry {g} needs {g.OutChannels}×{g.InChannels}.");
+        if (x.Length != (long)g.Batch * g.InputItem || y.Length != (long)g.Batch * g.OutputItem)
+            throw new ArgumentException($"Spans do not match the geometry {g}.");
+        if (!bias.IsEmpty && bias.Length != g.OutChannels) throw new ArgumentException($"Bias has {bias.Length} elements, expected {g.OutChannels}.");
+        if (g.Batch == 0) return;
+        RunTransformed(g, x, filters.U, bias, y, relu);
+    }
+
+    /// <summary>Transforms filters w [Cout,Cin,3,3] once for <see cref="Forward(Conv2dGeometry, ReadOnlySpan{float}, PreparedFilters, ReadOnlySpan{float}, Span{float}, bool)"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="w"/> is not Cout·Cin·9 long.</exception>
+    public static PreparedFilters PrepareFilters(ReadOnlySpan<float> w, int outChannels, int inChannels)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outChannels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
+        if (w.Length != (long)outChannels * inChannels * 9) throw new ArgumentException($"Filters have {w.Length} elements, expected {outChannels}·{inChannels}·9.");
+        int uLength = GemmFloat.PackedALength(outChannels, inChannels);
+        var u = new float[Elements * uLength];
+        TransformFilters(w, outChannels, inChannels, false, u, uLength);
+        return new PreparedFilters(outChannels, inChannels, u);
+    }
+
+    /// <summary>Filters in the transformed, packed form the Winograd GEMMs read (see <see cref="PrepareFilters"/>).</summary>
+    public sealed class PreparedFilters
+    {
+        internal PreparedFilters(int outChannels, int inChannels, float[] u)
+        {
+            OutChannels = outChannels;
+            InChannels = inChannels;
+            U = u;
+        }
+
+        /// <summary>Cout.</summary>
+        public int OutChannels { get; }
+
+        /// <summary>Cin.</summary>
+        public int InChannels { get; }
+
+        // 36 packed-A matrices [Cout,Cin], one per tile element, each PackedALength(Cout, Cin) long.
+        internal float[] U { get; }
+    }
+
+    private static void RunTransformed(Conv2dGeometry g, ReadOnlySpan<float> x, float[] u, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+    {
+        int cin = g.InChannels, cout = g.OutChannels, nr = GemmBlocking.NR, mr = GemmBlocking.MR;
+        int uLength = GemmFloat.PackedALength(cout, cin);
+        {
             var plan = new Plan(g);
             int rowBlocks = (cout + mr - 1) / mr;
             // Fewer panels than threads (small batches, inference): split the output channels as well, so both
@@ -302,10 +366,6 @@ public static unsafe class Winograd
                     }
                 });
             }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(u);
         }
     }
 
