@@ -380,15 +380,20 @@ public static unsafe class Winograd
         public int Tiles => G.Batch * TilesPerImage;
         public int Panels => (Tiles + GemmBlocking.NR - 1) / GemmBlocking.NR;
 
+        // Tiles are dealt out evenly, not NR to a panel until they run out: a single sample's 36 tiles as 18 + 18
+        // rather than 32 + 4, so one thread does not gather and scatter 32 tiles
+        // while the other has 4 (measured: the input and output transforms are half of a batch-1 forward).
+        private int TilesPerPanel => (Tiles + Panels - 1) / Panels;
+
         // Per lane of the panel: tiles[3l] = sample, tiles[3l+1] = top output row, tiles[3l+2] = left output column
-        // (sample −1 past the last tile).
+        // (sample −1 past the panel's last tile; valid lanes are a prefix).
         public void Locate(int panel, int* tiles)
         {
-            int nr = GemmBlocking.NR;
+            int nr = GemmBlocking.NR, perPanel = TilesPerPanel;
             for (int l = 0; l < nr; l++)
             {
-                int t = panel * nr + l;
-                if (t >= Tiles) { tiles[3 * l] = -1; continue; }
+                int t = panel * perPanel + l;
+                if (l >= perPanel || t >= Tiles) { tiles[3 * l] = -1; continue; }
                 int n = t / TilesPerImage, r = t - n * TilesPerImage, ty = r / TilesX;
                 tiles[3 * l] = n;
                 tiles[3 * l + 1] = ty * OutTile;
@@ -451,18 +456,28 @@ public static unsafe class Winograd
 
     // Gathers every input channel's 6×6 tiles of the panel into d (element-major, lane-minor) and writes Bᵀ d B
     // into v: element ξ is a packed-B panel [Cin, NR] at v + ξ·Cin·NR.
+    // Lanes past the panel's last tile are left as they are (any finite or not value): the forward GEMMs keep lanes
+    // apart, and their outputs are never scattered, so only the vector groups holding tiles are gathered and transformed.
     private static void TransformInputPanel(in Plan plan, float* x, int* tiles, float* d, float* tmp, float* v)
-        => TransformInputPanel(plan, x, tiles, d, tmp, v, GemmBlocking.NR, (long)plan.G.InChannels * GemmBlocking.NR);
+    {
+        int nr = GemmBlocking.NR, used = 0;
+        while (used < nr && tiles[3 * used] >= 0) used++;
+        TransformInputPanel(plan, x, tiles, d, tmp, v, nr, (long)plan.G.InChannels * nr, used);
+    }
 
-    // As above with element ξ of channel c at v + c·channelStride + ξ·elementStride.
+    // As above with element ξ of channel c at v + c·channelStride + ξ·elementStride, every lane written (zero past
+    // the last tile), as the weight gradient's GEMMs sum over lanes.
     private static void TransformInputPanel(in Plan plan, float* x, int* tiles, float* d, float* tmp, float* v, long channelStride, long elementStride)
+        => TransformInputPanel(plan, x, tiles, d, tmp, v, channelStride, elementStride, GemmBlocking.NR);
+
+    private static void TransformInputPanel(in Plan plan, float* x, int* tiles, float* d, float* tmp, float* v, long channelStride, long elementStride, int lanes)
     {
         var g = plan.G;
         int nr = GemmBlocking.NR, h = g.Height, w = g.Width, p = g.Padding;
         long plane = (long)h * w;
         for (int c = 0; c < g.InChannels; c++)
         {
-            for (int l = 0; l < nr; l++)
+            for (int l = 0; l < lanes; l++)
             {
                 int n = tiles[3 * l];
                 if (n < 0)
@@ -502,20 +517,20 @@ public static unsafe class Winograd
             }
             float* dst = v + c * channelStride;
             long stride = elementStride;
-            if (Vector512.IsHardwareAccelerated) InputLanes<Lanes512, Vector512<float>>(d, nr, tmp, dst, stride);
-            else if (Vector256.IsHardwareAccelerated) InputLanes<Lanes256, Vector256<float>>(d, nr, tmp, dst, stride);
-            else if (Vector128.IsHardwareAccelerated) InputLanes<Lanes128, Vector128<float>>(d, nr, tmp, dst, stride);
-            else InputLanes<LanesScalar, float>(d, nr, tmp, dst, stride);
+            if (Vector512.IsHardwareAccelerated) InputLanes<Lanes512, Vector512<float>>(d, nr, lanes, tmp, dst, stride);
+            else if (Vector256.IsHardwareAccelerated) InputLanes<Lanes256, Vector256<float>>(d, nr, lanes, tmp, dst, stride);
+            else if (Vector128.IsHardwareAccelerated) InputLanes<Lanes128, Vector128<float>>(d, nr, lanes, tmp, dst, stride);
+            else InputLanes<LanesScalar, float>(d, nr, lanes, tmp, dst, stride);
         }
     }
 
     // Bᵀ d B for each lane: columns first (into tmp), then rows (into dst + ξ·stride).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InputLanes<TL, TV>(float* d, int nr, float* tmp, float* dst, long stride)
+    private static void InputLanes<TL, TV>(float* d, int nr, int lanes, float* tmp, float* dst, long stride)
         where TL : IWinogradLanes<TV> where TV : unmanaged
     {
         int count = TL.Count;
-        for (int l = 0; l < nr; l += count)
+        for (int l = 0; l < lanes; l += count)
         {
             for (int j = 0; j < InTile; j++)
                 Input1D<TL, TV>(d + j * nr + l, InTile * nr, tmp + j * count, InTile * count);
