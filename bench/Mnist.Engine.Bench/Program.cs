@@ -2,11 +2,19 @@
 // architectures run, in GFLOP/s of the direct algorithm (2·N·Cout·Cin·9·OutH·OutW per pass, so the two are
 // comparable), plus Winograd's float32 error against a float64 direct convolution.
 // Usage: mnist-engine-bench [seconds per measurement, default 1]
+//        mnist-engine-bench b1 [seconds per arch, default 4] [archs, default seed,lenet]   (batch-1 layer profile)
 using System.Diagnostics;
 using System.Globalization;
 using Mnist.Engine.Kernels;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Kernels.Reference;
+
+if (args.Length > 0 && args[0] == "b1")
+{
+    Mnist.Engine.Bench.LayerProfile.Run(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 4,
+        (args.Length > 2 ? args[2] : "seed,lenet").Split(','));
+    return;
+}
 
 double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 1.0;
 Console.WriteLine($"{Isa.Describe()}, {Parallelism.Degree} threads, {seconds} s per measurement");

@@ -13,6 +13,7 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
     private Tensor<T>? _input, _output, _inputGrad;
     private T[]? _columns;
     private Conv2dGeometry _geometry;
+    private PreparedConvolutionWeights? _prepared;
 
     /// <summary>Creates the layer with PyTorch's default initialization drawn from <paramref name="rng"/>.</summary>
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true, SplitMix? rng = null)
@@ -65,6 +66,15 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         _geometry = Geometry(input.Dim(0), input.Shape[1..]);
         var g = _geometry;
         _output = Tensor<T>.Reuse(_output, g.Batch, OutChannels, g.OutHeight, g.OutWidth);
+        _input = input;
+        if (!Training && typeof(T) == typeof(float))
+        {
+            // Inference: the weights' transformed and packed forms are kept between calls (re-made when they change).
+            _prepared ??= new PreparedConvolutionWeights();
+            Convolution.ForwardInference(g, (float[])(object)input.Data, (ReadOnlyMemory<float>)(object)(ReadOnlyMemory<T>)Weight.Value,
+                Bias is null ? default : (ReadOnlyMemory<float>)(object)(ReadOnlyMemory<T>)Bias.Value, (float[])(object)_output.Data, FusedRelu, _prepared);
+            return _output;
+        }
         T[]? columns = null;
         if (Training)
         {
@@ -72,7 +82,6 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
             if (_columns is null || _columns.Length != need) _columns = new T[need];
             columns = _columns;
         }
-        _input = input;
         Convolution.Forward<T>(g, input.Data, Weight.Value, Bias is null ? default : Bias.Value, _output.Data, columns, FusedRelu);
         return _output;
     }

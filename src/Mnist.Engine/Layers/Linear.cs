@@ -48,6 +48,14 @@ public sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         int n = input.Dim(0);
         _input = input;
         _output = Tensor<T>.Reuse(_output, n, OutFeatures);
+        if (n == 1 && typeof(T) == typeof(float))
+        {
+            // One sample reads each weight once: a matrix-vector product bound by reading W, bias added in the same pass.
+            Gemv.Multiply(OutFeatures, InFeatures, ((ReadOnlyMemory<float>)(object)(ReadOnlyMemory<T>)Weight.Value).Span,
+                (float[])(object)input.Data, Bias is null ? default : ((ReadOnlyMemory<float>)(object)(ReadOnlyMemory<T>)Bias.Value).Span,
+                (float[])(object)_output.Data);
+            return _output;
+        }
         Gemm.MultiplyParallel<T>(false, true, n, OutFeatures, InFeatures, input.Span, InFeatures, Weight.Value.Span, InFeatures, _output.Span, OutFeatures, false);
         if (Bias is not null) Elementwise.AddRowBias<T>(_output.Span, Bias.Value.Span, n, OutFeatures);
         return _output;

@@ -39,14 +39,14 @@ public static partial class Convolution
     private static int PackedColumnItem(Conv2dGeometry g) => GemmFloat.PackedBLength(g.PatchSize, g.OutPixels);
 
     private static unsafe void ForwardPacked(Conv2dGeometry g, ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias,
-        Memory<float> y, Memory<float> columns, bool relu)
+        Memory<float> y, Memory<float> columns, bool relu, float[]? prepackedW = null)
     {
         int packedItem = PackedColumnItem(g);
         bool cache = !columns.IsEmpty;
-        var packedW = ArrayPool<float>.Shared.Rent(GemmFloat.PackedALength(g.OutChannels, g.PatchSize));
+        var packedW = prepackedW ?? ArrayPool<float>.Shared.Rent(GemmFloat.PackedALength(g.OutChannels, g.PatchSize));
         try
         {
-            GemmFloat.PackAFull(w.Span, g.PatchSize, false, g.OutChannels, g.PatchSize, packedW);
+            if (prepackedW is null) GemmFloat.PackAFull(w.Span, g.PatchSize, false, g.OutChannels, g.PatchSize, packedW);
             int panels = (g.OutPixels + GemmBlocking.NR - 1) / GemmBlocking.NR;
             // Few samples (inference): spread each sample's panels over the threads instead of the samples.
             bool splitPanels = g.Batch < Parallelism.Degree;
@@ -87,7 +87,7 @@ public static partial class Convolution
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(packedW);
+            if (prepackedW is null) ArrayPool<float>.Shared.Return(packedW);
         }
     }
 

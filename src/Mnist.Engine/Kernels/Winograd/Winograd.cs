@@ -84,7 +84,7 @@ public static unsafe class Winograd
 
     /// <summary>
     /// dw += ∂L/∂w from x [N,Cin,H,W] and dy [N,Cout,OutH,OutW]: dw = Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d B)]G, the adjoint of
-    /// <see cref="Forward"/>, with the sum over every tile of every sample as 36 GEMMs of depth N·tiles.
+    /// <see cref="Forward(Conv2dGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool)"/>, with the sum over every tile of every sample as 36 GEMMs of depth N·tiles.
     /// </summary>
     /// <remarks>
     /// Each GEMM runs on one thread and sums its tiles in a fixed order: bit-identical for any thread count.
@@ -262,12 +262,76 @@ public static unsafe class Winograd
     private static void Run(Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, bool transposeFilters, ReadOnlySpan<float> bias, Span<float> y, bool relu)
     {
         if (g.Batch == 0) return;
-        int cin = g.InChannels, cout = g.OutChannels, nr = GemmBlocking.NR, mr = GemmBlocking.MR;
-        int uLength = GemmFloat.PackedALength(cout, cin);
+        int uLength = GemmFloat.PackedALength(g.OutChannels, g.InChannels);
         var u = ArrayPool<float>.Shared.Rent(Elements * uLength);
         try
         {
-            TransformFilters(w, cout, cin, transposeFilters, u, uLength);
+            TransformFilters(w, g.OutChannels, g.InChannels, transposeFilters, u, uLength);
+            RunTransformed(g, x, u, bias, y, relu);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(u);
+        }
+    }
+
+    /// <summary>
+    /// The forward pass with filters already transformed by <see cref="PrepareFilters"/>: for a layer that runs
+    /// many times with the same weights (inference), where the transform of 64×64 filters costs as much as a
+    /// single sample's multiplies.
+    /// </summary>
+    /// <exception cref="ArgumentException">The geometry is not 3×3 stride 1, or the filters or spans do not match it.</exception>
+    public static void Forward(Conv2dGeometry g, ReadOnlySpan<float> x, PreparedFilters filters, ReadOnlySpan<float> bias, Span<float> y, bool relu = false)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        CheckGeometry(g);
+        if (filters.OutChannels != g.OutChannels || filters.InChannels != g.InChannels)
+            throw new ArgumentException($"Filters are {filters.OutChannels}×{filters.InChannels}, geometry {g} needs {g.OutChannels}×{g.InChannels}.");
+        if (x.Length != (long)g.Batch * g.InputItem || y.Length != (long)g.Batch * g.OutputItem)
+            throw new ArgumentException($"Spans do not match the geometry {g}.");
+        if (!bias.IsEmpty && bias.Length != g.OutChannels) throw new ArgumentException($"Bias has {bias.Length} elements, expected {g.OutChannels}.");
+        if (g.Batch == 0) return;
+        RunTransformed(g, x, filters.U, bias, y, relu);
+    }
+
+    /// <summary>Transforms filters w [Cout,Cin,3,3] once for <see cref="Forward(Conv2dGeometry, ReadOnlySpan{float}, PreparedFilters, ReadOnlySpan{float}, Span{float}, bool)"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="w"/> is not Cout·Cin·9 long.</exception>
+    public static PreparedFilters PrepareFilters(ReadOnlySpan<float> w, int outChannels, int inChannels)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outChannels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
+        if (w.Length != (long)outChannels * inChannels * 9) throw new ArgumentException($"Filters have {w.Length} elements, expected {outChannels}·{inChannels}·9.");
+        int uLength = GemmFloat.PackedALength(outChannels, inChannels);
+        var u = new float[Elements * uLength];
+        TransformFilters(w, outChannels, inChannels, false, u, uLength);
+        return new PreparedFilters(outChannels, inChannels, u);
+    }
+
+    /// <summary>Filters in the transformed, packed form the Winograd GEMMs read (see <see cref="PrepareFilters"/>).</summary>
+    public sealed class PreparedFilters
+    {
+        internal PreparedFilters(int outChannels, int inChannels, float[] u)
+        {
+            OutChannels = outChannels;
+            InChannels = inChannels;
+            U = u;
+        }
+
+        /// <summary>Cout.</summary>
+        public int OutChannels { get; }
+
+        /// <summary>Cin.</summary>
+        public int InChannels { get; }
+
+        // 36 packed-A matrices [Cout,Cin], one per tile element, each PackedALength(Cout, Cin) long.
+        internal float[] U { get; }
+    }
+
+    private static void RunTransformed(Conv2dGeometry g, ReadOnlySpan<float> x, float[] u, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+    {
+        int cin = g.InChannels, cout = g.OutChannels, nr = GemmBlocking.NR, mr = GemmBlocking.MR;
+        int uLength = GemmFloat.PackedALength(cout, cin);
+        {
             var plan = new Plan(g);
             int rowBlocks = (cout + mr - 1) / mr;
             // Fewer panels than threads (small batches, inference): split the output channels as well, so both
@@ -303,10 +367,6 @@ public static unsafe class Winograd
                 });
             }
         }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(u);
-        }
     }
 
     [ThreadStatic] private static float[]? t_scratch;
@@ -320,15 +380,20 @@ public static unsafe class Winograd
         public int Tiles => G.Batch * TilesPerImage;
         public int Panels => (Tiles + GemmBlocking.NR - 1) / GemmBlocking.NR;
 
+        // Tiles are dealt out evenly, not NR to a panel until they run out: a single sample's 36 tiles as 18 + 18
+        // rather than 32 + 4, so one thread does not gather and scatter 32 tiles
+        // while the other has 4 (measured: the input and output transforms are half of a batch-1 forward).
+        private int TilesPerPanel => (Tiles + Panels - 1) / Panels;
+
         // Per lane of the panel: tiles[3l] = sample, tiles[3l+1] = top output row, tiles[3l+2] = left output column
-        // (sample −1 past the last tile).
+        // (sample −1 past the panel's last tile; valid lanes are a prefix).
         public void Locate(int panel, int* tiles)
         {
-            int nr = GemmBlocking.NR;
+            int nr = GemmBlocking.NR, perPanel = TilesPerPanel;
             for (int l = 0; l < nr; l++)
             {
-                int t = panel * nr + l;
-                if (t >= Tiles) { tiles[3 * l] = -1; continue; }
+                int t = panel * perPanel + l;
+                if (l >= perPanel || t >= Tiles) { tiles[3 * l] = -1; continue; }
                 int n = t / TilesPerImage, r = t - n * TilesPerImage, ty = r / TilesX;
                 tiles[3 * l] = n;
                 tiles[3 * l + 1] = ty * OutTile;
@@ -391,18 +456,28 @@ public static unsafe class Winograd
 
     // Gathers every input channel's 6×6 tiles of the panel into d (element-major, lane-minor) and writes Bᵀ d B
     // into v: element ξ is a packed-B panel [Cin, NR] at v + ξ·Cin·NR.
+    // Lanes past the panel's last tile are left as they are (any finite or not value): the forward GEMMs keep lanes
+    // apart, and their outputs are never scattered, so only the vector groups holding tiles are gathered and transformed.
     private static void TransformInputPanel(in Plan plan, float* x, int* tiles, float* d, float* tmp, float* v)
-        => TransformInputPanel(plan, x, tiles, d, tmp, v, GemmBlocking.NR, (long)plan.G.InChannels * GemmBlocking.NR);
+    {
+        int nr = GemmBlocking.NR, used = 0;
+        while (used < nr && tiles[3 * used] >= 0) used++;
+        TransformInputPanel(plan, x, tiles, d, tmp, v, nr, (long)plan.G.InChannels * nr, used);
+    }
 
-    // As above with element ξ of channel c at v + c·channelStride + ξ·elementStride.
+    // As above with element ξ of channel c at v + c·channelStride + ξ·elementStride, every lane written (zero past
+    // the last tile), as the weight gradient's GEMMs sum over lanes.
     private static void TransformInputPanel(in Plan plan, float* x, int* tiles, float* d, float* tmp, float* v, long channelStride, long elementStride)
+        => TransformInputPanel(plan, x, tiles, d, tmp, v, channelStride, elementStride, GemmBlocking.NR);
+
+    private static void TransformInputPanel(in Plan plan, float* x, int* tiles, float* d, float* tmp, float* v, long channelStride, long elementStride, int lanes)
     {
         var g = plan.G;
         int nr = GemmBlocking.NR, h = g.Height, w = g.Width, p = g.Padding;
         long plane = (long)h * w;
         for (int c = 0; c < g.InChannels; c++)
         {
-            for (int l = 0; l < nr; l++)
+            for (int l = 0; l < lanes; l++)
             {
                 int n = tiles[3 * l];
                 if (n < 0)
@@ -442,20 +517,20 @@ public static unsafe class Winograd
             }
             float* dst = v + c * channelStride;
             long stride = elementStride;
-            if (Vector512.IsHardwareAccelerated) InputLanes<Lanes512, Vector512<float>>(d, nr, tmp, dst, stride);
-            else if (Vector256.IsHardwareAccelerated) InputLanes<Lanes256, Vector256<float>>(d, nr, tmp, dst, stride);
-            else if (Vector128.IsHardwareAccelerated) InputLanes<Lanes128, Vector128<float>>(d, nr, tmp, dst, stride);
-            else InputLanes<LanesScalar, float>(d, nr, tmp, dst, stride);
+            if (Vector512.IsHardwareAccelerated) InputLanes<Lanes512, Vector512<float>>(d, nr, lanes, tmp, dst, stride);
+            else if (Vector256.IsHardwareAccelerated) InputLanes<Lanes256, Vector256<float>>(d, nr, lanes, tmp, dst, stride);
+            else if (Vector128.IsHardwareAccelerated) InputLanes<Lanes128, Vector128<float>>(d, nr, lanes, tmp, dst, stride);
+            else InputLanes<LanesScalar, float>(d, nr, lanes, tmp, dst, stride);
         }
     }
 
     // Bᵀ d B for each lane: columns first (into tmp), then rows (into dst + ξ·stride).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InputLanes<TL, TV>(float* d, int nr, float* tmp, float* dst, long stride)
+    private static void InputLanes<TL, TV>(float* d, int nr, int lanes, float* tmp, float* dst, long stride)
         where TL : IWinogradLanes<TV> where TV : unmanaged
     {
         int count = TL.Count;
-        for (int l = 0; l < nr; l += count)
+        for (int l = 0; l < lanes; l += count)
         {
             for (int j = 0; j < InTile; j++)
                 Input1D<TL, TV>(d + j * nr + l, InTile * nr, tmp + j * count, InTile * count);
