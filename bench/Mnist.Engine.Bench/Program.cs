@@ -2,12 +2,18 @@
 // architectures run, in GFLOP/s of the direct algorithm (2·N·Cout·Cin·9·OutH·OutW per pass, so the two are
 // comparable), plus Winograd's float32 error against a float64 direct convolution.
 // Usage: mnist-engine-bench [seconds per measurement, default 1]
+//        mnist-engine-bench profile seed|lenet [steps]: per-layer, per-phase training-step profile (TrainingProfile.cs)
 using System.Diagnostics;
 using System.Globalization;
 using Mnist.Engine.Kernels;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Kernels.Reference;
 
+if (args.Length > 0 && args[0] == "profile")
+{
+    Mnist.Engine.Bench.TrainingProfile.Run(args.Length > 1 ? args[1] : "seed", args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 50);
+    return;
+}
 double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 1.0;
 Console.WriteLine($"{Isa.Describe()}, {Parallelism.Degree} threads, {seconds} s per measurement");
 (string Name, Conv2dGeometry G)[] shapes =

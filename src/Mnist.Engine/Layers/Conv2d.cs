@@ -12,6 +12,7 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
 {
     private Tensor<T>? _input, _output, _inputGrad;
     private T[]? _columns;
+    private bool _columnsCached;
     private Conv2dGeometry _geometry;
 
     /// <summary>Creates the layer with PyTorch's default initialization drawn from <paramref name="rng"/>.</summary>
@@ -66,13 +67,14 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         var g = _geometry;
         _output = Tensor<T>.Reuse(_output, g.Batch, OutChannels, g.OutHeight, g.OutWidth);
         T[]? columns = null;
-        if (Training)
+        if (Training && Convolution.UsesColumnCache<T>(g))
         {
             long need = Convolution.ColumnCacheLength<T>(g);
             if (_columns is null || _columns.Length != need) _columns = new T[need];
             columns = _columns;
         }
         _input = input;
+        _columnsCached = columns is not null;
         Convolution.Forward<T>(g, input.Data, Weight.Value, Bias is null ? default : Bias.Value, _output.Data, columns, FusedRelu);
         return _output;
     }
@@ -82,7 +84,7 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
     {
         if (_input is null) throw new InvalidOperationException("Backward called before Forward.");
         var g = _geometry;
-        Convolution.BackwardWeights<T>(g, _input.Data, Training ? _columns : default, outputGrad.Data, Weight.Grad, Bias is null ? default : Bias.Grad);
+        Convolution.BackwardWeights<T>(g, _input.Data, _columnsCached ? _columns : default, outputGrad.Data, Weight.Grad, Bias is null ? default : Bias.Grad);
         if (!NeedsInputGradient) return null;
         _inputGrad = Tensor<T>.Reuse(_inputGrad, _input.Shape);
         Convolution.BackwardData<T>(g, outputGrad.Data, Weight.Value, _inputGrad.Data);

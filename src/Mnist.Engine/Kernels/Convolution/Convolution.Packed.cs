@@ -15,6 +15,13 @@ public static partial class Convolution
     public static long ColumnCacheLength<T>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> =>
         (long)g.Batch * (UsesPackedPath<T>() ? PackedColumnItem(g) : g.ColumnItem);
 
+    /// <summary>
+    /// Whether <see cref="BackwardWeights{T}"/> gains from the forward pass's column cache. Not when the forward pass
+    /// runs Winograd (it would unfold the columns only for the cache): the weight gradient then unfolds them in cache-sized
+    /// pieces itself, which is faster than a round trip of the whole cache through memory.
+    /// </summary>
+    public static bool UsesColumnCache<T>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> => !UsesWinograd<T>(g);
+
     private static bool UsesPackedPath<T>() => typeof(T) == typeof(float) && GemmFloat.IsVectorized;
 
     /// <summary>
@@ -95,19 +102,12 @@ public static partial class Convolution
         ReadOnlyMemory<float> dy, Memory<float> dw, Memory<float> dbias)
     {
         int packedItem = PackedColumnItem(g);
-        if (columns.IsEmpty)
-        {
-            var all = new float[(long)g.Batch * packedItem];
-            for (int n = 0; n < g.Batch; n++)
-                Im2ColPacked(g, x.Span.Slice(n * g.InputItem, g.InputItem), all.AsSpan(n * packedItem, packedItem));
-            columns = all;
-        }
         // dy is re-packed (transposed into channel panels) once, split over samples; then dwᵀ [patch, Cout] is
-        // computed by tiles of MR patch rows split over threads, and added transposed into dw.
-        int cout = g.OutChannels, patch = g.PatchSize;
+        // computed by blocks of patch rows split over threads, and added transposed into dw.
+        int cout = g.OutChannels, patch = g.PatchSize, kk = g.Kernel * g.Kernel;
         int dyTItem = GemmFloat.TransposedPanelsLength(cout, g.OutPixels);
         var dyT = ArrayPool<float>.Shared.Rent(dyTItem * g.Batch);
-        var dwT = new float[patch * cout];
+        var dwT = ArrayPool<float>.Shared.Rent(patch * cout);
         try
         {
             Parallelism.ForChunks(g.Batch, (_, start, end) =>
@@ -116,23 +116,47 @@ public static partial class Convolution
                     for (int n = start; n < end; n++)
                         GemmFloat.PackTransposedPanels(pdy + (long)n * g.OutputItem, cout, g.OutPixels, pt + (long)n * dyTItem);
             });
-            int tiles = (patch + GemmBlocking.MR - 1) / GemmBlocking.MR;
-            Parallelism.ForChunks(tiles, (_, start, end) =>
+            if (!columns.IsEmpty)
             {
-                int p0 = start * GemmBlocking.MR, p1 = Math.Min(patch, end * GemmBlocking.MR);
-                fixed (float* pt = dyT, pcol = columns.Span, pdw = dwT)
+                int tiles = (patch + GemmBlocking.MR - 1) / GemmBlocking.MR;
+                Parallelism.ForChunks(tiles, (_, start, end) =>
                 {
-                    GemmFloat.WeightGradientRows(p0, p1, patch, cout, g.OutPixels, g.Batch, pcol, packedItem, pt, dyTItem, pdw, cout, false);
-                }
-            });
+                    int p0 = start * GemmBlocking.MR, p1 = Math.Min(patch, end * GemmBlocking.MR);
+                    fixed (float* pt = dyT, pcol = columns.Span, pdw = dwT)
+                        GemmFloat.WeightGradientRows(p0, p1, patch, cout, g.OutPixels, g.Batch, pcol, packedItem, pt, dyTItem, pdw, cout, false);
+                });
+            }
+            else
+            {
+                // No cache (the forward pass ran Winograd): each thread unfolds only its input channels' rows, one sample
+                // at a time, into a buffer that stays in cache, and multiplies them at once. This replaces writing and
+                // re-reading N·patch·pixels floats of columns through memory. A row's sums are the same as from a cache.
+                Parallelism.ForChunks(g.InChannels, (_, c0, c1) =>
+                {
+                    int rows = (c1 - c0) * kk;
+                    int localItem = GemmFloat.PackedBLength(rows, g.OutPixels);
+                    var local = Scratch<float>.Get(localItem);
+                    var xs = x.Span;
+                    fixed (float* pt = dyT, pcol = local, pdw = dwT)
+                    {
+                        for (int n = 0; n < g.Batch; n++)
+                        {
+                            Im2ColPacked(g, xs.Slice(n * g.InputItem, g.InputItem), local, c0, c1, rows);
+                            GemmFloat.WeightGradientRows(0, rows, rows, cout, g.OutPixels, 1, pcol, 0, pt + (long)n * dyTItem, 0,
+                                pdw + (long)c0 * kk * cout, cout, n > 0);
+                        }
+                    }
+                });
+            }
+            var dws = dw.Span;
+            for (int o = 0; o < cout; o++)
+                for (int p = 0; p < patch; p++) dws[o * patch + p] += dwT[p * cout + o];
         }
         finally
         {
             ArrayPool<float>.Shared.Return(dyT);
+            ArrayPool<float>.Shared.Return(dwT);
         }
-        var dws = dw.Span;
-        for (int o = 0; o < cout; o++)
-            for (int p = 0; p < patch; p++) dws[o * patch + p] += dwT[p * cout + o];
         if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, 0, cout);
     }
 
@@ -140,11 +164,17 @@ public static partial class Convolution
     /// im2col of one sample x [Cin,H,W] written in packed-B layout: the [Cin·K·K, OutH·OutW] matrix cut into
     /// panels of <see cref="GemmBlocking.NR"/> output pixels, each panel row-major over the patch index, zero past the last pixel.
     /// </summary>
-    internal static unsafe void Im2ColPacked(Conv2dGeometry g, ReadOnlySpan<float> x, Span<float> packed, int c0 = 0, int c1 = -1)
+    /// <remarks>
+    /// Channels [c0, c1) only. With <paramref name="localDepth"/> ≥ 0 the output holds just those channels' rows, as a
+    /// packed matrix of that depth (row 0 = channel c0's first), instead of their place in the full matrix.
+    /// </remarks>
+    internal static unsafe void Im2ColPacked(Conv2dGeometry g, ReadOnlySpan<float> x, Span<float> packed, int c0 = 0, int c1 = -1, int localDepth = -1)
     {
         if (c1 < 0) c1 = g.InChannels;
-        if (x.Length < g.InputItem || packed.Length < PackedColumnItem(g)) throw new ArgumentException("im2col buffers too short.");
-        int nr = GemmBlocking.NR, depth = g.PatchSize, pixels = g.OutPixels;
+        int depth = localDepth >= 0 ? localDepth : g.PatchSize, firstRow = localDepth >= 0 ? c0 * g.Kernel * g.Kernel : 0;
+        if (localDepth >= 0 && localDepth != (c1 - c0) * g.Kernel * g.Kernel) throw new ArgumentException("Local im2col depth does not match the channel range.");
+        if (x.Length < g.InputItem || packed.Length < GemmFloat.PackedBLength(depth, g.OutPixels)) throw new ArgumentException("im2col buffers too short.");
+        int nr = GemmBlocking.NR, pixels = g.OutPixels;
         int oh = g.OutHeight, ow = g.OutWidth, k = g.Kernel, s = g.Stride, pad = g.Padding, h = g.Height, w = g.Width;
         int panels = (pixels + nr - 1) / nr;
         long panelStride = (long)depth * nr;
@@ -154,7 +184,7 @@ public static partial class Convolution
             for (int c = c0; c < c1; c++)
             {
                 float* plane = px0 + (long)c * h * w;
-                int row = c * k * k;
+                int row = c * k * k - firstRow;
                 for (int u = 0; u < k; u++)
                     for (int v = 0; v < k; v++, row++)
                     {

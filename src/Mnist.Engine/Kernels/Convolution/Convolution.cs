@@ -107,6 +107,12 @@ public static partial class Convolution
             throw new ArgumentException("Need the input or its full im2col cache.");
         if (!dbias.IsEmpty && dbias.Length != g.OutChannels) throw new ArgumentException($"Bias gradient has {dbias.Length} elements, expected {g.OutChannels}.");
         if (g.Batch == 0) return;
+        if (!cached && UsesWinograd<T>(g) && Winograd.PaysBackwardWeights(g))
+        {
+            Winograd.BackwardWeights(g, Cast(x).Span, Cast(dy).Span, Cast(dw).Span);
+            if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, 0, g.OutChannels);
+            return;
+        }
         if (UsesPackedPath<T>())
         {
             BackwardWeightsPacked(g, Cast(x), Cast(columns), Cast(dy), Cast(dw), Cast(dbias));
