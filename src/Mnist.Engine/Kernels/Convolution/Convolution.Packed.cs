@@ -102,6 +102,11 @@ public static partial class Convolution
         ReadOnlyMemory<float> dy, Memory<float> dw, Memory<float> dbias)
     {
         int packedItem = PackedColumnItem(g);
+        if (g.PatchSize == 9)
+        {
+            BackwardWeightsNineRows(g, x, columns, dy, dw, dbias);
+            return;
+        }
         // dy is re-packed (transposed into channel panels) once, split over samples; then dwᵀ [patch, Cout] is
         // computed by blocks of patch rows split over threads, and added transposed into dw.
         int cout = g.OutChannels, patch = g.PatchSize, kk = g.Kernel * g.Kernel;
@@ -158,6 +163,91 @@ public static partial class Convolution
             ArrayPool<float>.Shared.Return(dwT);
         }
         if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, 0, cout);
+    }
+
+    // A 3×3 kernel on one input channel (the first layer): 9 patch rows are too few for the GEMM's tiles, and
+    // transposing dy for it cost more than the products. Instead each output channel keeps one vector accumulator per
+    // patch row over every pixel of every sample, reading dy in place, and reduces them once. Threads split the output
+    // channels, so every sum has the same order whatever the thread count.
+    private static unsafe void BackwardWeightsNineRows(Conv2dGeometry g, ReadOnlyMemory<float> x, ReadOnlyMemory<float> columns,
+        ReadOnlyMemory<float> dy, Memory<float> dw, Memory<float> dbias)
+    {
+        int packedItem = PackedColumnItem(g);
+        float[]? rented = null;
+        if (columns.IsEmpty)
+        {
+            rented = ArrayPool<float>.Shared.Rent(packedItem * g.Batch);
+            var all = rented;
+            Parallelism.ForChunks(g.Batch, (_, start, end) =>
+            {
+                for (int n = start; n < end; n++)
+                    Im2ColPacked(g, x.Span.Slice(n * g.InputItem, g.InputItem), all.AsSpan(n * packedItem, packedItem));
+            });
+            columns = rented.AsMemory(0, packedItem * g.Batch);
+        }
+        try
+        {
+            Parallelism.ForChunks(g.OutChannels, (_, o0, o1) =>
+            {
+                fixed (float* pcol = columns.Span, pdy = dy.Span, pdw = dw.Span)
+                    WeightGradientNineRows(g, pcol, packedItem, pdy, pdw, o0, o1);
+            });
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<float>.Shared.Return(rented);
+        }
+        if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, 0, g.OutChannels);
+    }
+
+    /// <summary>
+    /// dw[o, p] += Σ_n Σ_pixel dy[n,o,pixel]·col_n[p,pixel] for output channels [o0, o1) of a geometry with 9 patch rows;
+    /// col_n is the packed im2col (sample stride colStride). <see cref="Reference.ReferenceConvolution.BackwardWeights{T}"/>
+    /// is the oracle (through <see cref="BackwardWeights{T}"/>).
+    /// </summary>
+    internal static unsafe void WeightGradientNineRows(Conv2dGeometry g, float* col, long colStride, float* dy, float* dw, int o0, int o1)
+    {
+        int nr = GemmBlocking.NR, pixels = g.OutPixels, cout = g.OutChannels, vc = Vector<float>.Count;
+        int panels = (pixels + nr - 1) / nr;
+        float* tail = stackalloc float[nr];
+        for (int o = o0; o < o1; o++)
+        {
+            Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default;
+            for (int n = 0; n < g.Batch; n++)
+            {
+                float* dyo = dy + ((long)n * cout + o) * pixels;
+                float* cn = col + n * colStride;
+                for (int pp = 0; pp < panels; pp++)
+                {
+                    float* d = dyo + pp * nr;
+                    int valid = Math.Min(nr, pixels - pp * nr);
+                    if (valid < nr)
+                    {
+                        // The last panel: the columns are zero past the last pixel, dy is not there at all.
+                        for (int q = 0; q < nr; q++) tail[q] = q < valid ? d[q] : 0f;
+                        d = tail;
+                    }
+                    float* c = cn + (long)pp * 9 * nr;
+                    for (int l = 0; l < nr; l += vc)
+                    {
+                        var v = Vector.Load(d + l);
+                        a0 = Vector.FusedMultiplyAdd(v, Vector.Load(c + l), a0);
+                        a1 = Vector.FusedMultiplyAdd(v, Vector.Load(c + nr + l), a1);
+                        a2 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 2 * nr + l), a2);
+                        a3 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 3 * nr + l), a3);
+                        a4 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 4 * nr + l), a4);
+                        a5 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 5 * nr + l), a5);
+                        a6 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 6 * nr + l), a6);
+                        a7 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 7 * nr + l), a7);
+                        a8 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 8 * nr + l), a8);
+                    }
+                }
+            }
+            float* dwo = dw + (long)o * 9;
+            dwo[0] += Vector.Sum(a0); dwo[1] += Vector.Sum(a1); dwo[2] += Vector.Sum(a2);
+            dwo[3] += Vector.Sum(a3); dwo[4] += Vector.Sum(a4); dwo[5] += Vector.Sum(a5);
+            dwo[6] += Vector.Sum(a6); dwo[7] += Vector.Sum(a7); dwo[8] += Vector.Sum(a8);
+        }
     }
 
     /// <summary>
