@@ -162,7 +162,24 @@ public static partial class Convolution
             ArrayPool<float>.Shared.Return(dyT);
             ArrayPool<float>.Shared.Return(dwT);
         }
-        if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, 0, cout);
+        if (!dbias.IsEmpty) SumChannelsParallel(g, dy, dbias);
+    }
+
+    // dbias[o] += Σ_n Σ_pixels dy[n,o,·], as SumChannels (its reference) with vector sums, threads splitting the channels:
+    // one accumulator chain per channel made this a latency-bound loop as long as a convolution's weight gradient.
+    private static void SumChannelsParallel(Conv2dGeometry g, ReadOnlyMemory<float> dy, Memory<float> dbias)
+    {
+        Parallelism.ForChunks(g.OutChannels, (_, o0, o1) =>
+        {
+            var dys = dy.Span;
+            var bs = dbias.Span;
+            for (int o = o0; o < o1; o++)
+            {
+                float sum = 0f;
+                for (int n = 0; n < g.Batch; n++) sum += System.Numerics.Tensors.TensorPrimitives.Sum(dys.Slice(n * g.OutputItem + o * g.OutPixels, g.OutPixels));
+                bs[o] += sum;
+            }
+        });
     }
 
     // A 3×3 kernel on one input channel (the first layer): 9 patch rows are too few for the GEMM's tiles, and
@@ -197,7 +214,7 @@ public static partial class Convolution
         {
             if (rented is not null) ArrayPool<float>.Shared.Return(rented);
         }
-        if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, 0, g.OutChannels);
+        if (!dbias.IsEmpty) SumChannelsParallel(g, dy, dbias);
     }
 
     /// <summary>
@@ -210,43 +227,53 @@ public static partial class Convolution
         int nr = GemmBlocking.NR, pixels = g.OutPixels, cout = g.OutChannels, vc = Vector<float>.Count;
         int panels = (pixels + nr - 1) / nr;
         float* tail = stackalloc float[nr];
-        for (int o = o0; o < o1; o++)
+        // Samples outermost, so one sample's columns stay in L1 for all its output channels; the running sums of each
+        // channel live in acc between samples (same order of additions as keeping them in registers).
+        var acc = new Vector<float>[9 * (o1 - o0)];
+        fixed (Vector<float>* pacc = acc)
         {
-            Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default;
             for (int n = 0; n < g.Batch; n++)
             {
-                float* dyo = dy + ((long)n * cout + o) * pixels;
                 float* cn = col + n * colStride;
-                for (int pp = 0; pp < panels; pp++)
+                for (int o = o0; o < o1; o++)
                 {
-                    float* d = dyo + pp * nr;
-                    int valid = Math.Min(nr, pixels - pp * nr);
-                    if (valid < nr)
+                    Vector<float>* s = pacc + 9 * (o - o0);
+                    Vector<float> a0 = s[0], a1 = s[1], a2 = s[2], a3 = s[3], a4 = s[4], a5 = s[5], a6 = s[6], a7 = s[7], a8 = s[8];
+                    float* dyo = dy + ((long)n * cout + o) * pixels;
+                    for (int pp = 0; pp < panels; pp++)
                     {
-                        // The last panel: the columns are zero past the last pixel, dy is not there at all.
-                        for (int q = 0; q < nr; q++) tail[q] = q < valid ? d[q] : 0f;
-                        d = tail;
+                        float* d = dyo + pp * nr;
+                        int valid = Math.Min(nr, pixels - pp * nr);
+                        if (valid < nr)
+                        {
+                            // The last panel: the columns are zero past the last pixel, dy is not there at all.
+                            for (int q = 0; q < nr; q++) tail[q] = q < valid ? d[q] : 0f;
+                            d = tail;
+                        }
+                        float* c = cn + (long)pp * 9 * nr;
+                        for (int l = 0; l < nr; l += vc)
+                        {
+                            var v = Vector.Load(d + l);
+                            a0 = Vector.FusedMultiplyAdd(v, Vector.Load(c + l), a0);
+                            a1 = Vector.FusedMultiplyAdd(v, Vector.Load(c + nr + l), a1);
+                            a2 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 2 * nr + l), a2);
+                            a3 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 3 * nr + l), a3);
+                            a4 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 4 * nr + l), a4);
+                            a5 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 5 * nr + l), a5);
+                            a6 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 6 * nr + l), a6);
+                            a7 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 7 * nr + l), a7);
+                            a8 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 8 * nr + l), a8);
+                        }
                     }
-                    float* c = cn + (long)pp * 9 * nr;
-                    for (int l = 0; l < nr; l += vc)
-                    {
-                        var v = Vector.Load(d + l);
-                        a0 = Vector.FusedMultiplyAdd(v, Vector.Load(c + l), a0);
-                        a1 = Vector.FusedMultiplyAdd(v, Vector.Load(c + nr + l), a1);
-                        a2 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 2 * nr + l), a2);
-                        a3 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 3 * nr + l), a3);
-                        a4 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 4 * nr + l), a4);
-                        a5 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 5 * nr + l), a5);
-                        a6 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 6 * nr + l), a6);
-                        a7 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 7 * nr + l), a7);
-                        a8 = Vector.FusedMultiplyAdd(v, Vector.Load(c + 8 * nr + l), a8);
-                    }
+                    s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = a4; s[5] = a5; s[6] = a6; s[7] = a7; s[8] = a8;
                 }
             }
-            float* dwo = dw + (long)o * 9;
-            dwo[0] += Vector.Sum(a0); dwo[1] += Vector.Sum(a1); dwo[2] += Vector.Sum(a2);
-            dwo[3] += Vector.Sum(a3); dwo[4] += Vector.Sum(a4); dwo[5] += Vector.Sum(a5);
-            dwo[6] += Vector.Sum(a6); dwo[7] += Vector.Sum(a7); dwo[8] += Vector.Sum(a8);
+            for (int o = o0; o < o1; o++)
+            {
+                Vector<float>* s = pacc + 9 * (o - o0);
+                float* dwo = dw + (long)o * 9;
+                for (int p = 0; p < 9; p++) dwo[p] += Vector.Sum(s[p]);
+            }
         }
     }
 

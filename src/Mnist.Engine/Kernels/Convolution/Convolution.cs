@@ -110,7 +110,7 @@ public static partial class Convolution
         if (!cached && UsesWinograd<T>(g) && Winograd.PaysBackwardWeights(g))
         {
             Winograd.BackwardWeights(g, Cast(x).Span, Cast(dy).Span, Cast(dw).Span);
-            if (!dbias.IsEmpty) SumChannels(g, dy.Span, dbias.Span, 0, g.OutChannels);
+            if (!dbias.IsEmpty) SumChannelsParallel(g, Cast(dy), Cast(dbias));
             return;
         }
         if (UsesPackedPath<T>())
