@@ -98,6 +98,74 @@ public static partial class Convolution
         }
     }
 
+    // Input gradient of a batch on vector hardware: wᵀ is packed once for every sample (the general GEMM packed it
+    // again for each one), each sample's dy is packed into B panels, and dcol = wᵀ·dy_n is folded back by col2im.
+    // Samples are split over threads; each output is computed by one thread in a fixed order.
+    private static unsafe void BackwardDataPacked(Conv2dGeometry g, ReadOnlyMemory<float> dy, ReadOnlyMemory<float> w, Memory<float> dx)
+    {
+        int patch = g.PatchSize, pixels = g.OutPixels, cout = g.OutChannels;
+        var packedW = ArrayPool<float>.Shared.Rent(GemmFloat.PackedALength(patch, cout));
+        try
+        {
+            GemmFloat.PackAFull(w.Span, patch, true, patch, cout, packedW);
+            int panels = (pixels + GemmBlocking.NR - 1) / GemmBlocking.NR;
+            int packedDyLength = GemmFloat.PackedBLength(cout, pixels);
+            Parallelism.ForChunks(g.Batch, (_, start, end) =>
+            {
+                var scratch = Scratch<float>.Get(g.ColumnItem + packedDyLength);
+                fixed (float* pw = packedW, ps = scratch, pdy = dy.Span)
+                {
+                    float* dcol = ps, pb = ps + g.ColumnItem;
+                    for (int n = start; n < end; n++)
+                    {
+                        GemmFloat.PackBFull(pdy + (long)n * g.OutputItem, pixels, cout, pixels, pb);
+                        GemmFloat.MultiplyPrepacked(patch, pixels, cout, pw, pb, dcol, pixels, false, 0, panels);
+                        var dxN = dx.Span.Slice(n * g.InputItem, g.InputItem);
+                        dxN.Clear();
+                        if (g.Stride == 1)
+                            fixed (float* px = dxN) Col2ImAddStride1(g, dcol, px);
+                        else
+                            Col2ImAdd<float>(g, new ReadOnlySpan<float>(dcol, g.ColumnItem), dxN);
+                    }
+                }
+            });
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packedW);
+        }
+    }
+
+    // Col2ImAdd for stride 1 on pointers. Its runs are one output row (11–26 floats here), where a library add per run
+    // cost more in calls than in additions: 4-wide vectors, then single floats.
+    private static unsafe void Col2ImAddStride1(Conv2dGeometry g, float* col, float* x)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, k = g.Kernel, p = g.Padding, h = g.Height, w = g.Width;
+        int row = 0;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            float* plane = x + (long)c * h * w;
+            for (int u = 0; u < k; u++)
+                for (int v = 0; v < k; v++, row++)
+                {
+                    float* src = col + (long)row * oh * ow;
+                    int first = v - p;
+                    int j0 = Math.Max(0, -first), j1 = Math.Min(ow, w - first);
+                    if (j1 <= j0) continue;
+                    for (int i = 0; i < oh; i++)
+                    {
+                        int r = i + u - p;
+                        if ((uint)r >= (uint)h) continue;
+                        float* s = src + (long)i * ow + j0;
+                        float* d = plane + (long)r * w + first + j0;
+                        int len = j1 - j0, q = 0;
+                        for (; q + 4 <= len; q += 4) Vector128.Store(Vector128.Load(d + q) + Vector128.Load(s + q), d + q);
+                        for (; q < len; q++) d[q] += s[q];
+                    }
+                }
+        }
+    }
+
     private static unsafe void BackwardWeightsPacked(Conv2dGeometry g, ReadOnlyMemory<float> x, ReadOnlyMemory<float> columns,
         ReadOnlyMemory<float> dy, Memory<float> dw, Memory<float> dbias)
     {

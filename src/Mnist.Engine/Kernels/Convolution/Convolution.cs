@@ -70,6 +70,11 @@ public static partial class Convolution
             return;
         }
         bool splitGemm = g.Batch < Parallelism.Degree;
+        if (!splitGemm && UsesPackedPath<T>())
+        {
+            BackwardDataPacked(g, Cast(dy), Cast(w), Cast(dx));
+            return;
+        }
         Parallelism.ForChunks(g.Batch, (_, start, end) =>
         {
             var dcol = Scratch<T>.Get(g.ColumnItem).AsSpan(0, g.ColumnItem);
