@@ -26,7 +26,8 @@ public static partial class Convolution
         if (UsesWinograd<T>(g))
         {
             Winograd.Forward(g, Cast(x).Span, Cast(w).Span, Cast(bias).Span, Cast(y).Span, relu);
-            // The weight gradient still runs on im2col columns.
+            // Callers that pass a cache get im2col columns (Conv2d asks UsesColumnCache and does not: its weight
+            // gradient then runs Winograd or unfolds the columns itself).
             if (cache) FillColumnCache(g, Cast(x), Cast(columns));
             return;
         }

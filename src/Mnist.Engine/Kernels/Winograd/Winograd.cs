@@ -38,8 +38,8 @@ public static unsafe class Winograd
     /// <remarks>
     /// Measured with bench/Mnist.Engine.Bench (docs/benchmarks.md): Winograd loses when tiles hang far past the
     /// output (a 13×13 input gradient computes 16×16, fewer than 3 of im2col's multiplies saved per 1) and when
-    /// there is a single panel of tiles (one thread idle). The weight gradient is not dispatched here: its
-    /// transposed-B GEMMs ran at half the speed of im2col's (docs/benchmarks.md).
+    /// there is a single panel of tiles (one thread idle). The weight gradient has its own rule,
+    /// <see cref="PaysBackwardWeights"/>.
     /// The rule does not look at the thread count, so which path runs, and its rounding, does not either.
     /// </remarks>
     public static bool Pays(Conv2dGeometry g) =>
