@@ -3,6 +3,7 @@
 // comparable), plus Winograd's float32 error against a float64 direct convolution.
 // Usage: mnist-engine-bench [seconds per measurement, default 1]
 //        mnist-engine-bench b1 [seconds per arch, default 4] [archs, default seed,lenet]   (batch-1 layer profile)
+//        mnist-engine-bench profile seed|lenet [steps]: per-layer, per-phase training-step profile (TrainingProfile.cs)
 using System.Diagnostics;
 using System.Globalization;
 using Mnist.Engine.Kernels;
@@ -16,6 +17,11 @@ if (args.Length > 0 && args[0] == "b1")
     return;
 }
 
+if (args.Length > 0 && args[0] == "profile")
+{
+    Mnist.Engine.Bench.TrainingProfile.Run(args.Length > 1 ? args[1] : "seed", args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 50);
+    return;
+}
 double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 1.0;
 Console.WriteLine($"{Isa.Describe()}, {Parallelism.Degree} threads, {seconds} s per measurement");
 (string Name, Conv2dGeometry G)[] shapes =

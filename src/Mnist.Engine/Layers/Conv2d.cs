@@ -12,6 +12,7 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
 {
     private Tensor<T>? _input, _output, _inputGrad;
     private T[]? _columns;
+    private bool _columnsCached;
     private Conv2dGeometry _geometry;
     private PreparedConvolutionWeights? _prepared;
 
@@ -71,17 +72,19 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         {
             // Inference: the weights' transformed and packed forms are kept between calls (re-made when they change).
             _prepared ??= new PreparedConvolutionWeights();
+            _columnsCached = false;
             Convolution.ForwardInference(g, (float[])(object)input.Data, (ReadOnlyMemory<float>)(object)(ReadOnlyMemory<T>)Weight.Value,
                 Bias is null ? default : (ReadOnlyMemory<float>)(object)(ReadOnlyMemory<T>)Bias.Value, (float[])(object)_output.Data, FusedRelu, _prepared);
             return _output;
         }
         T[]? columns = null;
-        if (Training)
+        if (Training && Convolution.UsesColumnCache<T>(g))
         {
             long need = Convolution.ColumnCacheLength<T>(g);
             if (_columns is null || _columns.Length != need) _columns = new T[need];
             columns = _columns;
         }
+        _columnsCached = columns is not null;
         Convolution.Forward<T>(g, input.Data, Weight.Value, Bias is null ? default : Bias.Value, _output.Data, columns, FusedRelu);
         return _output;
     }
@@ -91,7 +94,7 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
     {
         if (_input is null) throw new InvalidOperationException("Backward called before Forward.");
         var g = _geometry;
-        Convolution.BackwardWeights<T>(g, _input.Data, Training ? _columns : default, outputGrad.Data, Weight.Grad, Bias is null ? default : Bias.Grad);
+        Convolution.BackwardWeights<T>(g, _input.Data, _columnsCached ? _columns : default, outputGrad.Data, Weight.Grad, Bias is null ? default : Bias.Grad);
         if (!NeedsInputGradient) return null;
         _inputGrad = Tensor<T>.Reuse(_inputGrad, _input.Shape);
         Convolution.BackwardData<T>(g, outputGrad.Data, Weight.Value, _inputGrad.Data);

@@ -7,7 +7,7 @@ namespace Mnist.Engine.Layers;
 /// <summary>Max pooling over [N,C,H,W], as torch.nn.MaxPool2d (stride defaults to the kernel size).</summary>
 public sealed class MaxPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private Tensor<T>? _output, _inputGrad;
+    private Tensor<T>? _output, _inputGrad, _maskedGrad;
     private int[] _argmax = [];
     private int[] _inputShape = [];
 
@@ -21,6 +21,13 @@ public sealed class MaxPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointI
         if (padding * 2 > kernelSize) throw new ArgumentOutOfRangeException(nameof(padding), "Padding must be at most half the kernel size.");
         Padding = padding;
     }
+
+    /// <summary>
+    /// Set by <see cref="Sequential{T}"/> when a <see cref="ReLU{T}"/> precedes: the output gradient is zeroed where the
+    /// output is not positive before it is routed back, which is that ReLU's backward pass on a quarter of the elements
+    /// (2×2 pooling), and the ReLU then passes the gradient through.
+    /// </summary>
+    internal bool MaskNonPositive { get; set; }
 
     public int KernelSize { get; }
     public int Stride { get; }
@@ -51,6 +58,12 @@ public sealed class MaxPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointI
         if (_output is null) throw new InvalidOperationException("Backward called before Forward.");
         if (!NeedsInputGradient) return null;
         _inputGrad = Tensor<T>.Reuse(_inputGrad, _inputShape);
+        if (MaskNonPositive)
+        {
+            _maskedGrad = Tensor<T>.Reuse(_maskedGrad, outputGrad.Shape);
+            Elementwise.ReluBackward<T>(_output.Span, outputGrad.Span, _maskedGrad.Span);
+            outputGrad = _maskedGrad;
+        }
         Pooling.MaxPool2dBackward<T>(outputGrad.Span, _argmax, _inputGrad.Span,
             _inputShape[0], _inputShape[1], _inputShape[2], _inputShape[3], KernelSize, Stride, Padding);
         return _inputGrad;

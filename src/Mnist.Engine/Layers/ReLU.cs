@@ -15,6 +15,13 @@ public sealed class ReLU<T> : Layer<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>Set when the previous layer already rectified its output (see <see cref="Conv2d{T}.FusedRelu"/>).</summary>
     internal bool InputAlreadyRectified { get; set; }
 
+    /// <summary>
+    /// Set by <see cref="Sequential{T}"/> when a <see cref="MaxPool2d{T}"/> follows: that layer masks its output gradient
+    /// by its output (each pooled value is this layer's output at the chosen position), so the gradient it returns is
+    /// already zero wherever this layer's output is not positive, and backward passes it through.
+    /// </summary>
+    internal bool GradientMaskedByNext { get; set; }
+
     /// <inheritdoc/>
     public override int[] OutputItemShape(int[] inputItemShape) => (int[])inputItemShape.Clone();
 
@@ -39,6 +46,7 @@ public sealed class ReLU<T> : Layer<T> where T : unmanaged, IFloatingPointIeee75
     {
         if (_output is null) throw new InvalidOperationException("Backward called before Forward.");
         if (!NeedsInputGradient) return null;
+        if (GradientMaskedByNext) return outputGrad;
         _inputGrad = Tensor<T>.Reuse(_inputGrad, _output.Shape);
         T[] y = _output.Data, dy = outputGrad.Data, dx = _inputGrad.Data;
         // Element-wise, so any split gives the same bits; activations of a batch outgrow one core's cache.

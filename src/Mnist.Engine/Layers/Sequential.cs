@@ -35,6 +35,11 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         list[0].NeedsInputGradient = false;
         for (int i = 0; i + 1 < list.Count; i++)
         {
+            if (list[i] is ReLU<T> rectifier && list[i + 1] is MaxPool2d<T> pool)
+            {
+                pool.MaskNonPositive = true;
+                rectifier.GradientMaskedByNext = true;
+            }
             if (list[i + 1] is not ReLU<T> relu) continue;
             if (list[i] is Conv2d<T> conv)
             {

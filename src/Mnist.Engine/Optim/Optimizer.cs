@@ -71,7 +71,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         StepCount++;
         if (WeightDecay == 0)
         {
-            Update(0, Parameters.Count, decay: false);
+            UpdateSplit(0, Parameters.Count, decay: false);
             return;
         }
 
@@ -82,13 +82,29 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (p.Length == 0) continue;
             if (offset > runStart && p.DecayWeights != runDecay)
             {
-                Update(runStart, offset - runStart, runDecay);
+                UpdateSplit(runStart, offset - runStart, runDecay);
                 runStart = offset;
             }
             runDecay = p.DecayWeights;
             offset += p.Length;
         }
-        if (offset > runStart) Update(runStart, offset - runStart, runDecay);
+        if (offset > runStart) UpdateSplit(runStart, offset - runStart, runDecay);
+    }
+
+    // Below this many scalars per thread the hand-off costs more than the update.
+    private const int MinScalarsPerChunk = 64 * 1024;
+
+    // Update over threads in contiguous pieces (multiples of 64 scalars, so each piece's vector part stays aligned to
+    // the whole range's). Updates are element-wise and the vector and scalar paths round alike, so any split gives the
+    // same bits.
+    private void UpdateSplit(int start, int length, bool decay)
+    {
+        int blocks = (length + 63) / 64;
+        Kernels.Common.Parallelism.ForChunks(blocks, (_, b0, b1) =>
+        {
+            int s0 = start + b0 * 64, s1 = Math.Min(start + length, start + b1 * 64);
+            Update(s0, s1 - s0, decay);
+        }, minItemsPerChunk: MinScalarsPerChunk / 64);
     }
 
     /// <summary>

@@ -37,5 +37,10 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     public int Count => Values.Length;
 
     /// <summary>Sets every gradient to zero.</summary>
-    public void ZeroGrad() => Array.Clear(Grads);
+    public void ZeroGrad()
+    {
+        // Large models (seed: 1.2 M scalars) clear faster on every core.
+        var grads = Grads;
+        Kernels.Common.Parallelism.ForChunks(grads.Length, (_, start, end) => Array.Clear(grads, start, end - start), minItemsPerChunk: 256 * 1024);
+    }
 }

@@ -25,6 +25,8 @@ internal static class ConvolutionParityChecks
         // The fast network's second block (rows of 14 crossing NR-pixel panels) and a row wider than any panel, padded.
         new(2, 16, 14, 14, 32, 3, 1, 1),
         new(2, 2, 37, 41, 3, 3, 1, 1),
+        // Enough 3×3 tiles (11·49) for Convolution to run Winograd for all three passes; 17 and 20 channels fill no panel.
+        new(11, 17, 30, 30, 20, 3),
     ];
 
     private static IEnumerable<(Conv2dGeometry G, float[] X, float[] W, float[] B, float[] Dy, string Label)> Cases()
@@ -50,7 +52,8 @@ internal static class ConvolutionParityChecks
             Convolution.Forward<float>(g, x, w, b, actual);
             Convolution.Forward<float>(g, x, w, b, cached, new float[Convolution.ColumnCacheLength<float>(g)]);
             var scales = Scales(expected.Length, g.PatchSize + 1);
-            Tolerance.Float32.Reduction.AssertClose<float>(expected, actual, "conv forward " + label, scales);
+            (Winograd.Pays(g) ? WinogradParityChecks.Float32Winograd : Tolerance.Float32.Reduction)
+                .AssertClose<float>(expected, actual, "conv forward " + label, scales);
             Tolerance.Float32.Exact.AssertClose<float>(actual, cached, "conv forward with column cache " + label);
             var rectified = new float[expected.Length];
             Convolution.Forward<float>(g, x, w, b, rectified, relu: true);
@@ -67,7 +70,8 @@ internal static class ConvolutionParityChecks
             var actual = TestData.Floats(expected.Length, 5); // overwritten, not accumulated
             ReferenceConvolution.BackwardData<float>(g, dy, w, expected);
             Convolution.BackwardData<float>(g, dy, w, actual);
-            Tolerance.Float32.Reduction.AssertClose<float>(expected, actual, "conv input gradient " + label,
+            (Winograd.PaysBackwardData(g) ? WinogradParityChecks.Float32Winograd : Tolerance.Float32.Reduction)
+                .AssertClose<float>(expected, actual, "conv input gradient " + label,
                 Scales(expected.Length, g.OutChannels * g.Kernel * g.Kernel));
         }
     }
@@ -93,9 +97,15 @@ internal static class ConvolutionParityChecks
             Convolution.BackwardWeights<float>(g, default, columns, dy, fromColumnsW, default);
 
             int terms = g.Batch * g.OutPixels + 1;
-            Tolerance.Float32.Reduction.AssertClose<float>(expectedW, fromInputW, "conv weight gradient " + label, Scales(expectedW.Length, terms));
+            // From the input, a geometry Winograd pays for runs Winograd; from cached columns it runs im2col.
+            bool winograd = Winograd.PaysBackwardWeights(g) && Winograd.Pays(g);
+            (winograd ? WinogradParityChecks.Float32Winograd : Tolerance.Float32.Reduction)
+                .AssertClose<float>(expectedW, fromInputW, "conv weight gradient " + label, Scales(expectedW.Length, terms));
             Tolerance.Float32.Reduction.AssertClose<float>(expectedB, fromInputB, "conv bias gradient " + label, Scales(expectedB.Length, terms));
-            Tolerance.Float32.Exact.AssertClose<float>(fromInputW, fromColumnsW, "conv weight gradient from cached columns " + label);
+            if (winograd)
+                Tolerance.Float32.Reduction.AssertClose<float>(expectedW, fromColumnsW, "conv weight gradient from cached columns " + label, Scales(expectedW.Length, terms));
+            else
+                Tolerance.Float32.Exact.AssertClose<float>(fromInputW, fromColumnsW, "conv weight gradient from cached columns " + label);
         }
     }
 

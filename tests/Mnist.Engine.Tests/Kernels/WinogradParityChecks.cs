@@ -29,6 +29,10 @@ internal static class WinogradParityChecks
         new(2, 3, 6, 5, 20, 3, 1, 2),
         new(1, 64, 10, 10, 64, 3, 1, 1),
         new(5, 17, 14, 14, 33, 3, 1, 1),
+        // 36 tiles: panels of fewer than NR tiles in the forward pass at every vector width but 256-bit, which the
+        // weight gradient's dense blocks of NR must not follow.
+        new(1, 4, 26, 26, 6, 3),
+        new(2, 3, 42, 42, 5, 3),
     ];
 
     private static IEnumerable<(Conv2dGeometry G, float[] X, float[] W, float[] B, float[] Dy, string Label)> Cases()

@@ -26,7 +26,8 @@ public static partial class Convolution
         if (UsesWinograd<T>(g))
         {
             Winograd.Forward(g, Cast(x).Span, Cast(w).Span, Cast(bias).Span, Cast(y).Span, relu);
-            // The weight gradient still runs on im2col columns.
+            // Callers that pass a cache get im2col columns (Conv2d asks UsesColumnCache and does not: its weight
+            // gradient then runs Winograd or unfolds the columns itself).
             if (cache) FillColumnCache(g, Cast(x), Cast(columns));
             return;
         }
@@ -70,6 +71,11 @@ public static partial class Convolution
             return;
         }
         bool splitGemm = g.Batch < Parallelism.Degree;
+        if (!splitGemm && UsesPackedPath<T>())
+        {
+            BackwardDataPacked(g, Cast(dy), Cast(w), Cast(dx));
+            return;
+        }
         Parallelism.ForChunks(g.Batch, (_, start, end) =>
         {
             var dcol = Scratch<T>.Get(g.ColumnItem).AsSpan(0, g.ColumnItem);
@@ -107,6 +113,12 @@ public static partial class Convolution
             throw new ArgumentException("Need the input or its full im2col cache.");
         if (!dbias.IsEmpty && dbias.Length != g.OutChannels) throw new ArgumentException($"Bias gradient has {dbias.Length} elements, expected {g.OutChannels}.");
         if (g.Batch == 0) return;
+        if (!cached && UsesWinograd<T>(g) && Winograd.PaysBackwardWeights(g))
+        {
+            Winograd.BackwardWeights(g, Cast(x).Span, Cast(dy).Span, Cast(dw).Span);
+            if (!dbias.IsEmpty) SumChannelsParallel(g, Cast(dy), Cast(dbias));
+            return;
+        }
         if (UsesPackedPath<T>())
         {
             BackwardWeightsPacked(g, Cast(x), Cast(columns), Cast(dy), Cast(dw), Cast(dbias));

@@ -16,6 +16,26 @@ internal static unsafe partial class GemmFloat
     private static void DotBlocks(int i0, int i1, int k, int batch, float* a, long aStride, int lda, float* aEnd,
         float* b, long bStride, int ldb, float* bEnd, float* c, int ldc, bool accumulate, int j0, int j1)
     {
+        // More rows of B than of A (Linear's forward pass: a batch against the weights): B blocks outermost, so each row
+        // of B streams from memory once while A's rows stay in cache. The blocks and each element's sum are the same in
+        // either order.
+        if (i1 - i0 >= 4 && j1 - j0 > i1 - i0)
+        {
+            int j = j0;
+            for (; j + 4 <= j1; j += 4)
+            {
+                int ib = i0;
+                for (; ib + 4 <= i1; ib += 4)
+                    Dot4x4(k, batch, a + (long)ib * lda, aStride, lda, aEnd, b + (long)j * ldb, bStride, ldb, bEnd, c + (long)ib * ldc + j, ldc, accumulate);
+            }
+            int iFull = i0 + (i1 - i0) / 4 * 4;
+            for (; j < j1; j++)
+                for (int ib = i0; ib < iFull; ib++)
+                    Dot1x1(k, batch, a + (long)ib * lda, aStride, b + (long)j * ldb, bStride, c + (long)ib * ldc + j, accumulate);
+            for (int ib = iFull; ib < i1; ib++)
+                for (int jj = j0; jj < j1; jj++) Dot1x1(k, batch, a + (long)ib * lda, aStride, b + (long)jj * ldb, bStride, c + (long)ib * ldc + jj, accumulate);
+            return;
+        }
         int i = i0;
         for (; i + 4 <= i1; i += 4)
         {

@@ -34,6 +34,9 @@ internal static unsafe partial class GemmFloat
         }
     }
 
+    /// <summary>Packs B [k,n] (row-major, leading dimension ldb) into NR-column panels over the full depth.</summary>
+    public static void PackBFull(float* b, int ldb, int k, int n, float* packed) => PackB(b, ldb, false, 0, k, 0, n, GemmBlocking.NR, packed);
+
     /// <summary>
     /// C[m,n] (+)= A·B from packed operands, for B panels [panel0, panel1). Blocks of depth KC keep the
     /// B panel block in L1 while every A panel passes over it.

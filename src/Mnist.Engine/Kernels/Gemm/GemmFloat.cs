@@ -28,6 +28,17 @@ internal static unsafe partial class GemmFloat
             fixed (float* da = a, db = b, dc = c) MultiplyTransB(m, k, da, lda, a.Length, db, ldb, b.Length, dc, ldc, accumulate, j0, j1);
             return;
         }
+        MultiplyBlocked(transA, transB, m, k, a, lda, b, ldb, c, ldc, accumulate, j0, j1);
+    }
+
+    /// <summary>
+    /// As <see cref="Multiply"/>, always packed and cache-blocked, also for A·Bᵀ: for deep products (k in the
+    /// thousands) whose rows no longer fit L1 the dot-product kernels stall on L2, while packing costs O(k·(m+n)).
+    /// </summary>
+    public static void MultiplyBlocked(bool transA, bool transB, int m, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        bool accumulate, int j0, int j1)
+    {
         int nr = GemmBlocking.NR;
         var packA = t_packA ??= new float[MC * KC];
         int bCols = Math.Min(NC, RoundUp(j1 - j0, nr));

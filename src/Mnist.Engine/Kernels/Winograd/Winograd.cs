@@ -38,8 +38,8 @@ public static unsafe class Winograd
     /// <remarks>
     /// Measured with bench/Mnist.Engine.Bench (docs/benchmarks.md): Winograd loses when tiles hang far past the
     /// output (a 13×13 input gradient computes 16×16, fewer than 3 of im2col's multiplies saved per 1) and when
-    /// there is a single panel of tiles (one thread idle). The weight gradient is not dispatched here: its
-    /// transposed-B GEMMs ran at half the speed of im2col's (docs/benchmarks.md).
+    /// there is a single panel of tiles (one thread idle). The weight gradient has its own rule,
+    /// <see cref="PaysBackwardWeights"/>.
     /// The rule does not look at the thread count, so which path runs, and its rounding, does not either.
     /// </remarks>
     public static bool Pays(Conv2dGeometry g) =>
@@ -82,13 +82,31 @@ public static unsafe class Winograd
         Run(TransposedGeometry(g), dy, w, transposeFilters: true, default, dx, false);
     }
 
+    /// <summary>Tiles per block of the weight gradient: a multiple of every panel width NR (8, 16, 32).</summary>
+    private const int GradientBlockTiles = 64;
+
     /// <summary>
-    /// dw += ∂L/∂w from x [N,Cin,H,W] and dy [N,Cout,OutH,OutW]: dw = Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d B)]G, the adjoint of
-    /// <see cref="Forward(Conv2dGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool)"/>, with the sum over every tile of every sample as 36 GEMMs of depth N·tiles.
+    /// True when <see cref="Convolution.BackwardWeights{T}"/> routes this float convolution here: as <see cref="Pays"/>,
+    /// and at least 8 blocks of <see cref="GradientBlockTiles"/> tiles so both threads have whole blocks to sum.
     /// </summary>
     /// <remarks>
-    /// Each GEMM runs on one thread and sums its tiles in a fixed order: bit-identical for any thread count.
-    /// <see cref="Convolution"/> does not use it yet: measured at about half the speed of im2col's weight gradient.
+    /// Measured with <c>mnist-engine-bench profile</c> (docs/benchmarks.md). Like <see cref="Pays"/>, the rule does not
+    /// look at the thread count.
+    /// </remarks>
+    public static bool PaysBackwardWeights(Conv2dGeometry g) =>
+        Pays(g) && new Plan(g).Tiles >= 8 * GradientBlockTiles;
+
+    /// <summary>
+    /// dw += ∂L/∂w from x [N,Cin,H,W] and dy [N,Cout,OutH,OutW]: dw = Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d B)]G, the adjoint of
+    /// <see cref="Forward(Conv2dGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, bool)"/>, the sum over every tile of every sample as 36 products dU_ξᵀ [Cin,Cout] = V_ξ·dM_ξᵀ.
+    /// </summary>
+    /// <remarks>
+    /// Tiles are taken in blocks of <see cref="GradientBlockTiles"/>, whose transforms (36·(Cin + Cout)·64 floats) stay in
+    /// cache while the 36 products of depth 64 add them into dUᵀ. Both transforms are written straight in the layouts the
+    /// weight-gradient micro-kernel reads (<see cref="GemmFloat.WeightGradientRows"/>): V_ξ as packed panels of NR tiles
+    /// (lanes are tiles), dM_ξ tile-major with NR output channels per vector (lanes are channels), so nothing is packed
+    /// per product. The blocks are cut into a fixed number of groups (by tile count only), each summed into its own dUᵀ
+    /// by one thread, and the groups are added in order: bit-identical for any thread count.
     /// </remarks>
     /// <exception cref="ArgumentException">Not a 3×3 stride-1 geometry, or a span does not match it.</exception>
     public static void BackwardWeights(Conv2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw)
@@ -98,51 +116,115 @@ public static unsafe class Winograd
             throw new ArgumentException($"Spans do not match the geometry {g}.");
         if (g.Batch == 0) return;
         var plan = new Plan(g);
-        int cin = g.InChannels, cout = g.OutChannels, nr = GemmBlocking.NR;
-        int depth = plan.Panels * nr;
-        long vLength = (long)Elements * cin * depth, mLength = (long)Elements * cout * depth;
-        var v = ArrayPool<float>.Shared.Rent((int)vLength);
-        var m = ArrayPool<float>.Shared.Rent((int)mLength);
-        var du = ArrayPool<float>.Shared.Rent(Elements * cout * cin);
+        int cin = g.InChannels, cout = g.OutChannels, nr = GemmBlocking.NR, bt = GradientBlockTiles;
+        int blocks = (plan.Tiles + bt - 1) / bt;
+        int groups = Math.Min(4, blocks);
+        int coutPanels = (cout + nr - 1) / nr;
+        int duLength = Elements * cout * cin;
+        var du = ArrayPool<float>.Shared.Rent(groups * duLength);
         try
         {
-            fixed (float* px = x, pdy = dy, pv = v, pm = m, pdu = du, pdw = dw)
+            fixed (float* px = x, pdy = dy, pdu = du, pdw = dw)
             {
-                nint ix = (nint)px, idy = (nint)pdy, iv = (nint)pv, im = (nint)pm, idu = (nint)pdu;
-                // V_ξ [Cin, tiles] and dM_ξ [Cout, tiles], row-major, panel by panel.
-                Parallelism.ForChunks(plan.Panels, (_, start, end) =>
+                nint ix = (nint)px, idy = (nint)pdy, idu = (nint)pdu;
+                Parallelism.ForChunks(groups, (_, start, end) =>
                 {
+                    long vElement = (long)cin * bt, mElement = (long)coutPanels * nr * bt;
+                    int need = (int)(Elements * (vElement + mElement));
+                    var scratch = t_gradientScratch;
+                    if (scratch is null || scratch.Length < need) t_gradientScratch = scratch = new float[need];
                     float* d = stackalloc float[Elements * 32];
                     float* tmp = stackalloc float[Elements * 16];
-                    int* tiles = stackalloc int[3 * 32];
-                    for (int panel = start; panel < end; panel++)
+                    int* tiles = stackalloc int[3 * GradientBlockTiles];
+                    fixed (float* ps = scratch)
                     {
-                        plan.Locate(panel, tiles);
-                        TransformInputPanel(plan, (float*)ix, tiles, d, tmp, (float*)iv + (long)panel * nr, depth, (long)cin * depth);
-                        TransformOutputGradientPanel(plan, (float*)idy, tiles, d, tmp, (float*)im + (long)panel * nr, depth, (long)cout * depth);
+                        float* v = ps, m = ps + Elements * vElement;
+                        for (int group = start; group < end; group++)
+                        {
+                            var (b0, b1) = Parallelism.ChunkRange(blocks, groups, group);
+                            float* dug = (float*)idu + (long)group * duLength;
+                            for (int block = b0; block < b1; block++)
+                            {
+                                for (int q = 0; q < bt / nr; q++)
+                                {
+                                    int* panelTiles = tiles + 3 * q * nr;
+                                    plan.LocateRange((block * (bt / nr) + q) * nr, nr, panelTiles);
+                                    // V_ξ: panel q of the block is [Cin, NR] at v + ξ·Cin·64 + q·Cin·NR.
+                                    TransformInputPanel(plan, (float*)ix, panelTiles, d, tmp, v + (long)q * cin * nr, nr, vElement);
+                                }
+                                TransformOutputGradientTiles(plan, (float*)idy, tiles, bt, d, tmp, m, mElement);
+                                for (int e = 0; e < Elements; e++)
+                                    GemmFloat.WeightGradientRows(0, cin, cin, cout, bt, 1, v + e * vElement, 0, m + e * mElement, 0,
+                                        dug + (long)e * cin * cout, cout, block > b0);
+                            }
+                        }
                     }
                 });
-                // dU_ξ [Cout, Cin] = dM_ξ · V_ξᵀ, one element ξ per task.
-                Parallelism.ForChunks(Elements, (_, start, end) =>
-                {
-                    for (int e = start; e < end; e++)
-                        Gemm.Multiply<float>(false, true, cout, cin, depth,
-                            new ReadOnlySpan<float>((float*)im + e * (long)cout * depth, (int)((long)cout * depth)), depth,
-                            new ReadOnlySpan<float>((float*)iv + e * (long)cin * depth, (int)((long)cin * depth)), depth,
-                            new Span<float>((float*)idu + e * (long)cout * cin, cout * cin), cin, false);
-                });
-                AddFilterGradients((float*)idu, cout, cin, pdw);
+                for (int group = 1; group < groups; group++)
+                    System.Numerics.Tensors.TensorPrimitives.Add(du.AsSpan(0, duLength), du.AsSpan(group * duLength, duLength), du.AsSpan(0, duLength));
+                AddFilterGradients(pdu, cout, cin, pdw);
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(v);
-            ArrayPool<float>.Shared.Return(m);
             ArrayPool<float>.Shared.Return(du);
         }
     }
 
-    // dw[o,c] += Gᵀ dU[o,c] G: the adjoint of the filter transform.
+    // A dY Aᵀ of the block's tiles, lanes over output channels: element ξ of tile t, channel o at
+    // dst + ξ·elementStride + ⌊o/NR⌋·count·NR + t·NR + o mod NR (channels past Cout zero) — the B operand layout of
+    // GemmFloat.WeightGradientRows. tiles as Plan.Locate writes them, count of them.
+    private static void TransformOutputGradientTiles(in Plan plan, float* dy, int* tiles, int count, float* d, float* tmp, float* dst, long elementStride)
+    {
+        var g = plan.G;
+        int nr = GemmBlocking.NR, oh = g.OutHeight, ow = g.OutWidth, cout = g.OutChannels;
+        int panels = (cout + nr - 1) / nr;
+        long plane = (long)oh * ow;
+        for (int t = 0; t < count; t++)
+        {
+            int n = tiles[3 * t], r0 = tiles[3 * t + 1], q0 = tiles[3 * t + 2];
+            int rows = n < 0 ? 0 : Math.Min(OutTile, oh - r0), cols = n < 0 ? 0 : Math.Min(OutTile, ow - q0);
+            for (int cp = 0; cp < panels; cp++)
+            {
+                int valid = Math.Min(nr, cout - cp * nr);
+                if (rows == OutTile && cols == OutTile)
+                {
+                    float* s = dy + ((long)n * cout + cp * nr) * plane + (long)r0 * ow + q0;
+                    for (int l = 0; l < valid; l++, s += plane)
+                    {
+                        float* dd = d + l;
+                        float* s1 = s + ow, s2 = s1 + ow, s3 = s2 + ow;
+                        dd[0] = s[0]; dd[nr] = s[1]; dd[2 * nr] = s[2]; dd[3 * nr] = s[3];
+                        dd[4 * nr] = s1[0]; dd[5 * nr] = s1[1]; dd[6 * nr] = s1[2]; dd[7 * nr] = s1[3];
+                        dd[8 * nr] = s2[0]; dd[9 * nr] = s2[1]; dd[10 * nr] = s2[2]; dd[11 * nr] = s2[3];
+                        dd[12 * nr] = s3[0]; dd[13 * nr] = s3[1]; dd[14 * nr] = s3[2]; dd[15 * nr] = s3[3];
+                    }
+                }
+                else
+                {
+                    // Border tile (or past the last tile): zero outside the output.
+                    for (int l = 0; l < valid; l++)
+                    {
+                        float* s = dy + ((long)n * cout + cp * nr + l) * plane + (long)r0 * ow + q0;
+                        for (int i = 0; i < OutTile; i++)
+                            for (int j = 0; j < OutTile; j++)
+                                d[(i * OutTile + j) * nr + l] = i < rows && j < cols ? s[(long)i * ow + j] : 0f;
+                    }
+                }
+                for (int l = valid; l < nr; l++)
+                    for (int e = 0; e < OutTile * OutTile; e++) d[e * nr + l] = 0f;
+                float* out0 = dst + (long)cp * count * nr + (long)t * nr;
+                if (Vector512.IsHardwareAccelerated) GradientLanes<Lanes512, Vector512<float>>(d, nr, tmp, out0, elementStride);
+                else if (Vector256.IsHardwareAccelerated) GradientLanes<Lanes256, Vector256<float>>(d, nr, tmp, out0, elementStride);
+                else if (Vector128.IsHardwareAccelerated) GradientLanes<Lanes128, Vector128<float>>(d, nr, tmp, out0, elementStride);
+                else GradientLanes<LanesScalar, float>(d, nr, tmp, out0, elementStride);
+            }
+        }
+    }
+
+    [ThreadStatic] private static float[]? t_gradientScratch;
+
+    // dw[o,c] += Gᵀ dU[o,c] G: the adjoint of the filter transform; du holds dUᵀ_ξ [Cin, Cout] per element ξ.
     private static void AddFilterGradients(float* du, int cout, int cin, float* dw)
     {
         long elementStride = (long)cout * cin;
@@ -154,7 +236,7 @@ public static unsafe class Winograd
             for (int o = start; o < end; o++)
                 for (int c = 0; c < cin; c++)
                 {
-                    float* src = (float*)idu + (long)o * cin + c;
+                    float* src = (float*)idu + (long)c * cout + o;
                     for (int j = 0; j < InTile; j++)
                     {
                         for (int i = 0; i < InTile; i++) a[i] = src[(i * InTile + j) * elementStride];
@@ -181,43 +263,6 @@ public static unsafe class Winograd
         dst[0] = a0 * 0.25f - p12 * Sixth + p34 * TwentyFourth;
         dst[dstStride] = (a2 - a1) * Sixth + (a3 - a4) * Twelfth;
         dst[2 * dstStride] = (p34 - p12) * Sixth + a5;
-    }
-
-    // A dY Aᵀ of every output channel's 4×4 gradient tiles of the panel (zero past the output): element ξ of
-    // channel o at dst + o·channelStride + ξ·elementStride, lanes contiguous.
-    private static void TransformOutputGradientPanel(in Plan plan, float* dy, int* tiles, float* d, float* tmp, float* dst, long channelStride, long elementStride)
-    {
-        var g = plan.G;
-        int nr = GemmBlocking.NR, oh = g.OutHeight, ow = g.OutWidth;
-        long plane = (long)oh * ow;
-        for (int o = 0; o < g.OutChannels; o++)
-        {
-            for (int l = 0; l < nr; l++)
-            {
-                int n = tiles[3 * l];
-                if (n < 0)
-                {
-                    for (int e = 0; e < OutTile * OutTile; e++) d[e * nr + l] = 0f;
-                    continue;
-                }
-                int r0 = tiles[3 * l + 1], q0 = tiles[3 * l + 2];
-                int rows = Math.Min(OutTile, oh - r0), cols = Math.Min(OutTile, ow - q0);
-                float* s = dy + ((long)n * g.OutChannels + o) * plane + (long)r0 * ow + q0;
-                for (int i = 0; i < OutTile; i++, s += ow)
-                {
-                    float* dd = d + i * OutTile * nr + l;
-                    int j = 0;
-                    if (i < rows)
-                        for (; j < cols; j++) dd[j * nr] = s[j];
-                    for (; j < OutTile; j++) dd[j * nr] = 0f;
-                }
-            }
-            float* out0 = dst + o * channelStride;
-            if (Vector512.IsHardwareAccelerated) GradientLanes<Lanes512, Vector512<float>>(d, nr, tmp, out0, elementStride);
-            else if (Vector256.IsHardwareAccelerated) GradientLanes<Lanes256, Vector256<float>>(d, nr, tmp, out0, elementStride);
-            else if (Vector128.IsHardwareAccelerated) GradientLanes<Lanes128, Vector128<float>>(d, nr, tmp, out0, elementStride);
-            else GradientLanes<LanesScalar, float>(d, nr, tmp, out0, elementStride);
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -389,11 +434,19 @@ public static unsafe class Winograd
         // (sample −1 past the panel's last tile; valid lanes are a prefix).
         public void Locate(int panel, int* tiles)
         {
-            int nr = GemmBlocking.NR, perPanel = TilesPerPanel;
+            int perPanel = TilesPerPanel;
+            LocateRange(panel * perPanel, perPanel, tiles);
+        }
+
+        // As Locate for the tiles first .. first+count−1 (count ≤ NR): the weight gradient takes tiles NR to a panel,
+        // densely, as its blocks must cover every tile exactly once whatever the panel count.
+        public void LocateRange(int first, int count, int* tiles)
+        {
+            int nr = GemmBlocking.NR;
             for (int l = 0; l < nr; l++)
             {
-                int t = panel * perPanel + l;
-                if (l >= perPanel || t >= Tiles) { tiles[3 * l] = -1; continue; }
+                int t = first + l;
+                if (l >= count || t >= Tiles) { tiles[3 * l] = -1; continue; }
                 int n = t / TilesPerImage, r = t - n * TilesPerImage, ty = r / TilesX;
                 tiles[3 * l] = n;
                 tiles[3 * l + 1] = ty * OutTile;
