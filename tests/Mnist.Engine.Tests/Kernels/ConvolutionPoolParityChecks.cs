@@ -9,7 +9,8 @@ namespace Mnist.Engine.Tests.Kernels;
 /// The fused convolution → ReLU → 2×2 max pool (<see cref="Convolution.ForwardReluMaxPool"/>,
 /// <see cref="Convolution.BackwardWeightsReluMaxPool"/>) against <see cref="ReferenceConvolutionPool"/>: batch 1 and
 /// more, 1, 2 and 17 channels in and out, odd convolution outputs (a last row and column in no window), rows of
-/// exactly 8 windows, of 9 and of 13 (a last vector step overlapping the one before), rows too short to vectorize,
+/// exactly 8 windows, of 9, 13, 16 and 17 (a last 8- or 16-lane step overlapping the one before, or one 16-lane
+/// step with lanes past the row), rows too short to vectorize,
 /// 3×3 and 2×2 kernels, with and without bias, and inputs with ties, NaN and ±∞.
 /// </summary>
 internal static class ConvolutionPoolParityChecks
@@ -19,6 +20,8 @@ internal static class ConvolutionPoolParityChecks
         new(1, 1, 28, 28, 32, 3),
         new(2, 1, 19, 21, 17, 3),
         new(1, 1, 18, 18, 1, 3),
+        new(1, 1, 40, 37, 3, 3),
+        new(2, 1, 36, 36, 2, 3),
         new(3, 2, 9, 20, 1, 2),
         new(1, 17, 12, 22, 3, 3),
         new(2, 1, 11, 11, 17, 3),

@@ -26,7 +26,13 @@ public static partial class Convolution
     public static bool FusesReluMaxPool(Conv2dGeometry g) => g.Stride == 1 && g.Padding == 0 && g.OutHeight >= 2 && g.OutWidth >= 2;
 
     /// <summary>Elements of the scratch buffer the fused passes take (the input split into even and odd columns).</summary>
-    public static long ReluMaxPoolScratchLength(Conv2dGeometry g) => (long)g.Batch * g.InChannels * g.Height * 2 * HalfWidth(g);
+    public static long ReluMaxPoolScratchLength(Conv2dGeometry g) => (long)g.Batch * g.InChannels * g.Height * 2 * HalfWidth(g) + WideLanes;
+
+    // 512-bit steps take 16 windows, more than a row may have (lenet conv1: 13): the lanes past the row read the next
+    // split row (or this much padding after the last one) and are never stored or summed.
+    private const int WideLanes = 16;
+
+    private static bool Wide(Conv2dGeometry g) => g.InChannels == 1 && g.Kernel == 3 && Vector512.IsHardwareAccelerated && g.OutWidth / 2 > PooledLanes;
 
     private static int HalfWidth(Conv2dGeometry g) => (g.Width + 1) / 2;
 
@@ -58,11 +64,28 @@ public static partial class Convolution
         int* corner = (int*)cp.Pointer;
         int planePixels = ph * pw, half = HalfWidth(g), rowStride = 2 * half;
         bool oneChannel3x3 = g.InChannels == 1 && g.Kernel == 3;
+        if (Wide(g))
+        {
+            int pairs = (g.OutChannels + 1) / 2;
+            Parallelism.ForChunks(g.Batch * pairs, (_, start, end) =>
+            {
+                for (int p = start; p < end; p++)
+                {
+                    int n = p / pairs, oa = p % pairs * 2, ob = Math.Min(oa + 1, g.OutChannels - 1);
+                    long planeA = (long)n * g.OutChannels + oa, planeB = (long)n * g.OutChannels + ob;
+                    PooledPlanesWide(split + (long)n * g.Height * rowStride, rowStride, half, weights + (long)oa * 9, weights + (long)ob * 9,
+                        b is null ? 0f : b[oa], b is null ? 0f : b[ob], ph, pw,
+                        y + planeA * planePixels, corner + planeA * planePixels, y + planeB * planePixels, corner + planeB * planePixels);
+                }
+            });
+            return;
+        }
         Parallelism.ForChunks(g.Batch * g.OutChannels, (_, start, end) =>
         {
             for (int plane = start; plane < end; plane++)
             {
                 int n = plane / g.OutChannels, o = plane % g.OutChannels;
+
                 var bv = b is null ? Vector256<float>.Zero : Vector256.Create(b[o]);
                 var w9 = oneChannel3x3 ? new Weights9(weights + (long)o * 9) : default;
                 for (int i = 0; i < ph; i++)
@@ -109,7 +132,7 @@ public static partial class Convolution
         float* split = (float*)xs.Pointer, dy = (float*)gp.Pointer, dwp = (float*)wp.Pointer, db = dbias.IsEmpty ? null : (float*)bp.Pointer;
         int* corner = (int*)cp.Pointer;
         int planePixels = ph * pw, taps = g.PatchSize, half = HalfWidth(g), rowStride = 2 * half;
-        bool oneChannel3x3 = g.InChannels == 1 && g.Kernel == 3;
+        bool oneChannel3x3 = g.InChannels == 1 && g.Kernel == 3, wide = Wide(g);
         Parallelism.ForChunks(g.OutChannels, (_, start, end) =>
         {
             var acc = new Vector256<float>[taps];
@@ -118,8 +141,8 @@ public static partial class Convolution
                 for (int o = start; o < end; o++)
                 {
                     Array.Clear(acc);
-                    var accBias = oneChannel3x3
-                        ? ChannelGradient1x3(g, split, dy, corner, o, a)
+                    var accBias = wide ? ChannelGradientWide(g, split, dy, corner, o, a)
+                        : oneChannel3x3 ? ChannelGradient1x3(g, split, dy, corner, o, a)
                         : ChannelGradient(g, split, dy, corner, o, a);
                     for (int t = 0; t < taps; t++) dwp[(long)o * taps + t] += Vector256.Sum(a[t]);
                     if (db is not null) db[o] += Vector256.Sum(accBias);
@@ -302,6 +325,209 @@ public static partial class Convolution
         public readonly Vector256<float> W0 = Vector256.Create(w[0]), W1 = Vector256.Create(w[1]), W2 = Vector256.Create(w[2]);
         public readonly Vector256<float> W3 = Vector256.Create(w[3]), W4 = Vector256.Create(w[4]), W5 = Vector256.Create(w[5]);
         public readonly Vector256<float> W6 = Vector256.Create(w[6]), W7 = Vector256.Create(w[7]), W8 = Vector256.Create(w[8]);
+    }
+
+    // PooledStep1x3 over a whole row of windows for two output channels at once (the same one twice for an odd last
+    // channel): the nine-step sum of each cell is a dependency chain, and eight independent chains (instead of four)
+    // keep the FMA units busy. Each input vector is loaded once, in row-major order, which is also the tap order of
+    // every cell it feeds, so each sum keeps the reference's order. Rows of fewer than 16 windows spill their spare
+    // lanes onto the next row of the plane (written after this one); the plane's last row goes through the stack.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PooledPlanesWide(float* rows0, int rowStride, int half, float* wa, float* wb, float biasA, float biasB, int ph, int pw,
+        float* ya, int* ca, float* yb, int* cb)
+    {
+        Vector512<float> w0 = Vector512.Create(wa[0]), w1 = Vector512.Create(wa[1]), w2 = Vector512.Create(wa[2]);
+        Vector512<float> w3 = Vector512.Create(wa[3]), w4 = Vector512.Create(wa[4]), w5 = Vector512.Create(wa[5]);
+        Vector512<float> w6 = Vector512.Create(wa[6]), w7 = Vector512.Create(wa[7]), w8 = Vector512.Create(wa[8]);
+        Vector512<float> v0 = Vector512.Create(wb[0]), v1 = Vector512.Create(wb[1]), v2 = Vector512.Create(wb[2]);
+        Vector512<float> v3 = Vector512.Create(wb[3]), v4 = Vector512.Create(wb[4]), v5 = Vector512.Create(wb[5]);
+        Vector512<float> v6 = Vector512.Create(wb[6]), v7 = Vector512.Create(wb[7]), v8 = Vector512.Create(wb[8]);
+        float* bestBuffer = stackalloc float[WideLanes];
+        int* cornerBuffer = stackalloc int[WideLanes];
+        for (int i = 0; i < ph; i++)
+        {
+            float* rowIn = rows0 + (long)2 * i * rowStride;
+            for (int j0 = 0; ; j0 += WideLanes)
+            {
+                int j = pw >= WideLanes ? Math.Min(j0, pw - WideLanes) : 0;
+                float* r = rowIn + j;
+                Vector512<float> a0 = Vector512.Create(biasA), a1 = a0, a2 = a0, a3 = a0;
+                Vector512<float> b0 = Vector512.Create(biasB), b1 = b0, b2 = b0, b3 = b0;
+                Vector512<float> x;
+                x = Vector512.Load(r);
+                a0 = Fma(x, w0, a0); b0 = Fma(x, v0, b0);
+                x = Vector512.Load(r + half);
+                a0 = Fma(x, w1, a0); b0 = Fma(x, v1, b0);
+                a1 = Fma(x, w0, a1); b1 = Fma(x, v0, b1);
+                x = Vector512.Load(r + 1);
+                a0 = Fma(x, w2, a0); b0 = Fma(x, v2, b0);
+                a1 = Fma(x, w1, a1); b1 = Fma(x, v1, b1);
+                x = Vector512.Load(r + half + 1);
+                a1 = Fma(x, w2, a1); b1 = Fma(x, v2, b1);
+                x = Vector512.Load(r + rowStride);
+                a0 = Fma(x, w3, a0); b0 = Fma(x, v3, b0);
+                a2 = Fma(x, w0, a2); b2 = Fma(x, v0, b2);
+                x = Vector512.Load(r + rowStride + half);
+                a0 = Fma(x, w4, a0); b0 = Fma(x, v4, b0);
+                a1 = Fma(x, w3, a1); b1 = Fma(x, v3, b1);
+                a2 = Fma(x, w1, a2); b2 = Fma(x, v1, b2);
+                a3 = Fma(x, w0, a3); b3 = Fma(x, v0, b3);
+                x = Vector512.Load(r + rowStride + 1);
+                a0 = Fma(x, w5, a0); b0 = Fma(x, v5, b0);
+                a1 = Fma(x, w4, a1); b1 = Fma(x, v4, b1);
+                a2 = Fma(x, w2, a2); b2 = Fma(x, v2, b2);
+                a3 = Fma(x, w1, a3); b3 = Fma(x, v1, b3);
+                x = Vector512.Load(r + rowStride + half + 1);
+                a1 = Fma(x, w5, a1); b1 = Fma(x, v5, b1);
+                a3 = Fma(x, w2, a3); b3 = Fma(x, v2, b3);
+                x = Vector512.Load(r + 2 * rowStride);
+                a0 = Fma(x, w6, a0); b0 = Fma(x, v6, b0);
+                a2 = Fma(x, w3, a2); b2 = Fma(x, v3, b2);
+                x = Vector512.Load(r + 2 * rowStride + half);
+                a0 = Fma(x, w7, a0); b0 = Fma(x, v7, b0);
+                a1 = Fma(x, w6, a1); b1 = Fma(x, v6, b1);
+                a2 = Fma(x, w4, a2); b2 = Fma(x, v4, b2);
+                a3 = Fma(x, w3, a3); b3 = Fma(x, v3, b3);
+                x = Vector512.Load(r + 2 * rowStride + 1);
+                a0 = Fma(x, w8, a0); b0 = Fma(x, v8, b0);
+                a1 = Fma(x, w7, a1); b1 = Fma(x, v7, b1);
+                a2 = Fma(x, w5, a2); b2 = Fma(x, v5, b2);
+                a3 = Fma(x, w4, a3); b3 = Fma(x, v4, b3);
+                x = Vector512.Load(r + 2 * rowStride + half + 1);
+                a1 = Fma(x, w8, a1); b1 = Fma(x, v8, b1);
+                a3 = Fma(x, w5, a3); b3 = Fma(x, v5, b3);
+                x = Vector512.Load(r + 3 * rowStride);
+                a2 = Fma(x, w6, a2); b2 = Fma(x, v6, b2);
+                x = Vector512.Load(r + 3 * rowStride + half);
+                a2 = Fma(x, w7, a2); b2 = Fma(x, v7, b2);
+                a3 = Fma(x, w6, a3); b3 = Fma(x, v6, b3);
+                x = Vector512.Load(r + 3 * rowStride + 1);
+                a2 = Fma(x, w8, a2); b2 = Fma(x, v8, b2);
+                a3 = Fma(x, w7, a3); b3 = Fma(x, v7, b3);
+                x = Vector512.Load(r + 3 * rowStride + half + 1);
+                a3 = Fma(x, w8, a3); b3 = Fma(x, v8, b3);
+                bool direct = pw >= WideLanes || i + 1 < ph;
+                long at = (long)i * pw + j;
+                StorePooled(a0, a1, a2, a3, direct ? ya + at : bestBuffer, direct ? ca + at : cornerBuffer);
+                if (!direct) CopyPooled(bestBuffer, cornerBuffer, ya + at, ca + at, pw);
+                StorePooled(b0, b1, b2, b3, direct ? yb + at : bestBuffer, direct ? cb + at : cornerBuffer);
+                if (!direct) CopyPooled(bestBuffer, cornerBuffer, yb + at, cb + at, pw);
+                if (j + WideLanes >= pw) break;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StorePooled(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, float* y, int* corners)
+    {
+        var zero = Vector512<float>.Zero;
+        var best = Vector512.AndNot(a0, Vector512.LessThanOrEqual(a0, zero));
+        var corner = Vector512<int>.Zero;
+        SelectCell(ref best, ref corner, Vector512.AndNot(a1, Vector512.LessThanOrEqual(a1, zero)), 1);
+        SelectCell(ref best, ref corner, Vector512.AndNot(a2, Vector512.LessThanOrEqual(a2, zero)), 2);
+        SelectCell(ref best, ref corner, Vector512.AndNot(a3, Vector512.LessThanOrEqual(a3, zero)), 3);
+        best.Store(y);
+        Vector512.ConditionalSelect(Vector512.GreaterThan(best, zero).AsInt32(), corner, Vector512.Create(NoCorner)).Store(corners);
+    }
+
+    private static unsafe void CopyPooled(float* bestBuffer, int* cornerBuffer, float* y, int* corners, int count)
+    {
+        new ReadOnlySpan<float>(bestBuffer, count).CopyTo(new Span<float>(y, count));
+        new ReadOnlySpan<int>(cornerBuffer, count).CopyTo(new Span<int>(corners, count));
+    }
+
+    // ChannelGradient1x3 with 16 windows a step (lanes past the row zeroed); folded to 8 lanes at the end.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe Vector256<float> ChannelGradientWide(Conv2dGeometry g, float* split, float* dy, int* corner, int o, Vector256<float>* a)
+    {
+        int ph = g.OutHeight / 2, pw = g.OutWidth / 2, half = HalfWidth(g), rowStride = 2 * half, height = g.Height, channels = g.OutChannels;
+        long total = (long)g.Batch * channels * ph * pw;
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default, s8 = default;
+        var accBias = Vector512<float>.Zero;
+        var zero = Vector512<float>.Zero;
+        var one = Vector512.Create(1);
+        var two = Vector512.Create(2);
+        var three = Vector512.Create(3);
+        var none = Vector512.Create(NoCorner);
+        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        float* dyBuffer = stackalloc float[WideLanes];
+        int* cornerBuffer = stackalloc int[WideLanes];
+        for (int n = 0; n < g.Batch; n++)
+            for (int i = 0; i < ph; i++)
+            {
+                long row = ((long)n * channels + o) * ph * pw + i * pw;
+                float* rows0 = split + ((long)n * height + 2 * i) * rowStride;
+                for (int j0 = 0; ; j0 += WideLanes)
+                {
+                    int j = pw >= WideLanes ? Math.Min(j0, pw - WideLanes) : 0;
+                    Vector512<float> d;
+                    Vector512<int> c;
+                    if (row + j + WideLanes <= total)
+                    {
+                        d = Vector512.Load(dy + row + j);
+                        c = Vector512.Load(corner + row + j);
+                    }
+                    else
+                    {
+                        // The last row of the batch: its lanes past the row would read past the arrays.
+                        int valid = (int)(total - row - j);
+                        new Span<float>(dyBuffer, WideLanes).Clear();
+                        new Span<int>(cornerBuffer, WideLanes).Fill(NoCorner);
+                        new ReadOnlySpan<float>(dy + row + j, valid).CopyTo(new Span<float>(dyBuffer, WideLanes));
+                        new ReadOnlySpan<int>(corner + row + j, valid).CopyTo(new Span<int>(cornerBuffer, WideLanes));
+                        d = Vector512.Load(dyBuffer);
+                        c = Vector512.Load(cornerBuffer);
+                    }
+                    // Lanes of windows that exist (j + lane < pw) and that no earlier step took (j + lane ≥ j0).
+                    var windows = lane + Vector512.Create(j);
+                    var keep = Vector512.LessThan(windows, Vector512.Create(pw)) & Vector512.GreaterThanOrEqual(windows, Vector512.Create(j0));
+                    d &= keep.AsSingle();
+                    accBias += Vector512.ConditionalSelect(Vector512.LessThan(c, none).AsSingle(), d, zero);
+                    var d0 = Vector512.ConditionalSelect(Vector512.Equals(c, Vector512<int>.Zero).AsSingle(), d, zero);
+                    var d1 = Vector512.ConditionalSelect(Vector512.Equals(c, one).AsSingle(), d, zero);
+                    var d2 = Vector512.ConditionalSelect(Vector512.Equals(c, two).AsSingle(), d, zero);
+                    var d3 = Vector512.ConditionalSelect(Vector512.Equals(c, three).AsSingle(), d, zero);
+                    float* r = rows0 + j;
+                    LoadRow4Wide(r, half, out var x00, out var x01, out var x02, out var x03);
+                    LoadRow4Wide(r + rowStride, half, out var x10, out var x11, out var x12, out var x13);
+                    LoadRow4Wide(r + 2 * rowStride, half, out var x20, out var x21, out var x22, out var x23);
+                    LoadRow4Wide(r + 3 * rowStride, half, out var x30, out var x31, out var x32, out var x33);
+                    s0 = Fma(d0, x00, s0); s0 = Fma(d1, x01, s0); s0 = Fma(d2, x10, s0); s0 = Fma(d3, x11, s0);
+                    s1 = Fma(d0, x01, s1); s1 = Fma(d1, x02, s1); s1 = Fma(d2, x11, s1); s1 = Fma(d3, x12, s1);
+                    s2 = Fma(d0, x02, s2); s2 = Fma(d1, x03, s2); s2 = Fma(d2, x12, s2); s2 = Fma(d3, x13, s2);
+                    s3 = Fma(d0, x10, s3); s3 = Fma(d1, x11, s3); s3 = Fma(d2, x20, s3); s3 = Fma(d3, x21, s3);
+                    s4 = Fma(d0, x11, s4); s4 = Fma(d1, x12, s4); s4 = Fma(d2, x21, s4); s4 = Fma(d3, x22, s4);
+                    s5 = Fma(d0, x12, s5); s5 = Fma(d1, x13, s5); s5 = Fma(d2, x22, s5); s5 = Fma(d3, x23, s5);
+                    s6 = Fma(d0, x20, s6); s6 = Fma(d1, x21, s6); s6 = Fma(d2, x30, s6); s6 = Fma(d3, x31, s6);
+                    s7 = Fma(d0, x21, s7); s7 = Fma(d1, x22, s7); s7 = Fma(d2, x31, s7); s7 = Fma(d3, x32, s7);
+                    s8 = Fma(d0, x22, s8); s8 = Fma(d1, x23, s8); s8 = Fma(d2, x32, s8); s8 = Fma(d3, x33, s8);
+                    if (j + WideLanes >= pw) break;
+                }
+            }
+        a[0] = Fold(s0); a[1] = Fold(s1); a[2] = Fold(s2); a[3] = Fold(s3); a[4] = Fold(s4); a[5] = Fold(s5); a[6] = Fold(s6); a[7] = Fold(s7); a[8] = Fold(s8);
+        return Fold(accBias);
+    }
+
+    private static Vector256<float> Fold(Vector512<float> v) => v.GetLower() + v.GetUpper();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void LoadRow4Wide(float* row, int half, out Vector512<float> q0, out Vector512<float> q1, out Vector512<float> q2, out Vector512<float> q3)
+    {
+        q0 = Vector512.Load(row);
+        q1 = Vector512.Load(row + half);
+        q2 = Vector512.Load(row + 1);
+        q3 = Vector512.Load(row + half + 1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SelectCell(ref Vector512<float> best, ref Vector512<int> corner, Vector512<float> candidate, int cell)
+    {
+        var take = Vector512.GreaterThan(candidate, best) | (~Vector512.Equals(candidate, candidate) & Vector512.Equals(best, best));
+        best = Vector512.ConditionalSelect(take, candidate, best);
+        corner = Vector512.ConditionalSelect(take.AsInt32(), Vector512.Create(cell), corner);
     }
 
     // One split input row's four column offsets q = 0..3 (even, odd, even+1, odd+1) at windows j..j+7.
