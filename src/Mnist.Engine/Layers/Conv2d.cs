@@ -129,7 +129,7 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         if (typeof(T) == typeof(float))
         {
             Convolution.BackwardWeightsReluMaxPool(g, (float[])(object)_input!.Data, (float[])(object)pooledGrad.Data, corners,
-                (Memory<float>)(object)Weight.Grad, Bias is null ? default : (Memory<float>)(object)Bias.Grad, PooledScratch(g));
+                (Memory<float>)(object)Weight.Grad, Bias is null ? default : (Memory<float>)(object)Bias.Grad, PooledScratch(g), scratchHoldsInput: true);
             return;
         }
         Kernels.Reference.ReferenceConvolutionPool.BackwardWeights<T>(g, _input!.Span, pooledGrad.Span, corners, Weight.Grad.Span,

@@ -115,10 +115,17 @@ internal static class ConvolutionPoolParityChecks
                 var corners = new int[length];
                 Convolution.ForwardReluMaxPool(g, x, w, b, pooled, corners, scratch);
                 float[] dw = new float[g.WeightLength], db = new float[g.OutChannels];
-                Convolution.BackwardWeightsReluMaxPool(g, x, dy, corners, dw, db, scratch);
+                Convolution.BackwardWeightsReluMaxPool(g, x, dy, corners, dw, db, scratch, scratchHoldsInput: true);
                 return (pooled, dw, db);
             }
             var one = Run(1);
+            // The scratch as the forward pass left it gives what a fresh split gives.
+            float[] freshW = new float[g.WeightLength], freshB = new float[g.OutChannels];
+            var pooledAgain = new float[length];
+            var cornersAgain = new int[length];
+            Convolution.ForwardReluMaxPool(g, x, w, b, pooledAgain, cornersAgain, new float[Convolution.ReluMaxPoolScratchLength(g)]);
+            Convolution.BackwardWeightsReluMaxPool(g, x, dy, cornersAgain, freshW, freshB, new float[Convolution.ReluMaxPoolScratchLength(g)]);
+            Tolerance.Float32.Exact.AssertClose<float>(freshW, one.Dw, "conv-relu-pool weight gradient, forward's scratch vs a fresh one");
             foreach (int threads in new[] { 2, 3 })
             {
                 var other = Run(threads);

@@ -109,10 +109,11 @@ public static partial class Convolution
     /// <summary>
     /// dw += ∂L/∂w and dbias += ∂L/∂b (when not empty) from the pooled output's gradient and the corners of
     /// <see cref="ForwardReluMaxPool"/>. Output channels are split over threads and each sums its samples in order,
-    /// so the result does not depend on the thread count.
+    /// so the result does not depend on the thread count. With <paramref name="scratchHoldsInput"/> the scratch is taken
+    /// as <see cref="ForwardReluMaxPool"/> left it for this same <paramref name="x"/> (the split is not redone).
     /// </summary>
     public static unsafe void BackwardWeightsReluMaxPool(Conv2dGeometry g, ReadOnlyMemory<float> x, ReadOnlyMemory<float> pooledGrad, ReadOnlyMemory<int> corners,
-        Memory<float> dw, Memory<float> dbias, Memory<float> scratch)
+        Memory<float> dw, Memory<float> dbias, Memory<float> scratch, bool scratchHoldsInput = false)
     {
         CheckPooled(g, x.Length, dw.Length, pooledGrad.Length, corners.Length);
         if (!dbias.IsEmpty && dbias.Length != g.OutChannels) throw new ArgumentException($"Bias gradient has {dbias.Length} elements, expected {g.OutChannels}.");
@@ -122,7 +123,7 @@ public static partial class Convolution
             return;
         }
         if (scratch.Length < ReluMaxPoolScratchLength(g)) throw new ArgumentException("Scratch buffer too short.", nameof(scratch));
-        SplitColumns(g, x, scratch);
+        if (!scratchHoldsInput) SplitColumns(g, x, scratch);
         int ph = g.OutHeight / 2, pw = g.OutWidth / 2;
         using var xs = scratch.Pin();
         using var gp = pooledGrad.Pin();
