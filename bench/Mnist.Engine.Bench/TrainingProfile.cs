@@ -100,6 +100,16 @@ internal static class TrainingProfile
             double ig = conv.NeedsInputGradient ? Time(() => Convolution.BackwardData<float>(geo, dy, conv.Weight.Value, dx), steps) : 0;
             Console.WriteLine(string.Create(inv,
                 $"{conv.Name} alone: forward {fwdNoCache:F2} ms (filling the column cache too {fwdAlone:F2} ms), weight gradient {wg:F2} ms (without the cache {wgNoCache:F2} ms), input gradient {ig:F2} ms"));
+            if (conv.NeedsInputGradient || !Convolution.FusesReluMaxPool(geo)) continue;
+            // The fused conv → ReLU → 2×2 pool passes a first convolution runs when a pool follows.
+            long pooled = (long)batch * geo.OutChannels * (geo.OutHeight / 2) * (geo.OutWidth / 2);
+            var yp = new float[pooled];
+            var corners = new int[pooled];
+            var dyp = dy.AsSpan(0, (int)pooled).ToArray();
+            var scratch = new float[Convolution.ReluMaxPoolScratchLength(geo)];
+            double fused = Time(() => Convolution.ForwardReluMaxPool(geo, input.Data, conv.Weight.Value, conv.Bias!.Value, yp, corners, scratch), steps);
+            double fusedWg = Time(() => Convolution.BackwardWeightsReluMaxPool(geo, input.Data, dyp, corners, dw, db, scratch), steps);
+            Console.WriteLine(string.Create(inv, $"{conv.Name} fused with ReLU and 2x2 pool alone: forward {fused:F2} ms, weight gradient {fusedWg:F2} ms"));
         }
     }
 

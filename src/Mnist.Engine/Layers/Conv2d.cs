@@ -15,6 +15,8 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
     private bool _columnsCached;
     private Conv2dGeometry _geometry;
     private PreparedConvolutionWeights? _prepared;
+    private float[]? _pooledScratch;
+    private bool _poolPending;
 
     /// <summary>Creates the layer with PyTorch's default initialization drawn from <paramref name="rng"/>.</summary>
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true, SplitMix? rng = null)
@@ -45,6 +47,15 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
     /// </summary>
     internal bool FusedRelu { get; set; }
 
+    /// <summary>
+    /// Set by <see cref="Sequential{T}"/> when this is the first layer and a fused <see cref="ReLU{T}"/> and a 2×2
+    /// <see cref="MaxPool2d{T}"/> follow. In training, when no input gradient is wanted, the forward pass then only
+    /// keeps its input and returns its output tensor unwritten; the pooling layer computes its output from this
+    /// layer's input directly (<see cref="ForwardReluMaxPool"/>) and routes its gradient into this layer's parameter
+    /// gradients (<see cref="BackwardReluMaxPool"/>), so the full-size output and its gradient never exist.
+    /// </summary>
+    internal bool FusedWithPool { get; set; }
+
     /// <summary>[Cout,Cin,K,K].</summary>
     public Parameter<T> Weight { get; }
 
@@ -68,6 +79,12 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         var g = _geometry;
         _output = Tensor<T>.Reuse(_output, g.Batch, OutChannels, g.OutHeight, g.OutWidth);
         _input = input;
+        _poolPending = Training && FusedWithPool && FusedRelu && !NeedsInputGradient && Convolution.FusesReluMaxPool(g);
+        if (_poolPending)
+        {
+            _columnsCached = false;
+            return _output;
+        }
         if (!Training && typeof(T) == typeof(float))
         {
             // Inference: the weights' transformed and packed forms are kept between calls (re-made when they change).
@@ -87,6 +104,43 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         _columnsCached = columns is not null;
         Convolution.Forward<T>(g, input.Data, Weight.Value, Bias is null ? default : Bias.Value, _output.Data, columns, FusedRelu);
         return _output;
+    }
+
+    /// <summary>Whether <paramref name="output"/> is this layer's unwritten output, left for the pooling layer.</summary>
+    internal bool PoolPending(Tensor<T> output) => _poolPending && ReferenceEquals(output, _output);
+
+    /// <summary>The pooled output of ReLU and 2×2 max pooling over this layer's output, with each window's winning cell.</summary>
+    internal void ForwardReluMaxPool(Tensor<T> pooled, int[] corners)
+    {
+        var g = _geometry;
+        if (typeof(T) == typeof(float))
+        {
+            Convolution.ForwardReluMaxPool(g, (float[])(object)_input!.Data, (ReadOnlyMemory<float>)(object)(ReadOnlyMemory<T>)Weight.Value,
+                Bias is null ? default : (ReadOnlyMemory<float>)(object)(ReadOnlyMemory<T>)Bias.Value, (float[])(object)pooled.Data, corners, PooledScratch(g));
+            return;
+        }
+        Kernels.Reference.ReferenceConvolutionPool.Forward<T>(g, _input!.Span, Weight.Value.Span, Bias is null ? default : Bias.Value.Span, pooled.Span, corners);
+    }
+
+    /// <summary>Accumulates the parameter gradients from the pooled output's gradient (see <see cref="ForwardReluMaxPool"/>).</summary>
+    internal void BackwardReluMaxPool(Tensor<T> pooledGrad, int[] corners)
+    {
+        var g = _geometry;
+        if (typeof(T) == typeof(float))
+        {
+            Convolution.BackwardWeightsReluMaxPool(g, (float[])(object)_input!.Data, (float[])(object)pooledGrad.Data, corners,
+                (Memory<float>)(object)Weight.Grad, Bias is null ? default : (Memory<float>)(object)Bias.Grad, PooledScratch(g), scratchHoldsInput: true);
+            return;
+        }
+        Kernels.Reference.ReferenceConvolutionPool.BackwardWeights<T>(g, _input!.Span, pooledGrad.Span, corners, Weight.Grad.Span,
+            Bias is null ? default : Bias.Grad.Span);
+    }
+
+    private float[] PooledScratch(Conv2dGeometry g)
+    {
+        long need = Convolution.ReluMaxPoolScratchLength(g);
+        if (_pooledScratch is null || _pooledScratch.Length < need) _pooledScratch = new float[need];
+        return _pooledScratch;
     }
 
     /// <inheritdoc/>

@@ -10,6 +10,7 @@ public sealed class MaxPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointI
     private Tensor<T>? _output, _inputGrad, _maskedGrad;
     private int[] _argmax = [];
     private int[] _inputShape = [];
+    private bool _fused;
 
     public MaxPool2d(int kernelSize, int? stride = null, int padding = 0)
     {
@@ -28,6 +29,16 @@ public sealed class MaxPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointI
     /// (2×2 pooling), and the ReLU then passes the gradient through.
     /// </summary>
     internal bool MaskNonPositive { get; set; }
+
+    /// <summary>
+    /// Set by <see cref="Sequential{T}"/> for conv → ReLU → this 2×2 pool at the start of a network (see
+    /// <see cref="Conv2d{T}.FusedWithPool"/>): when that layer left its output unwritten, this layer pools straight
+    /// from the convolution and hands its output gradient back to it, returning no input gradient.
+    /// </summary>
+    internal Conv2d<T>? Producer { get; set; }
+
+    /// <summary>Whether this is the 2×2, stride-2, unpadded pool the fused convolution path implements.</summary>
+    internal bool IsHalving => KernelSize == 2 && Stride == 2 && Padding == 0;
 
     public int KernelSize { get; }
     public int Stride { get; }
@@ -48,6 +59,13 @@ public sealed class MaxPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointI
         _inputShape = input.Shape;
         _output = Tensor<T>.Reuse(_output, n, item[0], item[1], item[2]);
         if (_argmax.Length != _output.Length) _argmax = new int[_output.Length];
+        _fused = Producer is not null && Producer.PoolPending(input);
+        if (_fused)
+        {
+            // _argmax holds window cells (0-3, or 4 where the gradient is masked), not flat input indices.
+            Producer!.ForwardReluMaxPool(_output, _argmax);
+            return _output;
+        }
         Pooling.MaxPool2d<T>(input.Span, n, input.Dim(1), input.Dim(2), input.Dim(3), KernelSize, Stride, Padding, _output.Span, _argmax);
         return _output;
     }
@@ -56,6 +74,11 @@ public sealed class MaxPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointI
     public override Tensor<T>? Backward(Tensor<T> outputGrad)
     {
         if (_output is null) throw new InvalidOperationException("Backward called before Forward.");
+        if (_fused)
+        {
+            Producer!.BackwardReluMaxPool(outputGrad, _argmax);
+            return null;
+        }
         if (!NeedsInputGradient) return null;
         _inputGrad = Tensor<T>.Reuse(_inputGrad, _inputShape);
         if (MaskNonPositive)

@@ -52,6 +52,11 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
                 relu.InputAlreadyRectified = true;
             }
         }
+        if (list.Count >= 3 && list[0] is Conv2d<T> first && first.FusedRelu && list[2] is MaxPool2d<T> { IsHalving: true } firstPool)
+        {
+            first.FusedWithPool = true;
+            firstPool.Producer = first;
+        }
         Layers = list;
         OutputItemShape = shape;
         Parameters = new ParameterSet<T>(parameters);

@@ -114,6 +114,28 @@ public class GradientCheckTests
         GradientCheck.Objective(model, x, rng, "network", y => (lossFn.Forward(y, labels), lossFn.Backward()));
     }
 
+    [Theory]
+    [InlineData(9, 9, 3, 2)] // odd conv output: the last row and column are in no window
+    [InlineData(10, 21, 4, 2)] // two input channels, 9 windows per row
+    public void FirstConvolutionFusedWithReluAndPool(int height, int width, int outChannels, int inChannels)
+    {
+        var rng = new SplitMix(11);
+        var conv = new Conv2d<double>(inChannels, outChannels, 3, rng: rng);
+        var pool = new MaxPool2d<double>(2);
+        var model = new Sequential<double>([inChannels, height, width],
+        [
+            ("conv1", conv), ("relu1", new ReLU<double>()), ("pool1", pool),
+            ("flatten", new Flatten<double>()),
+            ("fc", new Linear<double>(outChannels * ((height - 2) / 2) * ((width - 2) / 2), 5, rng: rng)),
+        ]) { Training = true };
+        var x = GradientCheck.Random([2, inChannels, height, width], rng);
+        GradientCheck.Objective(model, x, rng, "conv-relu-pool", inputGradient: false);
+        // The check above must have run the fused path: the pool hands its gradient to the convolution.
+        Assert.True(conv.FusedWithPool);
+        Assert.Same(conv, pool.Producer);
+        Assert.Null(pool.Backward(new Tensor<double>(pool.Forward(conv.Forward(x)).Shape)));
+    }
+
     private static void AwayFromZero(double[] x)
     {
         for (int i = 0; i < x.Length; i++) x[i] = x[i] >= 0 ? x[i] + 0.05 : x[i] - 0.05;
