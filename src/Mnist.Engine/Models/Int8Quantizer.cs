@@ -16,7 +16,7 @@ namespace Mnist.Engine.Models;
 /// output channel, int32 bias) → MaxPool on uint8 → … → DequantizeLinear. A ReLU right after a convolution costs nothing:
 /// the convolution's output range is calibrated after the ReLU, so its zero point is 0 and requantization's saturation
 /// at 0 is the ReLU. Max pooling commutes with the monotone quantization, so it is exact on uint8. Everything after
-/// the first other op (for the <c>default</c> architecture: Flatten and the final 1152→10 Linear) stays float, written
+/// the first other op (for the <c>default</c> architecture: Flatten and the final Linear layers) stays float, written
 /// exactly as <see cref="OnnxExporter"/> writes it, then Softmax.</para>
 /// <para>Activation ranges are the minimum and maximum the float network produces on the calibration images
 /// (deterministic: the same images give the same file).</para>

@@ -42,14 +42,17 @@ public static class Architectures
                 ("fc1", new Linear<T>(1600, 128, rng: rng)), ("relu3", new ReLU<T>()),
                 ("fc2", new Linear<T>(128, 10, rng: rng)),
             ],
-            // The project's model: three conv-BN-ReLU-pool blocks (32, 64, 128 channels) and one linear layer,
-            // 105k parameters and 15 MFLOP per digit: cheap to serve, small to ship, trainable in minutes here.
+            // The project's model: three conv-BN-ReLU-pool blocks (32, 64, 128 channels), a 128-unit hidden layer with
+            // dropout, and the 10-way output. 242k parameters and 15.2 MFLOP per digit: cheap to serve, small to ship,
+            // trainable in minutes here. The hidden layer adds 0.3 MFLOP; without it the same recipe stopped at 99.56%.
             "default" =>
             [
                 ("conv1", new Conv2d<T>(1, 32, 3, padding: 1, bias: false, rng: rng)), ("bn1", new BatchNorm<T>(32)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
                 ("conv2", new Conv2d<T>(32, 64, 3, padding: 1, bias: false, rng: rng)), ("bn2", new BatchNorm<T>(64)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
                 ("conv3", new Conv2d<T>(64, 128, 3, padding: 1, bias: false, rng: rng)), ("bn3", new BatchNorm<T>(128)), ("relu3", new ReLU<T>()), ("pool3", new MaxPool2d<T>(2)),
-                ("flatten", new Flatten<T>()), ("fc", new Linear<T>(128 * 3 * 3, 10, rng: rng)),
+                ("flatten", new Flatten<T>()),
+                ("fc1", new Linear<T>(128 * 3 * 3, 128, rng: rng)), ("relu4", new ReLU<T>()), ("dropout", new Dropout<T>(0.25, dropoutRng)),
+                ("fc", new Linear<T>(128, 10, rng: rng)),
             ],
             // Two small conv-BN-ReLU-pool blocks (16, 32 channels): 20k parameters, 2 MFLOP per digit, for one quick epoch.
             "fast" =>
