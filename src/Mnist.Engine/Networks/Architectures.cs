@@ -54,12 +54,16 @@ public static class Architectures
                 ("fc1", new Linear<T>(128 * 3 * 3, 128, rng: rng)), ("relu4", new ReLU<T>()), ("dropout", new Dropout<T>(0.25, dropoutRng)),
                 ("fc", new Linear<T>(128, 10, rng: rng)),
             ],
-            // Two small conv-BN-ReLU-pool blocks (16, 32 channels): 20k parameters, 2 MFLOP per digit, for one quick epoch.
+            // Two small conv-BN-ReLU-pool blocks (16, 32 channels) and a 128-unit hidden layer: 207k parameters,
+            // 2.4 MFLOP per digit, for one quick epoch. The hidden layer costs 0.4 MFLOP; one epoch without it stopped
+            // at 98.8%.
             "fast" =>
             [
                 ("conv1", new Conv2d<T>(1, 16, 3, padding: 1, bias: false, rng: rng)), ("bn1", new BatchNorm<T>(16)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
                 ("conv2", new Conv2d<T>(16, 32, 3, padding: 1, bias: false, rng: rng)), ("bn2", new BatchNorm<T>(32)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
-                ("flatten", new Flatten<T>()), ("fc", new Linear<T>(32 * 7 * 7, 10, rng: rng)),
+                ("flatten", new Flatten<T>()),
+                ("fc1", new Linear<T>(32 * 7 * 7, 128, rng: rng)), ("relu3", new ReLU<T>()),
+                ("fc", new Linear<T>(128, 10, rng: rng)),
             ],
             _ => throw new ArgumentException($"Unknown architecture '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
         };

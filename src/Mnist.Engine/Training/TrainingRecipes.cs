@@ -40,13 +40,16 @@ public static class TrainingRecipes
         AugmentationByDataset = new Dictionary<string, AugmentationOptions> { ["fashion"] = AugmentationOptions.Clothing },
     };
 
-    /// <summary>Fastest to high accuracy: the <c>fast</c> network, Adam with a one-cycle schedule (peak 8e-3), batch 128, one epoch.</summary>
+    /// <summary>
+    /// Fastest to high accuracy: the <c>fast</c> network, Adam with a one-cycle schedule (peak 8e-3), batch 128, label
+    /// smoothing 0.1, one epoch without augmentation.
+    /// </summary>
     public static TrainingRecipe Fast { get; } = new(
         "fast", "fast", 1, 128,
         p => new Adam<float>(p, 8e-3),
         steps => new OneCycleSchedule(8e-3, steps, pctStart: 0.25),
-        AugmentationOptions.None, 0,
-        "Two small conv-BN-ReLU-pool blocks, Adam one-cycle, one epoch.");
+        AugmentationOptions.None, 0.1,
+        "Two small conv-BN-ReLU-pool blocks and a hidden layer, Adam one-cycle, label smoothing, one epoch.");
 
     /// <summary>All recipes.</summary>
     public static IReadOnlyList<TrainingRecipe> All { get; } = [Seed, Lenet, Default, Fast];
