@@ -8,9 +8,9 @@ namespace Mnist.Engine.Kernels;
 
 // Backward pass of a 3×3 convolution whose output goes through ReLU and a 2×2 stride-2 max pool (lenet conv2,
 // seed conv2). The convolution's output gradient is non-zero at one cell of each window at most (none where the pooled
-// value is not positive), so at most a quarter of its elements, and about half of those survive the ReLU. The dense
-// backward passes (Winograd weight gradient, im2col input gradient) spend most of their multiplies on its zeros;
-// here each chosen cell is one entry (its input offset and its gradient) and only entries are multiplied.
+// value is not positive), so at most a quarter of its elements. The dense backward passes (Winograd weight gradient,
+// im2col input gradient) spend three quarters of their multiplies or more on its zeros; here each chosen cell is one
+// entry (its input offset and its gradient) and only entries are multiplied.
 //
 // Input channels are vector lanes, over a channels-last copy of the input [N][H][W][C'] (C' = channels rounded up to
 // two vectors, zero past the last channel): one entry's 3×3 patch of two vectors of channels is 18 loads, and
@@ -58,9 +58,9 @@ public static partial class Convolution
         return SparseBackward<LanesScalar, float>(g, x, w, pooledGrad, corners, dw, dbias, dx);
     }
 
-    // x − x is 0 for every finite x and NaN for ±∞ and NaN, and a sum of zeros stays exactly 0.
     [ThreadStatic] private static float[]? t_sparseInput, t_sparseWeights, t_sparseLocal;
 
+    // x − x is 0 for every finite x and NaN for ±∞ and NaN, and a sum of zeros stays exactly 0.
     private static bool AllFinite(ReadOnlySpan<float> s)
     {
         var acc = Vector<float>.Zero;
