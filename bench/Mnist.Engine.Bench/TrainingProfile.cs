@@ -100,6 +100,18 @@ internal static class TrainingProfile
             double ig = conv.NeedsInputGradient ? Time(() => Convolution.BackwardData<float>(geo, dy, conv.Weight.Value, dx), steps) : 0;
             Console.WriteLine(string.Create(inv,
                 $"{conv.Name} alone: forward {fwdNoCache:F2} ms (filling the column cache too {fwdAlone:F2} ms), weight gradient {wg:F2} ms (without the cache {wgNoCache:F2} ms), input gradient {ig:F2} ms"));
+            if (conv.NeedsInputGradient && Convolution.BacksReluMaxPool(geo) && i + 2 < layers.Count && layers[i + 2] is MaxPool2d<float>)
+            {
+                // The sparse backward pass a convolution before ReLU and a 2×2 pool runs, on this input's real winning cells.
+                long windows = (long)batch * geo.OutChannels * (geo.OutHeight / 2) * (geo.OutWidth / 2);
+                var pooledOut = new float[windows];
+                var cells = new int[windows];
+                Kernels.Reference.ReferenceConvolutionPool.Forward<float>(geo, input.Data, conv.Weight.Value.Span, conv.Bias!.Value.Span, pooledOut, cells);
+                var dyCells = dy.AsSpan(0, (int)windows).ToArray();
+                double sparse = Time(() => Convolution.BackwardReluMaxPool(geo, input.Data, conv.Weight.Value, dyCells, cells, dw, db, dx), steps);
+                double sparseNoDx = Time(() => Convolution.BackwardReluMaxPool(geo, input.Data, conv.Weight.Value, dyCells, cells, dw, db, default), steps);
+                Console.WriteLine(string.Create(inv, $"{conv.Name} sparse backward from the pooled gradient alone: {sparse:F2} ms ({sparseNoDx:F2} ms without the input gradient; {100.0 * cells.Count(c => c != Convolution.NoCorner) / windows:F0}% of windows kept)"));
+            }
             if (conv.NeedsInputGradient || !Convolution.FusesReluMaxPool(geo)) continue;
             // The fused conv → ReLU → 2×2 pool passes a first convolution runs when a pool follows.
             long pooled = (long)batch * geo.OutChannels * (geo.OutHeight / 2) * (geo.OutWidth / 2);

@@ -17,6 +17,9 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
     private PreparedConvolutionWeights? _prepared;
     private float[]? _pooledScratch;
     private bool _poolPending;
+    private MaxPool2d<T>? _gradientPool;
+    private Tensor<T>? _pooledGrad, _pooledGradPlaceholder;
+    private int[] _pooledCorners = [];
 
     /// <summary>Creates the layer with PyTorch's default initialization drawn from <paramref name="rng"/>.</summary>
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, bool bias = true, SplitMix? rng = null)
@@ -79,6 +82,7 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         var g = _geometry;
         _output = Tensor<T>.Reuse(_output, g.Batch, OutChannels, g.OutHeight, g.OutWidth);
         _input = input;
+        _gradientPool = null;
         _poolPending = Training && FusedWithPool && FusedRelu && !NeedsInputGradient && Convolution.FusesReluMaxPool(g);
         if (_poolPending)
         {
@@ -136,6 +140,49 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
             Bias is null ? default : Bias.Grad.Span);
     }
 
+    /// <summary>
+    /// Whether this layer computes its backward pass from the gradient of a 2×2 max pool after its fused ReLU
+    /// (<see cref="MaxPool2d{T}.Consumer"/>) rather than from the pool's full-size input gradient.
+    /// </summary>
+    internal bool TakesPooledGradient(int[] poolInputShape) =>
+        Training && !_poolPending && FusedRelu && Convolution.SparsePoolBackwardEnabled && Convolution.BacksReluMaxPool(_geometry)
+        && _output is not null && poolInputShape.AsSpan().SequenceEqual(_output.Shape);
+
+    /// <summary>
+    /// Called by the pool's backward pass: its output gradient, each window's chosen cell (or
+    /// <see cref="Convolution.NoCorner"/>), and the input gradient tensor it returns unwritten, which this layer's
+    /// backward pass will be handed (through the ReLU) and recognizes.
+    /// </summary>
+    internal void SetPooledGradient(Tensor<T> pooledGrad, int[] corners, Tensor<T> placeholder, MaxPool2d<T> pool)
+    {
+        _pooledGrad = pooledGrad;
+        _pooledCorners = corners;
+        _pooledGradPlaceholder = placeholder;
+        _gradientPool = pool;
+    }
+
+    // The backward pass from the pooled gradient; false when the float kernel declines (non-finite input or weights),
+    // after the pool has written the dense gradient into outputGrad for the general path.
+    private bool BackwardFromPooled(Tensor<T> outputGrad)
+    {
+        var g = _geometry;
+        var pool = _gradientPool!;
+        _gradientPool = null;
+        if (NeedsInputGradient) _inputGrad = Tensor<T>.Reuse(_inputGrad, _input!.Shape);
+        if (typeof(T) == typeof(float))
+        {
+            bool done = Convolution.BackwardReluMaxPool(g, (float[])(object)_input!.Data, (ReadOnlyMemory<float>)(object)(ReadOnlyMemory<T>)Weight.Value,
+                (float[])(object)_pooledGrad!.Data, _pooledCorners, (Memory<float>)(object)Weight.Grad,
+                Bias is null ? default : (Memory<float>)(object)Bias.Grad, NeedsInputGradient ? (float[])(object)_inputGrad!.Data : default);
+            if (!done) pool.WriteInputGradient(_pooledGrad, outputGrad);
+            return done;
+        }
+        Kernels.Reference.ReferenceConvolutionPool.BackwardWeights<T>(g, _input!.Span, _pooledGrad!.Span, _pooledCorners, Weight.Grad.Span,
+            Bias is null ? default : Bias.Grad.Span);
+        if (NeedsInputGradient) Kernels.Reference.ReferenceConvolutionPool.BackwardData<T>(g, Weight.Value.Span, _pooledGrad.Span, _pooledCorners, _inputGrad!.Span);
+        return true;
+    }
+
     private float[] PooledScratch(Conv2dGeometry g)
     {
         long need = Convolution.ReluMaxPoolScratchLength(g);
@@ -148,6 +195,8 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
     {
         if (_input is null) throw new InvalidOperationException("Backward called before Forward.");
         var g = _geometry;
+        if (_gradientPool is not null && ReferenceEquals(outputGrad, _pooledGradPlaceholder) && BackwardFromPooled(outputGrad))
+            return NeedsInputGradient ? _inputGrad : null;
         Convolution.BackwardWeights<T>(g, _input.Data, _columnsCached ? _columns : default, outputGrad.Data, Weight.Grad, Bias is null ? default : Bias.Grad);
         if (!NeedsInputGradient) return null;
         _inputGrad = Tensor<T>.Reuse(_inputGrad, _input.Shape);

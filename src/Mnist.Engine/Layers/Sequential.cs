@@ -57,6 +57,12 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
             first.FusedWithPool = true;
             firstPool.Producer = first;
         }
+        for (int i = 0; i + 2 < list.Count; i++)
+        {
+            if (list[i] is Conv2d<T> { FusedRelu: true } producer && list[i + 1] is ReLU<T> { GradientMaskedByNext: true }
+                && list[i + 2] is MaxPool2d<T> { IsHalving: true, MaskNonPositive: true } next)
+                next.Consumer = producer;
+        }
         Layers = list;
         OutputItemShape = shape;
         Parameters = new ParameterSet<T>(parameters);

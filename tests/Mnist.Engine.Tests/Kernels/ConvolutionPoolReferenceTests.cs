@@ -6,8 +6,8 @@ namespace Mnist.Engine.Tests.Kernels;
 
 /// <summary>
 /// The fused oracle <see cref="ReferenceConvolutionPool"/> equals the three separate oracles it replaces:
-/// <see cref="ReferenceConvolution"/>, ReLU and <see cref="ReferencePooling"/> (forward, and the weight gradient of the
-/// pool's masked, scattered gradient), in float64.
+/// <see cref="ReferenceConvolution"/>, ReLU and <see cref="ReferencePooling"/> (forward, and the weight and input gradients
+/// of the pool's masked, scattered gradient), in float64.
 /// </summary>
 public class ConvolutionPoolReferenceTests
 {
@@ -62,5 +62,11 @@ public class ConvolutionPoolReferenceTests
         ReferenceConvolution.BackwardWeights<double>(g, x, dense, expectedW, expectedB);
         Tolerance.Float64.Reduction.AssertClose<double>(expectedW, dw, "weight gradient");
         Tolerance.Float64.Reduction.AssertClose<double>(expectedB, db, "bias gradient");
+
+        var dx = Doubles(batch * g.InputItem); // overwritten, not accumulated
+        ReferenceConvolutionPool.BackwardData<double>(g, w, dy, corners, dx);
+        var expectedX = new double[dx.Length];
+        ReferenceConvolution.BackwardData<double>(g, dense, w, expectedX);
+        Tolerance.Float64.Reduction.AssertClose<double>(expectedX, dx, "input gradient");
     }
 }

@@ -16,6 +16,8 @@ internal static class GemmParityChecks
     [
         (1, 1, 1), (1, 10, 1), (1, 17, 3), (7, 1, 5), (5, 7, 3), (6, 32, 16), (13, 33, 17), (17, 9, 300),
         (64, 121, 288), (1, 128, 1600), (33, 70, 257), (3, 3079, 2), (100, 50, 520),
+        // A·Bᵀ of depth 1024–4095 with 6 rows or more runs packed rather than as dot products.
+        (13, 37, 1031),
     ];
 
     [ParityCheck]

@@ -136,6 +136,33 @@ public class GradientCheckTests
         Assert.Null(pool.Backward(new Tensor<double>(pool.Forward(conv.Forward(x)).Shape)));
     }
 
+    [Theory]
+    [InlineData(14, 15, 1)] // conv2 output 4×4
+    [InlineData(12, 12, 2)] // conv2 output 3×3: its last row and column are in no window
+    public void ConvolutionBeforeReluAndPoolFromThePooledGradient(int height, int width, int inChannels)
+    {
+        var rng = new SplitMix(12);
+        var conv1 = new Conv2d<double>(inChannels, 3, 3, rng: rng);
+        var conv2 = new Conv2d<double>(3, 4, 3, rng: rng);
+        var pool1 = new MaxPool2d<double>(2);
+        var pool2 = new MaxPool2d<double>(2);
+        int ph = ((height - 2) / 2 - 2) / 2, pw = ((width - 2) / 2 - 2) / 2;
+        var model = new Sequential<double>([inChannels, height, width],
+        [
+            ("conv1", conv1), ("relu1", new ReLU<double>()), ("pool1", pool1),
+            ("conv2", conv2), ("relu2", new ReLU<double>()), ("pool2", pool2),
+            ("flatten", new Flatten<double>()),
+            ("fc", new Linear<double>(4 * ph * pw, 5, rng: rng)),
+        ]) { Training = true };
+        var x = GradientCheck.Random([2, inChannels, height, width], rng);
+        // With the input gradient on, both convolutions run their backward pass from the pooled gradient.
+        GradientCheck.Objective(model, x, rng, "conv-relu-pool sparse backward", inputGradient: true);
+        Assert.Same(conv1, pool1.Consumer);
+        Assert.Same(conv2, pool2.Consumer);
+        model.Forward(x);
+        Assert.True(conv2.TakesPooledGradient([2, 4, (height - 2) / 2 - 2, (width - 2) / 2 - 2]));
+    }
+
     private static void AwayFromZero(double[] x)
     {
         for (int i = 0; i < x.Length; i++) x[i] = x[i] >= 0 ? x[i] + 0.05 : x[i] - 0.05;

@@ -4,8 +4,8 @@ namespace Mnist.Engine.Kernels.Reference;
 
 /// <summary>
 /// Convolution (stride 1, no padding) → ReLU → 2×2 stride-2 max pool as one operation, straight from the definitions
-/// of the three layers. The oracle for <see cref="Convolution.ForwardReluMaxPool"/> and
-/// <see cref="Convolution.BackwardWeightsReluMaxPool"/>; never optimized.
+/// of the three layers. The oracle for <see cref="Convolution.ForwardReluMaxPool"/>,
+/// <see cref="Convolution.BackwardWeightsReluMaxPool"/> and <see cref="Convolution.BackwardReluMaxPool"/>; never optimized.
 /// </summary>
 public static class ReferenceConvolutionPool
 {
@@ -76,6 +76,37 @@ public static class ReferenceConvolutionPool
                                     for (int v = 0; v < g.Kernel; v++)
                                         dw[((o * g.InChannels + ci) * g.Kernel + u) * g.Kernel + v] +=
                                             dc * x[((n * g.InChannels + ci) * g.Height + 2 * i + (c >> 1) + u) * g.Width + 2 * j + (c & 1) + v];
+                        }
+                    }
+    }
+
+    /// <summary>
+    /// dx = ∂L/∂x (overwritten) given the pooled output's gradient and the corners of <see cref="Forward{T}"/>: the
+    /// convolution's input gradient from an output gradient that is the pooled gradient at each window's chosen cell and
+    /// zero elsewhere (zero too where the window is masked).
+    /// </summary>
+    public static void BackwardData<T>(Conv2dGeometry g, ReadOnlySpan<T> w, ReadOnlySpan<T> pooledGrad, ReadOnlySpan<int> corners, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ph = g.OutHeight / 2, pw = g.OutWidth / 2;
+        dx.Clear();
+        for (int n = 0; n < g.Batch; n++)
+            for (int o = 0; o < g.OutChannels; o++)
+                for (int i = 0; i < ph; i++)
+                    for (int j = 0; j < pw; j++)
+                    {
+                        int index = ((n * g.OutChannels + o) * ph + i) * pw + j;
+                        int corner = corners[index];
+                        T d = pooledGrad[index];
+                        for (int c = 0; c < 4; c++)
+                        {
+                            // Every cell, as the separate layers compute it: an infinite or NaN weight makes dx NaN there too.
+                            T dc = c == corner ? d : T.Zero;
+                            for (int ci = 0; ci < g.InChannels; ci++)
+                                for (int u = 0; u < g.Kernel; u++)
+                                    for (int v = 0; v < g.Kernel; v++)
+                                        dx[((n * g.InChannels + ci) * g.Height + 2 * i + (c >> 1) + u) * g.Width + 2 * j + (c & 1) + v] +=
+                                            dc * w[((o * g.InChannels + ci) * g.Kernel + u) * g.Kernel + v];
                         }
                     }
     }

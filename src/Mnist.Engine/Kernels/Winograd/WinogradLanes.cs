@@ -5,7 +5,7 @@ namespace Mnist.Engine.Kernels;
 
 // The few vector operations the Winograd transforms need, one struct per width, so each transform is written
 // once and the JIT specializes it for Vector512, Vector256, Vector128 and plain float.
-// Only exactly rounded operations (no FMA): every width computes bit-identical transforms.
+// Only exactly rounded operations (the fused multiply-add rounds once too): every width computes bit-identical results.
 internal unsafe interface IWinogradLanes<TV> where TV : unmanaged
 {
     static abstract int Count { get; }
@@ -16,6 +16,7 @@ internal unsafe interface IWinogradLanes<TV> where TV : unmanaged
     static abstract TV Sub(TV a, TV b);
     static abstract TV Mul(TV a, float s);
     static abstract TV Max(TV a, TV b);
+    static abstract TV MultiplyAdd(TV a, TV b, TV c);
 }
 
 internal readonly unsafe struct Lanes512 : IWinogradLanes<Vector512<float>>
@@ -28,6 +29,7 @@ internal readonly unsafe struct Lanes512 : IWinogradLanes<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sub(Vector512<float> a, Vector512<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Mul(Vector512<float> a, float s) => a * s;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
 }
 
 internal readonly unsafe struct Lanes256 : IWinogradLanes<Vector256<float>>
@@ -40,6 +42,7 @@ internal readonly unsafe struct Lanes256 : IWinogradLanes<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sub(Vector256<float> a, Vector256<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Mul(Vector256<float> a, float s) => a * s;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
 }
 
 internal readonly unsafe struct Lanes128 : IWinogradLanes<Vector128<float>>
@@ -52,6 +55,7 @@ internal readonly unsafe struct Lanes128 : IWinogradLanes<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sub(Vector128<float> a, Vector128<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Mul(Vector128<float> a, float s) => a * s;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
 }
 
 internal readonly unsafe struct LanesScalar : IWinogradLanes<float>
@@ -65,4 +69,5 @@ internal readonly unsafe struct LanesScalar : IWinogradLanes<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Mul(float a, float s) => a * s;
     // NaN propagates like Vector*.Max does for a NaN first operand; ReLU inputs are finite in practice.
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Max(float a, float b) => a > b || float.IsNaN(a) ? a : b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
 }
