@@ -153,7 +153,7 @@ public sealed class Int8QuantizationTests(ITestOutputHelper output)
     /// <summary>
     /// Both integer Linear layers read from ORT against a scalar reference computed here from the file's own integers,
     /// each on ORT's own input to it: acc = Σ (x_q − x_zp)·w_q[k,j] + B[j], real = acc · s[j] (the per-column
-    /// DequantizeLinear scale), then for the hidden layer y = saturate(round(real / y_scale) + y_zp) and for the logits
+    /// scale of the Mul after the Cast), then for the hidden layer y = saturate(round(real / y_scale) + y_zp) and for the logits
     /// the float real itself. ORT requantizes in float, so a uint8 may land one step off at a rounding tie.
     /// </summary>
     [SkippableFact]
@@ -168,12 +168,13 @@ public sealed class Int8QuantizationTests(ITestOutputHelper output)
         var layers = nodes.Where(n => n.OpType == "MatMulInteger").Select(mm =>
         {
             var add = Consumer(mm.Output[0]);
-            var dq = Consumer(add.Output[0]);
-            Assert.Equal(("Add", "DequantizeLinear"), (add.OpType, dq.OpType));
-            var next = Consumer(dq.Output[0]);
+            var cast = Consumer(add.Output[0]);
+            var mul = Consumer(cast.Output[0]);
+            Assert.Equal(("Add", "Cast", "Mul"), (add.OpType, cast.OpType, mul.OpType));
+            var next = Consumer(mul.Output[0]);
             var q = next.OpType == "QuantizeLinear" ? next : null;
-            return (MatMul: mm, Bias: init[add.Input[1]].ToInt64Array(), Scale: init[dq.Input[1]].ToFloatArray(), Quantize: q,
-                Output: q?.Output[0] ?? dq.Output[0]);
+            return (MatMul: mm, Bias: init[add.Input[1]].ToInt64Array(), Scale: init[mul.Input[1]].ToFloatArray(), Quantize: q,
+                Output: q?.Output[0] ?? mul.Output[0]);
         }).ToList();
         Assert.Equal(2, layers.Count);
         Assert.NotNull(layers[0].Quantize);

@@ -15,9 +15,13 @@ namespace Mnist.Engine.Models;
 /// form, opset 13): QuantizeLinear at the input → QLinearConv (uint8 activations per tensor, int8 weights symmetric per
 /// output channel, int32 bias) → MaxPool on uint8 → … → DequantizeLinear. A ReLU right after a convolution costs nothing:
 /// the convolution's output range is calibrated after the ReLU, so its zero point is 0 and requantization's saturation
-/// at 0 is the ReLU. Max pooling commutes with the monotone quantization, so it is exact on uint8. Everything after
-/// the first other op (for the <c>default</c> architecture: Flatten and the final Linear layers) stays float, written
-/// exactly as <see cref="OnnxExporter"/> writes it, then Softmax.</para>
+/// at 0 is the ReLU. Max pooling commutes with the monotone quantization, so it is exact on uint8.</para>
+/// <para>When everything after that run is Flatten then Linear layers, each optionally followed by a ReLU (Dropout is
+/// gone at inference), as in the <c>default</c> architecture, those run in integers too: Flatten on uint8, each Linear
+/// as MatMulInteger with int32 bias rescaled per output column, requantized to uint8 (ReLU again as the saturation at
+/// zero point 0), and the last Linear's real value is the float logits for Softmax. Any other head (Tanh, a BatchNorm
+/// of its own, average pooling, …) stays float after one DequantizeLinear, written exactly as
+/// <see cref="OnnxExporter"/> writes it, then Softmax.</para>
 /// <para>Activation ranges are the minimum and maximum the float network produces on the calibration images
 /// (deterministic: the same images give the same file).</para>
 /// </remarks>
@@ -148,7 +152,7 @@ public static class Int8Quantizer
             b.AddValueInfo(x, OnnxDataType.UInt8, [.. OnnxExporter.Dims(op.OutputShape)]);
         }
 
-        if (!floatOutput)
+        if (!floatOutput)  // the integer part ends on uint8: dequantize it for the float ops that follow
         {
             string last = graph.Ops[quantized - 1].Name;
             string dequantized = last + ".dequantized";
@@ -170,7 +174,7 @@ public static class Int8Quantizer
             $"int8: {CountOps<ConvOp>(graph.Ops, quantized)} conv layers as QLinearConv (uint8 activations per tensor, int8 symmetric per-channel weights, int32 bias)");
         if (quantized > convPrefix)
         {
-            scheme += string.Create(inv, $", {CountOps<LinearOp>(graph.Ops, quantized)} linear layers as MatMulInteger + int32 bias + per-column DequantizeLinear");
+            scheme += string.Create(inv, $", {CountOps<LinearOp>(graph.Ops, quantized)} linear layers as MatMulInteger (int8 symmetric per-output weights) + int32 bias, rescaled per column in float");
             if (floatOutput) scheme += " (the last one's float output is the logits)";
         }
 
@@ -299,13 +303,15 @@ public static class Int8Quantizer
 
     /// <summary>
     /// A Linear layer on uint8 input x: MatMulInteger (x − x_zero_point)·Wᵀ with int8 symmetric per-output weights into
-    /// int32, Add of the int32 bias (scale x_scale·w_scale[j], like QLinearConv's), DequantizeLinear per output column
-    /// (axis 1, scale x_scale·w_scale[j]) to the real value, then, when <paramref name="output"/> is given, QuantizeLinear
-    /// to uint8 (a following ReLU is its saturation at zero point 0). Without it the float value is the layer's output.
+    /// int32, Add of the int32 bias (scale x_scale·w_scale[j], like QLinearConv's), Cast to float and Mul by the
+    /// per-column scale x_scale·w_scale[j] to the real value, then, when <paramref name="output"/> is given,
+    /// QuantizeLinear to uint8 (a following ReLU is its saturation at zero point 0). Without it the float value is the
+    /// layer's output.
     /// </summary>
     /// <remarks>
-    /// Plain opset-13 operators rather than ONNX Runtime's contrib ops, so any ONNX runtime can run the file.
-    /// QLinearMatMul would requantize in one op but has no bias input.
+    /// Plain opset-13 operators rather than ONNX Runtime's contrib ops (QGemm), so any ONNX runtime can run the file.
+    /// QLinearMatMul would requantize in one op but has no bias input. Cast + Mul is the same arithmetic as a per-axis
+    /// DequantizeLinear of the int32 accumulator, which ORT 1.31.1 ran slower here (docs/benchmarks.md).
     /// </remarks>
     private static void AddIntegerLinear(OnnxGraphBuilder b, LinearOp l, string x, string xParams, QuantParams xq, QuantParams? output)
     {
@@ -334,7 +340,9 @@ public static class Int8Quantizer
         b.AddNode("Add", [$"{n}.product", $"{n}.bias_quantized"], [$"{n}.accumulator"]).Name = $"{n}.bias";
         b.AddValueInfo($"{n}.accumulator", OnnxDataType.Int32, dims);
         string real = output is null ? n : $"{n}.real";
-        b.AddNode("DequantizeLinear", [$"{n}.accumulator", $"{n}.accumulator_scale"], [real], AttributeProto.Int("axis", 1)).Name = $"{n}.dequantize";
+        b.AddNode("Cast", [$"{n}.accumulator"], [$"{n}.accumulator_float"], AttributeProto.Int("to", (long)OnnxDataType.Float)).Name = $"{n}.cast";
+        b.AddValueInfo($"{n}.accumulator_float", OnnxDataType.Float, dims);
+        b.AddNode("Mul", [$"{n}.accumulator_float", $"{n}.accumulator_scale"], [real]).Name = $"{n}.scale";
         if (output is not { } yq) return;
         b.AddValueInfo(real, OnnxDataType.Float, dims);
         AddQuantParams(b, $"{n}.output", yq);

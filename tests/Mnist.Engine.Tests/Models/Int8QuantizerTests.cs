@@ -111,7 +111,7 @@ public class Int8QuantizerTests
         Assert.Equal(0L, init["fc1.output.zero_point"].ToInt64Array()[0]);  // the ReLU: saturation at real 0
         Assert.Equal([1600L, 128L], init["fc1.weight_quantized"].Dims);
         // The logits feed Softmax directly: no DequantizeLinear of a uint8 value after the last layer.
-        Assert.Equal(["fc2.dequantize", "softmax"], nodes.Skip(nodes.Count - 2).Select(n => n.Name));
+        Assert.Equal(["fc2.scale", "softmax"], nodes.Skip(nodes.Count - 2).Select(n => n.Name));
 
         // fc1's constants against the weights they came from: column j of B is row j of W, bias at x_scale·w_scale[j].
         var fc1 = (Linear<float>)model.Layers.Single(l => l.Name == "fc1");
