@@ -65,7 +65,7 @@ public sealed class Int8QuantizationTests(ITestOutputHelper output)
         var init = quantized.Graph.Initializer.ToDictionary(t => t.Name);
         float Scalar(int input) => init[conv.Input[input]].ToFloatArray()[0];
         long[] ZeroPoint(int input) => init[conv.Input[input]].ToInt64Array();
-        var quantize = quantized.Graph.Node.Single(n => n.OpType == "QuantizeLinear");
+        var quantize = quantized.Graph.Node.Single(n => n.OpType == "QuantizeLinear" && n.Input[0] == "input");
         var xq = new QuantParams(init[quantize.Input[1]].ToFloatArray()[0], (int)init[quantize.Input[2]].ToInt64Array()[0]);
         Assert.Equal(xq.Scale, Scalar(1));
         float yScale = Scalar(6);
@@ -118,6 +118,130 @@ public sealed class Int8QuantizationTests(ITestOutputHelper output)
         output.WriteLine($"first QLinearConv, {count} digits: {exact}/{total} uint8 outputs exact, max diff {maxDiff}");
         Assert.True(maxDiff <= 1, $"max diff {maxDiff}");
         Assert.True(exact >= 0.99 * total, $"{exact}/{total} exact");
+    }
+
+    /// <summary>
+    /// The shipped network's hidden layer (fc1, 1152→128, ReLU) and its logits layer run as integer matrix products: no
+    /// float Gemm or MatMul is left in the file, and ORT's top-1 agrees with the float model on the first 2,000 test digits.
+    /// </summary>
+    [SkippableFact]
+    public void ShippedModel_Int8_HasNoFloatLinearLayers_AndAgreesWithFloat()
+    {
+        var (floatBytes, quantized) = QuantizeShipped();
+        var data = RequireTestSet();
+        Assert.DoesNotContain(quantized.Graph.Node, n => n.OpType is "Gemm" or "MatMul");
+        var matmuls = quantized.Graph.Node.Where(n => n.OpType == "MatMulInteger").ToList();
+        Assert.Equal(2, matmuls.Count);
+        var init = quantized.Graph.Initializer.ToDictionary(t => t.Name);
+        Assert.Equal([1152L, 128L], init[matmuls[0].Input[1]].Dims);
+        Assert.Equal(OnnxDataType.Int8, init[matmuls[0].Input[1]].DataType);
+        // The hidden layer's input is the uint8 Flatten of the last pool, not a dequantized float.
+        var flatten = quantized.Graph.Node.Single(n => n.OpType == "Flatten");
+        Assert.Equal(flatten.Output[0], matmuls[0].Input[0]);
+        Assert.Single(quantized.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Output[0] == matmuls[1].Input[0]);
+
+        const int count = 2000;
+        using var floatSession = NewSession(floatBytes);
+        using var int8Session = NewSession(OnnxModel.Serialize(quantized));
+        float[] images = data.First(count);
+        int[] pa = ArgMax(Run(floatSession, images, count), 10), pb = ArgMax(Run(int8Session, images, count), 10);
+        int agree = Enumerable.Range(0, count).Count(i => pa[i] == pb[i]);
+        output.WriteLine($"first {count} test digits: int8 (integer linear layers) and float top-1 agree on {agree}");
+        Assert.True(agree >= 0.995 * count, $"top-1 agree {agree}/{count}");
+    }
+
+    /// <summary>
+    /// Both integer Linear layers read from ORT against a scalar reference computed here from the file's own integers,
+    /// each on ORT's own input to it: acc = Σ (x_q − x_zp)·w_q[k,j] + B[j], real = acc · s[j] (the per-column
+    /// scale of the Mul after the Cast), then for the hidden layer y = saturate(round(real / y_scale) + y_zp) and for the logits
+    /// the float real itself. ORT requantizes in float, so a uint8 may land one step off at a rounding tie.
+    /// </summary>
+    [SkippableFact]
+    public void ShippedModel_IntegerLinearLayers_MatchScalarReference()
+    {
+        var (_, quantized) = QuantizeShipped();
+        var data = RequireTestSet();
+        const int count = 20;
+        var nodes = quantized.Graph.Node;
+        var init = quantized.Graph.Initializer.ToDictionary(t => t.Name);
+        NodeProto Consumer(string value) => nodes.Single(n => n.Input.Contains(value));
+        var layers = nodes.Where(n => n.OpType == "MatMulInteger").Select(mm =>
+        {
+            var add = Consumer(mm.Output[0]);
+            var cast = Consumer(add.Output[0]);
+            var mul = Consumer(cast.Output[0]);
+            Assert.Equal(("Add", "Cast", "Mul"), (add.OpType, cast.OpType, mul.OpType));
+            var next = Consumer(mul.Output[0]);
+            var q = next.OpType == "QuantizeLinear" ? next : null;
+            return (MatMul: mm, Bias: init[add.Input[1]].ToInt64Array(), Scale: init[mul.Input[1]].ToFloatArray(), Quantize: q,
+                Output: q?.Output[0] ?? mul.Output[0]);
+        }).ToList();
+        Assert.Equal(2, layers.Count);
+        Assert.NotNull(layers[0].Quantize);
+        Assert.Null(layers[1].Quantize);
+
+        // Make every layer's input and output a graph output so ORT returns them.
+        var probe = OnnxModel.Parse(OnnxModel.Serialize(quantized));
+        probe.Graph.Output.Clear();
+        int[] widths = [.. layers.Select(l => (int)init[l.MatMul.Input[1]].Dims[0]), 10];
+        probe.Graph.Output.Add(ValueInfoProto.CreateTensor(layers[0].MatMul.Input[0], OnnxDataType.UInt8, OnnxDim.FromString("N"), OnnxDim.FromInt64(widths[0])));
+        probe.Graph.Output.Add(ValueInfoProto.CreateTensor(layers[0].Output, OnnxDataType.UInt8, OnnxDim.FromString("N"), OnnxDim.FromInt64(widths[1])));
+        probe.Graph.Output.Add(ValueInfoProto.CreateTensor(layers[1].Output, OnnxDataType.Float, OnnxDim.FromString("N"), OnnxDim.FromInt64(widths[2])));
+        using var session = NewSession(OnnxModel.Serialize(probe));
+        float[] images = data.First(count);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(images, [count, 1, 28, 28]))]);
+        byte[] x0 = [.. results.Single(r => r.Name == layers[0].MatMul.Input[0]).AsEnumerable<byte>()];
+        byte[] y0 = [.. results.Single(r => r.Name == layers[0].Output).AsEnumerable<byte>()];
+        float[] y1 = [.. results.Single(r => r.Name == layers[1].Output).AsEnumerable<float>()];
+        Assert.Equal(count * widths[0], x0.Length);
+        Assert.Contains(y0, v => v > 0);  // a layer that outputs only zeros would match any reference on its saturated side
+
+        long[] Accumulators(int layer, byte[] x)
+        {
+            var l = layers[layer];
+            long[] w = init[l.MatMul.Input[1]].ToInt64Array();
+            long xZero = init[l.MatMul.Input[2]].ToInt64Array()[0];
+            int k = widths[layer], m = widths[layer + 1];
+            var acc = new long[count * m];
+            for (int n = 0; n < count; n++)
+                for (int j = 0; j < m; j++)
+                {
+                    long a = l.Bias[j];
+                    for (int i = 0; i < k; i++) a += (x[n * k + i] - xZero) * w[i * m + j];
+                    acc[n * m + j] = a;
+                }
+
+            return acc;
+        }
+
+        var hidden = layers[0].Quantize!;
+        float yScale = init[hidden.Input[1]].ToFloatArray()[0];
+        long yZero = init[hidden.Input[2]].ToInt64Array()[0];
+        Assert.Equal(0, yZero);  // the ReLU is the saturation at 0
+        long[] acc0 = Accumulators(0, x0);
+        int exact = 0, maxDiff = 0;
+        for (int i = 0; i < acc0.Length; i++)
+        {
+            double real = acc0[i] * (double)layers[0].Scale[i % widths[1]];
+            int expected = (int)Math.Clamp(Math.Round(real / yScale, MidpointRounding.ToEven) + yZero, 0, 255);
+            int diff = Math.Abs(expected - y0[i]);
+            if (diff == 0) exact++;
+            maxDiff = Math.Max(maxDiff, diff);
+        }
+
+        long[] acc1 = Accumulators(1, y0);
+        double maxRel = 0;
+        for (int i = 0; i < acc1.Length; i++)
+        {
+            double real = acc1[i] * (double)layers[1].Scale[i % widths[2]];
+            maxRel = Math.Max(maxRel, Math.Abs(real - y1[i]) / Math.Max(1.0, Math.Abs(real)));
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"hidden layer, {count} digits: {exact}/{acc0.Length} uint8 outputs exact, max diff {maxDiff}; logits max relative diff {maxRel:E2}"));
+        Assert.True(maxDiff <= 1, $"max diff {maxDiff}");
+        Assert.True(exact >= 0.99 * acc0.Length, $"{exact}/{acc0.Length} exact");
+        Assert.True(maxRel <= 1e-5, $"logits max relative diff {maxRel}");
     }
 
     /// <summary>QuantizeLinear and DequantizeLinear in ORT against <see cref="QuantizationMath"/>, including ties and saturation.</summary>

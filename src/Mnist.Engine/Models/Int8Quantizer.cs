@@ -15,9 +15,13 @@ namespace Mnist.Engine.Models;
 /// form, opset 13): QuantizeLinear at the input → QLinearConv (uint8 activations per tensor, int8 weights symmetric per
 /// output channel, int32 bias) → MaxPool on uint8 → … → DequantizeLinear. A ReLU right after a convolution costs nothing:
 /// the convolution's output range is calibrated after the ReLU, so its zero point is 0 and requantization's saturation
-/// at 0 is the ReLU. Max pooling commutes with the monotone quantization, so it is exact on uint8. Everything after
-/// the first other op (for the <c>default</c> architecture: Flatten and the final Linear layers) stays float, written
-/// exactly as <see cref="OnnxExporter"/> writes it, then Softmax.</para>
+/// at 0 is the ReLU. Max pooling commutes with the monotone quantization, so it is exact on uint8.</para>
+/// <para>When everything after that run is Flatten then Linear layers, each optionally followed by a ReLU (Dropout is
+/// gone at inference), as in the <c>default</c> architecture, those run in integers too: Flatten on uint8, each Linear
+/// as MatMulInteger with int32 bias rescaled per output column, requantized to uint8 (ReLU again as the saturation at
+/// zero point 0), and the last Linear's real value is the float logits for Softmax. Any other head (Tanh, a BatchNorm
+/// of its own, average pooling, …) stays float after one DequantizeLinear, written exactly as
+/// <see cref="OnnxExporter"/> writes it, then Softmax.</para>
 /// <para>Activation ranges are the minimum and maximum the float network produces on the calibration images
 /// (deterministic: the same images give the same file).</para>
 /// </remarks>
@@ -89,6 +93,9 @@ public static class Int8Quantizer
         b.AddNode("QuantizeLinear", [OnnxExporter.InputName, "input.scale", "input.zero_point"], [x]).Name = "input.quantize";
         b.AddValueInfo(x, OnnxDataType.UInt8, [.. OnnxExporter.Dims(graph.InputItemShape)]);
 
+        int convPrefix = quantized;
+        quantized += IntegerTail(graph.Ops, quantized);
+        bool floatOutput = false;  // the last op ran in integers but wrote float (the logits layer)
         for (int i = 0; i < quantized; i++)
         {
             var op = graph.Ops[i];
@@ -114,6 +121,30 @@ public static class Int8Quantizer
                         AttributeProto.IntList("pads", p.Padding, p.Padding, p.Padding, p.Padding)).Name = p.Name;
                     x = p.Name;
                     break;
+                case FlattenOp f:
+                    // Flatten only moves bytes, so it runs on uint8 and keeps the tensor's quantization parameters.
+                    b.AddNode("Flatten", [x], [f.Name], AttributeProto.Int("axis", 1)).Name = f.Name;
+                    x = f.Name;
+                    break;
+                case LinearOp l when i == graph.Ops.Count - 1:
+                    // The logits: integer product and bias, dequantized straight to float for Softmax.
+                    AddIntegerLinear(b, l, x, xParams, xq, output: null);
+                    x = l.Name;
+                    floatOutput = true;
+                    b.AddValueInfo(x, OnnxDataType.Float, [.. OnnxExporter.Dims(op.OutputShape)]);
+                    continue;
+                case LinearOp l:
+                    {
+                        var outputOp = i + 1 < quantized && IsRelu(graph.Ops[i + 1]) ? graph.Ops[++i] : l;
+                        var range = opRanges[outputOp.LastLayer];
+                        var yq = QuantizationMath.ForUInt8Range(range.Min, range.Max);
+                        AddIntegerLinear(b, l, x, xParams, xq, yq);
+                        x = l.Name;
+                        xParams = $"{l.Name}.output";
+                        xq = yq;
+                        break;
+                    }
+
                 default:
                     throw new InvalidOperationException($"Op {op.Name} ({op.GetType().Name}) was selected for int8 but has no int8 form.");
             }
@@ -121,11 +152,15 @@ public static class Int8Quantizer
             b.AddValueInfo(x, OnnxDataType.UInt8, [.. OnnxExporter.Dims(op.OutputShape)]);
         }
 
-        string last = graph.Ops[quantized - 1].Name;
-        string dequantized = last + ".dequantized";
-        b.AddNode("DequantizeLinear", [x, $"{xParams}.scale", $"{xParams}.zero_point"], [dequantized]).Name = last + ".dequantize";
-        b.AddValueInfo(dequantized, OnnxDataType.Float, [.. OnnxExporter.Dims(graph.Ops[quantized - 1].OutputShape)]);
-        x = dequantized;
+        if (!floatOutput)  // the integer part ends on uint8: dequantize it for the float ops that follow
+        {
+            string last = graph.Ops[quantized - 1].Name;
+            string dequantized = last + ".dequantized";
+            b.AddNode("DequantizeLinear", [x, $"{xParams}.scale", $"{xParams}.zero_point"], [dequantized]).Name = last + ".dequantize";
+            b.AddValueInfo(dequantized, OnnxDataType.Float, [.. OnnxExporter.Dims(graph.Ops[quantized - 1].OutputShape)]);
+            x = dequantized;
+        }
+
         for (int i = quantized; i < graph.Ops.Count; i++)
         {
             OnnxExporter.AddFloatOp(b, graph.Ops[i], x);
@@ -134,9 +169,17 @@ public static class Int8Quantizer
 
         b.AddNode("Softmax", [x], [OnnxExporter.OutputName], AttributeProto.Int("axis", 1)).Name = "softmax";
         b.AddOutput(OnnxExporter.OutputName, OnnxDataType.Float, [.. OnnxExporter.Dims(graph.OutputItemShape)]);
-        string scheme = string.Create(CultureInfo.InvariantCulture,
-            $"int8: {CountConvs(graph.Ops, quantized)} conv layers as QLinearConv (uint8 activations per tensor, int8 symmetric per-channel weights, " +
-            $"int32 bias); activation ranges min/max over {calibrationCount} calibration images; {string.Join(", ", graph.Ops.Skip(quantized).Select(o => o.Name))} float");
+        var inv = CultureInfo.InvariantCulture;
+        string scheme = string.Create(inv,
+            $"int8: {CountOps<ConvOp>(graph.Ops, quantized)} conv layers as QLinearConv (uint8 activations per tensor, int8 symmetric per-channel weights, int32 bias)");
+        if (quantized > convPrefix)
+        {
+            scheme += string.Create(inv, $", {CountOps<LinearOp>(graph.Ops, quantized)} linear layers as MatMulInteger (int8 symmetric per-output weights) + int32 bias, rescaled per column in float");
+            if (floatOutput) scheme += " (the last one's float output is the logits)";
+        }
+
+        scheme += string.Create(inv, $"; activation ranges min/max over {calibrationCount} calibration images");
+        if (quantized < graph.Ops.Count) scheme += $"; {string.Join(", ", graph.Ops.Skip(quantized).Select(o => o.Name))} float";
         foreach (var (key, value) in (card with { Quantization = scheme }).ToMetadata()) b.SetMetadata(key, value);
         return b.Build();
     }
@@ -153,7 +196,21 @@ public static class Int8Quantizer
 
     private static bool IsRelu(InferenceOp op) => op is ActivationOp { Kind: ActivationKind.Relu };
 
-    private static int CountConvs(IReadOnlyList<InferenceOp> ops, int prefix) => ops.Take(prefix).Count(o => o is ConvOp);
+    // How many ops after the convolutional prefix also run in integers: all of them when they are a Flatten followed by
+    // Linear layers (each optionally followed by a ReLU), else none, so any other head keeps the float form it had.
+    private static int IntegerTail(IReadOnlyList<InferenceOp> ops, int prefix)
+    {
+        if (prefix >= ops.Count || ops[prefix] is not FlattenOp || prefix + 1 >= ops.Count) return 0;
+        for (int i = prefix + 1; i < ops.Count; i++)
+        {
+            bool ok = ops[i] is LinearOp || (IsRelu(ops[i]) && ops[i - 1] is LinearOp);
+            if (!ok) return 0;
+        }
+
+        return ops.Count - prefix;
+    }
+
+    private static int CountOps<T>(IReadOnlyList<InferenceOp> ops, int prefix) => ops.Take(prefix).Count(o => o is T);
 
     // Runs the float network layer by layer over the calibration images; returns the input's range and, per layer index,
     // the range of that layer's output.
@@ -242,5 +299,53 @@ public static class Int8Quantizer
             AttributeProto.IntList("pads", c.Padding, c.Padding, c.Padding, c.Padding),
             AttributeProto.IntList("dilations", 1, 1),
             AttributeProto.Int("group", 1)).Name = c.Name;
+    }
+
+    /// <summary>
+    /// A Linear layer on uint8 input x: MatMulInteger (x − x_zero_point)·Wᵀ with int8 symmetric per-output weights into
+    /// int32, Add of the int32 bias (scale x_scale·w_scale[j], like QLinearConv's), Cast to float and Mul by the
+    /// per-column scale x_scale·w_scale[j] to the real value, then, when <paramref name="output"/> is given,
+    /// QuantizeLinear to uint8 (a following ReLU is its saturation at zero point 0). Without it the float value is the
+    /// layer's output.
+    /// </summary>
+    /// <remarks>
+    /// Plain opset-13 operators rather than ONNX Runtime's contrib ops (QGemm), so any ONNX runtime can run the file.
+    /// QLinearMatMul would requantize in one op but has no bias input. Cast + Mul is the same arithmetic as a per-axis
+    /// DequantizeLinear of the int32 accumulator, which ORT 1.31.1 ran slower here (docs/benchmarks.md).
+    /// </remarks>
+    private static void AddIntegerLinear(OnnxGraphBuilder b, LinearOp l, string x, string xParams, QuantParams xq, QuantParams? output)
+    {
+        int inF = l.InFeatures, outF = l.OutFeatures;
+        var wq = new sbyte[inF * outF];  // [in, out]: MatMulInteger's B is the transpose of the engine's [out, in]
+        var row = new sbyte[inF];
+        var accScale = new float[outF];
+        var bias = new int[outF];
+        for (int j = 0; j < outF; j++)
+        {
+            var w = l.Weight.AsSpan(j * inF, inF);
+            float ws = QuantizationMath.SymmetricScale(w);
+            QuantizationMath.QuantizeWeights(w, ws, row);
+            for (int k = 0; k < inF; k++) wq[k * outF + j] = row[k];
+            bias[j] = QuantizationMath.QuantizeBias(l.Bias?[j] ?? 0f, xq.Scale, ws);
+            accScale[j] = QuantizationMath.AccumulatorScale(xq.Scale, ws);
+        }
+
+        string n = l.Name;
+        b.AddInitializer(TensorProto.FromInt8s($"{n}.weight_quantized", [inF, outF], wq));
+        b.AddInitializer(TensorProto.FromInt32s($"{n}.bias_quantized", [outF], bias));
+        b.AddInitializer($"{n}.accumulator_scale", [outF], accScale);
+        var dims = OnnxExporter.Dims(l.OutputShape).ToArray();
+        b.AddNode("MatMulInteger", [x, $"{n}.weight_quantized", $"{xParams}.zero_point"], [$"{n}.product"]).Name = $"{n}.matmul";
+        b.AddValueInfo($"{n}.product", OnnxDataType.Int32, dims);
+        b.AddNode("Add", [$"{n}.product", $"{n}.bias_quantized"], [$"{n}.accumulator"]).Name = $"{n}.bias";
+        b.AddValueInfo($"{n}.accumulator", OnnxDataType.Int32, dims);
+        string real = output is null ? n : $"{n}.real";
+        b.AddNode("Cast", [$"{n}.accumulator"], [$"{n}.accumulator_float"], AttributeProto.Int("to", (long)OnnxDataType.Float)).Name = $"{n}.cast";
+        b.AddValueInfo($"{n}.accumulator_float", OnnxDataType.Float, dims);
+        b.AddNode("Mul", [$"{n}.accumulator_float", $"{n}.accumulator_scale"], [real]).Name = $"{n}.scale";
+        if (output is not { } yq) return;
+        b.AddValueInfo(real, OnnxDataType.Float, dims);
+        AddQuantParams(b, $"{n}.output", yq);
+        b.AddNode("QuantizeLinear", [real, $"{n}.output.scale", $"{n}.output.zero_point"], [n]).Name = $"{n}.quantize";
     }
 }

@@ -66,6 +66,12 @@ public static class QuantizationMath
         for (int i = 0; i < weights.Length; i++) destination[i] = (sbyte)Quantize(weights[i], p, -Int8WeightMax, Int8WeightMax);
     }
 
+    /// <summary>
+    /// Real value of one step of an int32 accumulator Σ (x_q − x_zp)·w_q: x_scale · w_scale, formed in double like
+    /// <see cref="QuantizeBias"/>'s divisor so that bias and products share one scale, then stored as float.
+    /// </summary>
+    public static float AccumulatorScale(float inputScale, float weightScale) => (float)((double)inputScale * weightScale);
+
     /// <summary>QLinearConv's int32 bias: round(b / (x_scale · w_scale)), zero point 0, saturated to int32.</summary>
     public static int QuantizeBias(float bias, float inputScale, float weightScale)
     {

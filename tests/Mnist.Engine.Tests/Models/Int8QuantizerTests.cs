@@ -95,6 +95,52 @@ public class Int8QuantizerTests
     }
 
     [Fact]
+    public void Quantize_FlattenAndLinearHead_RunsInIntegers_WithTheHiddenReluAsSaturation()
+    {
+        var model = Create("lenet");  // … pool2 → flatten → fc1 → relu3 → fc2
+        var q = Int8Quantizer.Quantize(model, Card(model, "lenet") with { QuantizedFrom = "test.onnx" }, RandomImages(64, 5).Data);
+        var nodes = q.Graph.Node;
+        Assert.DoesNotContain(nodes, n => n.OpType is "Gemm" or "MatMul" or "Relu");
+        Assert.Equal(["fc1.matmul", "fc2.matmul"], nodes.Where(n => n.OpType == "MatMulInteger").Select(n => n.Name));
+        var types = q.Graph.ValueInfo.ToDictionary(v => v.Name, v => v.Type!.TensorType!.ElemType);
+        Assert.Equal(OnnxDataType.UInt8, types["flatten"]);
+        Assert.Equal(OnnxDataType.UInt8, types["fc1"]);
+        Assert.Equal(OnnxDataType.Int32, types["fc1.accumulator"]);
+        Assert.Equal(OnnxDataType.Float, types["fc2"]);
+        var init = q.Graph.Initializer.ToDictionary(t => t.Name);
+        Assert.Equal(0L, init["fc1.output.zero_point"].ToInt64Array()[0]);  // the ReLU: saturation at real 0
+        Assert.Equal([1600L, 128L], init["fc1.weight_quantized"].Dims);
+        // The logits feed Softmax directly: no DequantizeLinear of a uint8 value after the last layer.
+        Assert.Equal(["fc2.scale", "softmax"], nodes.Skip(nodes.Count - 2).Select(n => n.Name));
+
+        // fc1's constants against the weights they came from: column j of B is row j of W, bias at x_scale·w_scale[j].
+        var fc1 = (Linear<float>)model.Layers.Single(l => l.Name == "fc1");
+        float[] w = fc1.Weight.Value.ToArray(), bias = fc1.Bias!.Value.ToArray();
+        long[] wq = init["fc1.weight_quantized"].ToInt64Array(), bq = init["fc1.bias_quantized"].ToInt64Array();
+        float[] accScale = init["fc1.accumulator_scale"].ToFloatArray();
+        Assert.Equal("conv2.output.zero_point", nodes.Single(n => n.Name == "fc1.matmul").Input[2]);  // max pooling keeps conv2's parameters
+        float xScale = init["conv2.output.scale"].ToFloatArray()[0];
+        foreach (int j in new[] { 0, 17, 127 })
+        {
+            float ws = w.AsSpan(j * 1600, 1600).ToArray().Max(MathF.Abs) / 127f;
+            Assert.Equal(ws * (double)xScale, accScale[j], 1e-6 * accScale[j]);
+            foreach (int k in new[] { 0, 1, 799, 1599 })
+                Assert.Equal(ReferenceQuantize(w[j * 1600 + k], ws, 0, -127, 127), wq[k * 128 + j]);
+            Assert.Equal(RoundHalfEven(bias[j] / ((double)xScale * ws)), bq[j]);
+        }
+    }
+
+    [Fact]
+    public void Quantize_OtherHeads_KeepTheirFloatForm()
+    {
+        var model = Create("normnet");  // conv → bn → tanh → avgpool → flatten → fc1 → bn → sigmoid → fc2: a float head
+        var q = Int8Quantizer.Quantize(model, Card(model, "normnet"), RandomImages(16, 3).Data);
+        Assert.DoesNotContain(q.Graph.Node, n => n.OpType == "MatMulInteger");
+        Assert.Equal(2, q.Graph.Node.Count(n => n.OpType == "Gemm"));
+        Assert.Single(q.Graph.Node, n => n.OpType == "DequantizeLinear");
+    }
+
+    [Fact]
     public void Quantize_RejectsNetworkWithoutLeadingConvolution_AndBadCalibration()
     {
         var mlp = new Sequential<float>([1, 28, 28], [("flatten", new Flatten<float>()), ("fc", new Linear<float>(784, 10))]);
