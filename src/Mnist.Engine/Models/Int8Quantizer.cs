@@ -103,10 +103,7 @@ public static class Int8Quantizer
             {
                 case ConvOp c:
                     {
-                        // The ReLU after it (if any) is absorbed: calibrate the value after the ReLU and skip the op.
-                        var outputOp = i + 1 < quantized && IsRelu(graph.Ops[i + 1]) ? graph.Ops[++i] : c;
-                        var range = opRanges[outputOp.LastLayer];
-                        var yq = QuantizationMath.ForUInt8Range(range.Min, range.Max);
+                        var yq = OutputQuantization(graph.Ops, ref i, quantized, opRanges);
                         AddQLinearConv(b, c, x, xParams, xq, yq);
                         x = c.Name;
                         xParams = $"{c.Name}.output";
@@ -135,9 +132,7 @@ public static class Int8Quantizer
                     continue;
                 case LinearOp l:
                     {
-                        var outputOp = i + 1 < quantized && IsRelu(graph.Ops[i + 1]) ? graph.Ops[++i] : l;
-                        var range = opRanges[outputOp.LastLayer];
-                        var yq = QuantizationMath.ForUInt8Range(range.Min, range.Max);
+                        var yq = OutputQuantization(graph.Ops, ref i, quantized, opRanges);
                         AddIntegerLinear(b, l, x, xParams, xq, yq);
                         x = l.Name;
                         xParams = $"{l.Name}.output";
@@ -192,6 +187,15 @@ public static class Int8Quantizer
             n++;
 
         return n;
+    }
+
+    // The uint8 parameters of op i's output. A ReLU right after it is absorbed: the range is calibrated after the ReLU
+    // and i moves past it, so requantization's saturation at zero point 0 is the ReLU.
+    private static QuantParams OutputQuantization(IReadOnlyList<InferenceOp> ops, ref int i, int quantized, Dictionary<int, (float Min, float Max)> opRanges)
+    {
+        var outputOp = i + 1 < quantized && IsRelu(ops[i + 1]) ? ops[++i] : ops[i];
+        var range = opRanges[outputOp.LastLayer];
+        return QuantizationMath.ForUInt8Range(range.Min, range.Max);
     }
 
     private static bool IsRelu(InferenceOp op) => op is ActivationOp { Kind: ActivationKind.Relu };
