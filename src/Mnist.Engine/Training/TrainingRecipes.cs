@@ -34,7 +34,7 @@ public static class TrainingRecipes
     public static TrainingRecipe Default { get; } = new(
         "default", "default", 12, 128,
         p => new AdamW<float>(p, 3e-3, weightDecay: 1e-4),
-        steps => new OneCycleSchedule(3e-3, steps, pctStart: 0.25),
+        steps => OneCycle(3e-3, steps, pctStart: 0.25),
         AugmentationOptions.Default with { LowResolutionProbability = 0.3f, StrokeStyleProbability = 0.25f, OneFlagProbability = 0.5f }, 0.1,
         "Three conv-BN-ReLU-pool blocks and a hidden layer, AdamW one-cycle, 12 epochs with affine, pen-stroke, low-resolution and one-flag augmentation.")
     {
@@ -56,9 +56,14 @@ public static class TrainingRecipes
     public static TrainingRecipe Fast { get; } = new(
         "fast", "fast", 1, 128,
         p => new Adam<float>(p, 8e-3),
-        steps => new OneCycleSchedule(8e-3, steps, pctStart: 0.25),
+        steps => OneCycle(8e-3, steps, pctStart: 0.25),
         AugmentationOptions.None, 0.1,
         "Two small conv-BN-ReLU-pool blocks and a hidden layer, Adam one-cycle, label smoothing, one epoch.");
+
+    // PyTorch's one-cycle refuses a warm-up of exactly one step (pctStart·steps = 1, an empty first phase). Only very
+    // short runs hit it (four steps: a --limit of a few hundred images); they warm up over the first step and a half.
+    private static OneCycleSchedule OneCycle(double maxLearningRate, long steps, double pctStart) =>
+        new(maxLearningRate, steps, pctStart * steps == 1 ? Math.Min(2.5, steps - 0.5) / steps : pctStart);
 
     /// <summary>All recipes.</summary>
     public static IReadOnlyList<TrainingRecipe> All { get; } = [Seed, Lenet, Default, Fast];

@@ -34,4 +34,21 @@ public class TrainingRecipeTests
         Assert.Equal(("default", "default"), (TrainingRecipes.Default.ForDataset("mnist").Name, TrainingRecipes.Default.ForDataset("mnist").Architecture));
         Assert.Same(clothing.Augmentation, clothing.ForDataset("fashion").Augmentation);
     }
+
+    [Fact]
+    public void Every_schedule_works_for_runs_of_any_length()
+    {
+        foreach (var recipe in TrainingRecipes.All.Where(r => r.CreateSchedule is not null))
+        {
+            for (long steps = 1; steps <= 600; steps++)
+            {
+                var schedule = recipe.CreateSchedule!(steps);
+                for (long step = 0; step < steps; step++)
+                {
+                    double lr = schedule.LearningRateAt(step);
+                    Assert.True(double.IsFinite(lr) && lr > 0, $"{recipe.Name}, {steps} steps, step {step}: {lr}");
+                }
+            }
+        }
+    }
 }
