@@ -26,7 +26,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandOption("--arch <NAME>")]
-        [Description("Recipe (network + training schedule): seed, lenet, … (default: 'default' when defined, else lenet).")]
+        [Description("Recipe (network + training schedule): seed, lenet, default or fast (default: default; on fashion, default trains its clothing network).")]
         public string? Arch { get; init; }
 
         [CommandOption("--epochs <N>")]
@@ -140,8 +140,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         outDir = Path.GetFullPath(outDir);
         Directory.CreateDirectory(outDir);
 
-        var recipe = TrainingRecipes.Get(checkpoint?.State.Recipe ?? settings.Arch ?? DefaultRecipe);
         var dataset = DatasetCatalog.Get(checkpoint?.State.Dataset ?? settings.Dataset ?? "mnist");
+        var recipe = TrainingRecipes.Get(checkpoint?.State.Recipe ?? settings.Arch ?? DefaultRecipe).ForDataset(dataset.Id);
         var location = DataLocator.Resolve(dataset, settings.Data);
         var (train, test) = MnistDataset.LoadTrainTest(location.Folder, dataset);
         int? limit = checkpoint?.State.TrainCount ?? settings.Limit;

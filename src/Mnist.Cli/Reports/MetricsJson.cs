@@ -29,7 +29,7 @@ internal static class MetricsJson
     {
         var final = s.Result.Final;
         var r = s.Recipe;
-        var a = r.AugmentationFor(s.Dataset.Id);
+        var a = r.Augmentation;
         return new JsonObject
         {
             ["recipe"] = new JsonObject

@@ -16,7 +16,13 @@ internal static class MisclassifiedGrid
         var items = result.Misclassified().Take(MaxItems).ToArray();
         int cell = test.Cols * Scale;
         int rows = Math.Max(1, (items.Length + Columns - 1) / Columns);
-        int width = Columns * (cell + Pad) + Pad, height = 30 + rows * (cell + LabelHeight + Pad) + Pad;
+        // Short class names (digits) label the cells themselves; long ones (clothing) are numbered, with a legend of
+        // five classes per line under the heading.
+        string[] legend = ClassLabels.AreShort(classNames)
+            ? []
+            : Enumerable.Range(0, classNames.Count).Select(c => ClassLabels.Long(classNames, c)).Chunk(5).Select(l => string.Join(" · ", l)).ToArray();
+        int top = 30 + legend.Length * 17;
+        int width = Columns * (cell + Pad) + Pad, height = top + rows * (cell + LabelHeight + Pad) + Pad;
         using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
@@ -28,13 +34,15 @@ internal static class MisclassifiedGrid
             ? "No misclassified test images."
             : string.Create(CultureInfo.InvariantCulture, $"First {items.Length} of {result.Count - result.Correct} misclassified test images (true→predicted)");
         canvas.DrawText(heading, Pad, 20, SKTextAlign.Left, title, ink);
+        for (int l = 0; l < legend.Length; l++)
+            canvas.DrawText(legend[l], Pad, 38 + 17 * l, SKTextAlign.Left, font, ink);
 
         var pixels = new byte[test.Rows * test.Cols * 4];
         for (int n = 0; n < items.Length; n++)
         {
             int index = items[n];
             int x = Pad + n % Columns * (cell + Pad);
-            int y = 30 + n / Columns * (cell + LabelHeight + Pad);
+            int y = top + n / Columns * (cell + LabelHeight + Pad);
             // White ink on black, as the network sees it.
             var image = test.Image(index);
             for (int p = 0; p < image.Length; p++)
@@ -45,14 +53,11 @@ internal static class MisclassifiedGrid
             var info = new SKImageInfo(test.Cols, test.Rows, SKColorType.Rgba8888, SKAlphaType.Opaque);
             using var digit = SKImage.FromPixelCopy(info, pixels);
             canvas.DrawImage(digit, new SKRect(x, y, x + cell, y + cell), new SKSamplingOptions(SKFilterMode.Nearest));
-            string label = $"{Name(classNames, result.Labels[index])}→{Name(classNames, result.Predictions[index])}";
+            string label = $"{ClassLabels.Short(classNames, result.Labels[index])}→{ClassLabels.Short(classNames, result.Predictions[index])}";
             canvas.DrawText(label, x + cell / 2f, y + cell + 14, SKTextAlign.Center, font, red);
         }
 
         using var png = surface.Snapshot().Encode(SKEncodedImageFormat.Png, 100);
         ReportFiles.WriteAtomically(path, png.AsSpan());
     }
-
-    private static string Name(IReadOnlyList<string> names, int c) =>
-        c < names.Count && names[c].Length <= 3 ? names[c] : c.ToString(CultureInfo.InvariantCulture);
 }

@@ -97,9 +97,8 @@ internal static class TrainingReport
             }
         }
         var positions = Enumerable.Range(0, k).Select(v => (double)v).ToArray();
-        string Short(int c) => classNames.Count > c && classNames[c].Length <= 3 ? classNames[c] : c.ToString(CultureInfo.InvariantCulture);
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, [.. Enumerable.Range(0, k).Select(Short)]);
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, [.. Enumerable.Range(0, k).Select(j => Short(k - 1 - j))]);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, [.. Enumerable.Range(0, k).Select(c => ClassLabels.Short(classNames, c))]);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, [.. Enumerable.Range(0, k).Select(j => ClassLabels.Long(classNames, k - 1 - j))]);
         plot.Axes.SetLimits(-0.5, k - 0.5, -0.5, k - 0.5);
         plot.Title(string.Create(CultureInfo.InvariantCulture, $"Confusion matrix ({result.Count:N0} test images, {result.Count - result.Correct} errors)"));
         plot.XLabel("predicted");

@@ -11,7 +11,7 @@ namespace Mnist.Engine.Networks;
 public static class Architectures
 {
     /// <summary>Names accepted by <see cref="Create{T}"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["seed", "lenet", "default", "fast"];
+    public static IReadOnlyList<string> Names { get; } = ["seed", "lenet", "default", "fast", "clothing"];
 
     /// <summary>Input item shape of every architecture: one 28×28 channel.</summary>
     public static readonly int[] InputItemShape = [1, 28, 28];
@@ -64,6 +64,22 @@ public static class Architectures
                 ("flatten", new Flatten<T>()),
                 ("fc1", new Linear<T>(32 * 7 * 7, 128, rng: rng)), ("relu3", new ReLU<T>()),
                 ("fc", new Linear<T>(128, 10, rng: rng)),
+            ],
+            // For clothing (Fashion-MNIST, the default recipe's variant for it): a second convolution in each of the
+            // first two blocks and a 256-unit hidden layer with dropout 0.5. 437k parameters, 44.4 MFLOP per garment.
+            // Garments are told apart by texture and small details (a collar, a placket) that the digits' network
+            // misses: with the same augmentation it stopped at 92.6-92.8%; one extra convolution in the second block
+            // alone gave 93.0%.
+            "clothing" =>
+            [
+                ("conv1", new Conv2d<T>(1, 32, 3, padding: 1, bias: false, rng: rng)), ("bn1", new BatchNorm<T>(32)), ("relu1", new ReLU<T>()),
+                ("conv1b", new Conv2d<T>(32, 32, 3, padding: 1, bias: false, rng: rng)), ("bn1b", new BatchNorm<T>(32)), ("relu1b", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
+                ("conv2", new Conv2d<T>(32, 64, 3, padding: 1, bias: false, rng: rng)), ("bn2", new BatchNorm<T>(64)), ("relu2", new ReLU<T>()),
+                ("conv2b", new Conv2d<T>(64, 64, 3, padding: 1, bias: false, rng: rng)), ("bn2b", new BatchNorm<T>(64)), ("relu2b", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
+                ("conv3", new Conv2d<T>(64, 128, 3, padding: 1, bias: false, rng: rng)), ("bn3", new BatchNorm<T>(128)), ("relu3", new ReLU<T>()), ("pool3", new MaxPool2d<T>(2)),
+                ("flatten", new Flatten<T>()),
+                ("fc1", new Linear<T>(128 * 3 * 3, 256, rng: rng)), ("relu4", new ReLU<T>()), ("dropout", new Dropout<T>(0.5, dropoutRng)),
+                ("fc", new Linear<T>(256, 10, rng: rng)),
             ],
             _ => throw new ArgumentException($"Unknown architecture '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
         };

@@ -29,13 +29,42 @@ public sealed record TrainingRecipe(
     string Description)
 {
     /// <summary>
-    /// Augmentation that replaces <see cref="Augmentation"/> for particular datasets (by catalog id), for classes
-    /// whose label survives other changes than digits do: a mirrored shirt is a shirt, a mirrored 7 is not.
+    /// What changes when training on particular datasets (by catalog id): clothing keeps its label under changes that
+    /// digits do not survive (a mirrored shirt is a shirt, a mirrored 7 is not) and needs a larger network than digits.
     /// </summary>
-    public IReadOnlyDictionary<string, AugmentationOptions> AugmentationByDataset { get; init; } =
-        new Dictionary<string, AugmentationOptions>();
+    public IReadOnlyDictionary<string, DatasetVariant> ByDataset { get; init; } = new Dictionary<string, DatasetVariant>();
 
-    /// <summary>The augmentation used when training on <paramref name="dataset"/> (a catalog id such as "mnist").</summary>
-    public AugmentationOptions AugmentationFor(string dataset) =>
-        AugmentationByDataset.TryGetValue(dataset, out var options) ? options : Augmentation;
+    /// <summary>
+    /// This recipe as it trains on <paramref name="dataset"/> (a catalog id such as "mnist"): the dataset's
+    /// <see cref="DatasetVariant"/> applied, or the recipe itself when it has none.
+    /// </summary>
+    public TrainingRecipe ForDataset(string dataset) =>
+        ByDataset.TryGetValue(dataset, out var v)
+            ? this with
+            {
+                Architecture = v.Architecture ?? Architecture,
+                Augmentation = v.Augmentation ?? Augmentation,
+                Epochs = v.Epochs ?? Epochs,
+                Description = v.Description ?? Description,
+            }
+            : this;
+
+    /// <summary>The augmentation used when training on <paramref name="dataset"/>.</summary>
+    public AugmentationOptions AugmentationFor(string dataset) => ForDataset(dataset).Augmentation;
+}
+
+/// <summary>The parts of a <see cref="TrainingRecipe"/> that one dataset replaces; null keeps the recipe's.</summary>
+public sealed record DatasetVariant
+{
+    /// <summary>Architecture name instead of the recipe's.</summary>
+    public string? Architecture { get; init; }
+
+    /// <summary>Augmentation instead of the recipe's.</summary>
+    public AugmentationOptions? Augmentation { get; init; }
+
+    /// <summary>Default number of epochs instead of the recipe's.</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Description instead of the recipe's.</summary>
+    public string? Description { get; init; }
 }

@@ -54,7 +54,7 @@ public sealed class TrainingSession
             Shuffle = true,
             DropLast = false,
             Seed = options.Seed,
-            Augmentation = recipe.AugmentationFor(options.Dataset),
+            Augmentation = recipe.Augmentation,
             Threads = Math.Max(1, options.LoaderThreads),
             Prefetch = 1,
         });
@@ -85,6 +85,7 @@ public sealed class TrainingSession
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         options ??= new TrainingOptions();
+        recipe = recipe.ForDataset(options.Dataset);
         int epochs = options.Epochs ?? recipe.Epochs;
         if (epochs < 1) throw new ArgumentException("Train for at least one epoch.", nameof(options));
         return new TrainingSession(recipe, train, test, options, CreateModel(recipe.Architecture, options), epochs);
@@ -103,6 +104,7 @@ public sealed class TrainingSession
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         var s = checkpoint.State;
+        recipe = recipe.ForDataset(s.Dataset);
         if (s.Recipe != recipe.Name || s.Architecture != recipe.Architecture)
             throw new ArgumentException($"The checkpoint is of recipe '{s.Recipe}' (architecture '{s.Architecture}'), not '{recipe.Name}'.", nameof(checkpoint));
         if (s.TrainCount != train.Count)
@@ -116,7 +118,7 @@ public sealed class TrainingSession
         return new TrainingSession(recipe, train, test, options, model, epochs, checkpoint);
     }
 
-    /// <summary>The recipe.</summary>
+    /// <summary>The recipe as it applies to the run's dataset (<see cref="TrainingRecipe.ForDataset"/>).</summary>
     public TrainingRecipe Recipe { get; }
 
     /// <summary>Run settings.</summary>

@@ -1,3 +1,4 @@
+using Mnist.Engine.Data.Augmentation;
 using Mnist.Engine.Tests.Data;
 using Mnist.Engine.Training;
 using Xunit.Abstractions;
@@ -103,6 +104,35 @@ public class TrainingSessionTests(ITestOutputHelper output)
         Assert.Equal(straight.Model.Parameters.Values, resumed.Model.Parameters.Values);
         Assert.Equal(expected.History.Select(h => h.TrainLoss), actual.History.Select(h => h.TrainLoss));
         Assert.Equal(expected.Final.Predictions, actual.Final.Predictions);
+    }
+
+    [Fact]
+    public void A_dataset_variant_chooses_the_network_epochs_and_augmentation_and_resume_keeps_them()
+    {
+        var train = TrainingTestData.Train(100);
+        var test = TrainingTestData.Test(50);
+        var recipe = TrainingTestData.TinyRecipe with
+        {
+            ByDataset = new Dictionary<string, DatasetVariant> { ["fashion"] = new() { Architecture = "tiny-clothing", Epochs = 1, Augmentation = AugmentationOptions.Clothing } },
+        };
+        var built = new List<string>();
+        var options = TrainingTestData.TinyOptions() with { ModelFactory = (arch, seed) => { built.Add(arch); return TrainingTestData.TinyNet(seed); } };
+
+        var digits = TrainingSession.Start(recipe, train, test, options);
+        Assert.Equal(("tiny", 2), (digits.Recipe.Architecture, digits.Epochs));
+        Assert.Same(AugmentationOptions.Light, digits.Recipe.Augmentation);
+
+        var clothing = TrainingSession.Start(recipe, train, test, options with { Dataset = "fashion" });
+        Assert.Equal(("tiny-clothing", 1), (clothing.Recipe.Architecture, clothing.Epochs));
+        Assert.Same(AugmentationOptions.Clothing, clothing.Recipe.Augmentation);
+        Assert.Equal("tiny", clothing.Recipe.Name);
+        var cp = clothing.CreateCheckpoint();
+        Assert.Equal(("tiny-clothing", "fashion"), (cp.State.Architecture, cp.State.Dataset));
+
+        // Resume is given the recipe as registered; the checkpoint's dataset picks the variant again.
+        var resumed = TrainingSession.Resume(recipe, cp, train, test, options);
+        Assert.Equal("tiny-clothing", resumed.Recipe.Architecture);
+        Assert.Equal(["tiny", "tiny-clothing", "tiny-clothing"], built);
     }
 
     [Fact]
