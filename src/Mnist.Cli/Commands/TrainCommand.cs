@@ -141,7 +141,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         Directory.CreateDirectory(outDir);
 
         var dataset = DatasetCatalog.Get(checkpoint?.State.Dataset ?? settings.Dataset ?? "mnist");
-        var recipe = TrainingRecipes.Get(checkpoint?.State.Recipe ?? settings.Arch ?? DefaultRecipe).ForDataset(dataset.Id);
+        var registered = TrainingRecipes.Get(checkpoint?.State.Recipe ?? settings.Arch ?? DefaultRecipe);
         var location = DataLocator.Resolve(dataset, settings.Data);
         var (train, test) = MnistDataset.LoadTrainTest(location.Folder, dataset);
         int? limit = checkpoint?.State.TrainCount ?? settings.Limit;
@@ -157,8 +157,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             CheckpointPath = Path.Combine(outDir, CheckpointFileName),
         };
         var session = checkpoint is null
-            ? TrainingSession.Start(recipe, train, test, options)
-            : TrainingSession.Resume(recipe, checkpoint, train, test, options);
+            ? TrainingSession.Start(registered, train, test, options)
+            : TrainingSession.Resume(registered, checkpoint, train, test, options);
+        var recipe = session.Recipe; // as it applies to the dataset: the architecture and augmentation actually trained
 
         if (!settings.Json)
         {

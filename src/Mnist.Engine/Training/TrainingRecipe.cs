@@ -48,9 +48,6 @@ public sealed record TrainingRecipe(
                 Description = v.Description ?? Description,
             }
             : this;
-
-    /// <summary>The augmentation used when training on <paramref name="dataset"/>.</summary>
-    public AugmentationOptions AugmentationFor(string dataset) => ForDataset(dataset).Augmentation;
 }
 
 /// <summary>The parts of a <see cref="TrainingRecipe"/> that one dataset replaces; null keeps the recipe's.</summary>

@@ -9,9 +9,9 @@ public class TrainingRecipeTests
     public void Default_recipe_mirrors_clothing_but_never_digits()
     {
         var recipe = TrainingRecipes.Default;
-        Assert.Equal(0f, recipe.AugmentationFor("mnist").HorizontalFlipProbability);
+        Assert.Equal(0f, recipe.ForDataset("mnist").Augmentation.HorizontalFlipProbability);
         Assert.Same(recipe, recipe.ForDataset("mnist"));
-        var clothing = recipe.AugmentationFor("fashion");
+        var clothing = recipe.ForDataset("fashion").Augmentation;
         Assert.True(clothing.HorizontalFlipProbability > 0);
         Assert.Equal(0f, clothing.RotationDegrees);
     }
@@ -20,9 +20,9 @@ public class TrainingRecipeTests
     public void No_recipe_flips_digits()
     {
         foreach (var recipe in TrainingRecipes.All)
-            Assert.Equal(0f, recipe.AugmentationFor("mnist").HorizontalFlipProbability);
-        Assert.Same(TrainingRecipes.Seed.Augmentation, TrainingRecipes.Seed.AugmentationFor("fashion"));
-        Assert.Equal(AugmentationOptions.None, TrainingRecipes.Fast.AugmentationFor("mnist"));
+            Assert.Equal(0f, recipe.ForDataset("mnist").Augmentation.HorizontalFlipProbability);
+        Assert.Same(TrainingRecipes.Seed.Augmentation, TrainingRecipes.Seed.ForDataset("fashion").Augmentation);
+        Assert.Equal(AugmentationOptions.None, TrainingRecipes.Fast.ForDataset("mnist").Augmentation);
     }
 
     [Fact]
