@@ -1,4 +1,4 @@
-using Mnist.Engine.Models;
+using Mnist.Engine.Formats;
 using Mnist.Inference;
 using Mnist.Server.Hosting;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,4 @@
-using Mnist.Engine.Models;
+using Mnist.Engine.Formats;
 using Mnist.Inference;
 
 namespace Mnist.Server.Models;

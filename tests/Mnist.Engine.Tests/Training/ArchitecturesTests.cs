@@ -1,4 +1,4 @@
-using Mnist.Engine.Models;
+using Mnist.Engine.Formats;
 using Mnist.Engine.Networks;
 using Mnist.Engine.Tensors;
 using Mnist.Engine.Training;
