@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Mnist.Server.Hosting;
-using Mnist.Server.Models;
 using Mnist.Server.Observability;
+using Mnist.Server.Serving;
 
 namespace Mnist.Server.Batching;
 

@@ -1,7 +1,7 @@
 using Mnist.Engine.Formats;
 using Mnist.Inference;
 
-namespace Mnist.Server.Models;
+namespace Mnist.Server.Serving;
 
 /// <summary>One loaded model: the classifier, the exact float file bytes it was loaded from (served for download, so
 /// the ETag is their hash), and a TFLite conversion made on first request. The classifier may run the float file's int8

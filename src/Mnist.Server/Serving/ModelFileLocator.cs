@@ -1,4 +1,4 @@
-namespace Mnist.Server.Models;
+namespace Mnist.Server.Serving;
 
 /// <summary>Resolves the configured model path: absolute paths as they are, relative ones searched upwards.</summary>
 public static class ModelFileLocator

@@ -1,7 +1,7 @@
 using Mnist.Inference;
 using Mnist.Server.Observability;
 
-namespace Mnist.Server.Models;
+namespace Mnist.Server.Serving;
 
 /// <summary>
 /// Holds the model being served and swaps it atomically on reload. Readers take <see cref="Current"/> once per batch;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Mnist.Server.Hosting;
 
-namespace Mnist.Server.Models;
+namespace Mnist.Server.Serving;
 
 /// <summary>
 /// Loads the model at startup and reloads it when the file changes: a <see cref="FileSystemWatcher"/> on the file's

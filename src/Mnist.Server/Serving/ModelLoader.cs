@@ -3,7 +3,7 @@ using Mnist.Inference;
 using Mnist.Server.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Mnist.Server.Models;
+namespace Mnist.Server.Serving;
 
 /// <summary>Reads a model file and builds the configured classifier for it.</summary>
 public sealed class ModelLoader(IOptions<MnistServerOptions> options, TimeProvider time)
