@@ -72,7 +72,7 @@ internal static class ExportFixtures
     }
 
     /// <summary>The engine's probabilities (a copy).</summary>
-    public static Tensor<float> Probabilities(Sequential<float> model, Tensor<float> x) => Inference.Predict(model, x).Clone();
+    public static Tensor<float> Probabilities(Sequential<float> model, Tensor<float> x) => Predictions.Predict(model, x).Clone();
 
     public static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {

@@ -5,7 +5,7 @@ using Mnist.Engine.Tensors;
 namespace Mnist.Engine.Training;
 
 /// <summary>Inference helpers for a trained <see cref="Sequential{T}"/>.</summary>
-public static class Inference
+public static class Predictions
 {
     /// <summary>Softmax probabilities [N,classes] for x, in inference mode.</summary>
     public static Tensor<float> Predict(Sequential<float> model, Tensor<float> x)
