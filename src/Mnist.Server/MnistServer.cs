@@ -9,8 +9,8 @@ using Microsoft.Extensions.Options;
 using Mnist.Server.Api;
 using Mnist.Server.Batching;
 using Mnist.Server.Hosting;
-using Mnist.Server.Models;
 using Mnist.Server.Observability;
+using Mnist.Server.Serving;
 using Scalar.AspNetCore;
 
 namespace Mnist.Server;

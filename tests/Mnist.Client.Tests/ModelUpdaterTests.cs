@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Mnist.Engine.Formats;
 using Mnist.Engine.Layers;
-using Mnist.Engine.Models;
 using Mnist.Engine.Networks;
 
 namespace Mnist.Client.Tests;

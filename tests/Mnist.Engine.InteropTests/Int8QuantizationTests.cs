@@ -2,11 +2,11 @@ using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Mnist.Engine.Data;
-using Mnist.Engine.Models;
-using Mnist.Engine.Models.Onnx;
-using Mnist.Engine.Tests.Models;
+using Mnist.Engine.Formats;
+using Mnist.Engine.Formats.Onnx;
+using Mnist.Engine.Tests.Formats;
 using Xunit.Abstractions;
-using static Mnist.Engine.Tests.Models.ExportFixtures;
+using static Mnist.Engine.Tests.Formats.ExportFixtures;
 
 namespace Mnist.Engine.InteropTests;
 

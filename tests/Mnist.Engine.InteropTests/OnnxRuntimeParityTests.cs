@@ -2,11 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
-using Mnist.Engine.Models;
+using Mnist.Engine.Formats;
 using Mnist.Engine.Tensors;
-using Mnist.Engine.Tests.Models;
+using Mnist.Engine.Tests.Formats;
 using Xunit.Abstractions;
-using static Mnist.Engine.Tests.Models.ExportFixtures;
+using static Mnist.Engine.Tests.Formats.ExportFixtures;
 
 namespace Mnist.Engine.InteropTests;
 

@@ -1,4 +1,4 @@
-using Mnist.Engine.Models.Onnx;
+using Mnist.Engine.Formats.Onnx;
 using Mnist.Inference.Tests.TestSupport;
 
 namespace Mnist.Inference.Tests;

@@ -1,5 +1,5 @@
+using Mnist.Engine.Formats;
 using Mnist.Engine.Layers;
-using Mnist.Engine.Models;
 using Mnist.Engine.Training;
 
 namespace Mnist.Cli.Commands;

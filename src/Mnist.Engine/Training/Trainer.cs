@@ -37,5 +37,5 @@ public sealed class Trainer
     }
 
     /// <summary>Class probabilities [N,10] for x (inference mode). The result is reused by the next call.</summary>
-    public Tensor<float> Predict(Tensor<float> x) => Inference.Predict(Model, x);
+    public Tensor<float> Predict(Tensor<float> x) => Predictions.Predict(Model, x);
 }

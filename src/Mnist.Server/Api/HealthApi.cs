@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Mnist.Server.Models;
 using Mnist.Server.Observability;
+using Mnist.Server.Serving;
 
 namespace Mnist.Server.Api;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
-using Mnist.Server.Models;
 using Mnist.Server.Observability;
+using Mnist.Server.Serving;
 
 namespace Mnist.Server.Api;
 

@@ -4,8 +4,8 @@ using Mnist.Engine.Preprocessing;
 using Mnist.Inference;
 using Mnist.Server.Batching;
 using Mnist.Server.Hosting;
-using Mnist.Server.Models;
 using Mnist.Server.Observability;
+using Mnist.Server.Serving;
 
 namespace Mnist.Server.Api;
 

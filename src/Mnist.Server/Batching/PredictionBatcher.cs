@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Mnist.Server.Hosting;
-using Mnist.Server.Models;
 using Mnist.Server.Observability;
+using Mnist.Server.Serving;
 
 namespace Mnist.Server.Batching;
 
@@ -193,16 +193,3 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
 
 /// <summary>One digit's answer from a batch: probabilities and the model that produced them.</summary>
 public sealed record BatchResult(float[] Probabilities, ServedModel Model);
-
-/// <summary>The server cannot classify right now (no model, queue full, shutting down): HTTP 503.</summary>
-public sealed class ServiceUnavailableException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public ServiceUnavailableException() { }
-
-    /// <summary>Creates the exception with a message.</summary>
-    public ServiceUnavailableException(string message) : base(message) { }
-
-    /// <summary>Creates the exception with a message and a cause.</summary>
-    public ServiceUnavailableException(string message, Exception innerException) : base(message, innerException) { }
-}

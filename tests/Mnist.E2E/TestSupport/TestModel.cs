@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Mnist.Engine.Data;
 using Mnist.Engine.Data.Augmentation;
+using Mnist.Engine.Formats;
 using Mnist.Engine.Layers;
-using Mnist.Engine.Models;
 using Mnist.Engine.Networks;
 using Mnist.Engine.Tensors;
 using Mnist.Engine.Training;

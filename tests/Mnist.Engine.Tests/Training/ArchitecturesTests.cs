@@ -1,4 +1,4 @@
-using Mnist.Engine.Models;
+using Mnist.Engine.Formats;
 using Mnist.Engine.Networks;
 using Mnist.Engine.Tensors;
 using Mnist.Engine.Training;
@@ -17,7 +17,7 @@ public class ArchitecturesTests
         var x = new Tensor<float>(2, 1, 28, 28);
         var rng = new SplitMix(5, 0);
         for (int i = 0; i < x.Length; i++) x.Span[i] = (float)rng.NextDouble();
-        var y = Inference.Predict(model, x);
+        var y = Predictions.Predict(model, x);
         Assert.Equal([2, 10], y.Shape);
         Assert.All(y.Span.ToArray(), v => Assert.True(float.IsFinite(v)));
     }

@@ -1,5 +1,5 @@
+using Mnist.Engine.Formats.Onnx;
 using Mnist.Engine.Layers;
-using Mnist.Engine.Models.Onnx;
 using Mnist.Engine.Networks;
 
 namespace Mnist.Inference.Tests.TestSupport;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Mnist.Engine.Data;
-using Mnist.Engine.Models;
+using Mnist.Engine.Formats;
 using Mnist.Engine.Networks;
 using Mnist.Engine.Optim;
 using Mnist.Engine.Tensors;
@@ -57,7 +57,7 @@ internal static class TestModels
             for (int p = 0; p < 784; p++) calibration[i * 784 + p] = digit[p] / 255f;
         }
         ModelCard card = imported.Card! with { QuantizedFrom = $"model.onnx sha256:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(floatBytes))}" };
-        return Engine.Models.Onnx.OnnxModel.Serialize(Int8Quantizer.Quantize(imported.Model, card, calibration));
+        return Engine.Formats.Onnx.OnnxModel.Serialize(Int8Quantizer.Quantize(imported.Model, card, calibration));
     }
 
     /// <summary>A lenet trained briefly on MNIST (≥ 95 % on 1,000 test digits), or the shipped model when it exists.</summary>

@@ -1,0 +1,140 @@
+using Mnist.Inference;
+using Mnist.Server.Observability;
+
+namespace Mnist.Server.Serving;
+
+/// <summary>
+/// Holds the model being served and swaps it atomically on reload. Readers take <see cref="Current"/> once per batch;
+/// a replaced model is disposed after the swap, and its classifier finishes the calls already running on it
+/// (<see cref="IDigitClassifier"/>'s Dispose waits for them), so no request fails because of a reload.
+/// </summary>
+public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics, ILogger<ModelStore> logger) : IDisposable
+{
+    private readonly Lock _reloadLock = new();
+    private ServedModel? _current;
+    private string? _lastRejectedKey;
+
+    /// <summary>The model being served, or null before the first successful load.</summary>
+    public ServedModel? Current => Volatile.Read(ref _current);
+
+    /// <summary>The configured model file (absolute).</summary>
+    public string Path { get; internal set; } = "";
+
+    /// <summary>Why the last load or reload failed; null after a success.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>The int8 companion looked for beside <see cref="Path"/> (<see cref="ModelLoader.CompanionPath"/>).</summary>
+    public string CompanionPath => ModelLoader.CompanionPath(Path);
+
+    /// <summary>Loads the file at <see cref="Path"/> (and its int8 companion, when the precision allows one) and serves
+    /// it, unless it is the model already served. A file that cannot be loaded is rejected with a log line, and the
+    /// current model keeps serving; a companion that does not match the file is ignored with a log line.</summary>
+    /// <returns>True when a new model is now served.</returns>
+    public bool TryLoad()
+    {
+        lock (_reloadLock)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(Path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Reject(null, $"cannot read the file: {e.Message}");
+            }
+            byte[]? int8Bytes = null;
+            if (loader.UsesCompanion && File.Exists(CompanionPath))
+            {
+                try
+                {
+                    int8Bytes = File.ReadAllBytes(CompanionPath);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Being replaced right now: the watcher will see the new file; until then, the float model.
+                    LogCompanionUnreadable(logger, CompanionPath, e.Message);
+                }
+            }
+            string sha = ModelInfo.HashBytes(bytes);
+            // The key says which files were offered, not which one won, so an unchanged pair is not loaded again.
+            string key = sha + "|" + (int8Bytes is null ? "" : ModelInfo.HashBytes(int8Bytes));
+            ServedModel? old = Current;
+            if (old is not null && old.OfferedKey == key) return false;
+            if (key == _lastRejectedKey) return false; // already logged; wait for a different file
+            ServedModel next;
+            try
+            {
+                next = loader.Load(bytes, Path, int8Bytes);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return Reject(key, e.Message);
+            }
+            next.OfferedKey = key;
+            Volatile.Write(ref _current, next);
+            _lastRejectedKey = null;
+            LastError = null;
+            if (next.Int8 is null && int8Bytes is not null) LogCompanionIgnored(logger, CompanionPath, next.PrecisionReason);
+            if (old is null)
+            {
+                LogLoaded(logger, next.Info.Name, next.Info.Runtime, next.Precision, sha[..12], Path, next.PrecisionReason);
+            }
+            else
+            {
+                metrics.RecordReload(success: true);
+                LogReloaded(logger, old.Info.Name, old.Sha256[..12], old.Precision, next.Info.Name, sha[..12], next.Precision, next.PrecisionReason);
+                old.Dispose(); // running calls finish on the old classifier first
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Serves <paramref name="model"/> (tests and hosts that load models themselves).</summary>
+    public void Set(ServedModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        lock (_reloadLock)
+        {
+            ServedModel? old = Interlocked.Exchange(ref _current, model);
+            old?.Dispose();
+        }
+    }
+
+    /// <summary>Disposes the served model.</summary>
+    public void Dispose() => Interlocked.Exchange(ref _current, null)?.Dispose();
+
+    private bool Reject(string? key, string reason)
+    {
+        LastError = reason;
+        _lastRejectedKey = key;
+        if (Current is null)
+        {
+            LogNotLoaded(logger, Path, reason);
+        }
+        else
+        {
+            metrics.RecordReload(success: false);
+            LogRejected(logger, Path, reason, Current.Info.Name, Current.Sha256[..12]);
+        }
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving model {Name} ({Runtime}, {Precision}, sha256 {Sha}…) from {Path}: {Why}")]
+    private static partial void LogLoaded(ILogger logger, string name, string runtime, string precision, string sha, string path, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model reloaded: {OldName} ({OldSha}…, {OldPrecision}) → {NewName} ({NewSha}…, {NewPrecision}): {Why}")]
+    private static partial void LogReloaded(ILogger logger, string oldName, string oldSha, string oldPrecision, string newName, string newSha, string newPrecision, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Int8 companion {Path} ignored, predictions run on the float model: {Reason}")]
+    private static partial void LogCompanionIgnored(ILogger logger, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Int8 companion {Path} cannot be read ({Reason}); loading the float model alone")]
+    private static partial void LogCompanionUnreadable(ILogger logger, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model file {Path} rejected: {Reason}. Still serving {Name} ({Sha}…)")]
+    private static partial void LogRejected(ILogger logger, string path, string reason, string name, string sha);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "No model is served: {Path}: {Reason}. /readyz answers 503 until a valid file appears there.")]
+    private static partial void LogNotLoaded(ILogger logger, string path, string reason);
+}

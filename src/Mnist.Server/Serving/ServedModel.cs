@@ -1,0 +1,86 @@
+using Mnist.Engine.Formats;
+using Mnist.Inference;
+
+namespace Mnist.Server.Serving;
+
+/// <summary>One loaded model: the classifier, the exact float file bytes it was loaded from (served for download, so
+/// the ETag is their hash), and a TFLite conversion made on first request. The classifier may run the float file's int8
+/// companion (<see cref="Int8"/>); everything a client downloads or reads in the model card is still the float file.</summary>
+public sealed class ServedModel : IDisposable
+{
+    private readonly Lazy<TfLiteConversion> _tflite;
+
+    internal ServedModel(IDigitClassifier classifier, ModelInfo info, byte[] onnxBytes, string path, DateTimeOffset loadedAt,
+        Int8Companion? int8, string precisionReason)
+    {
+        Classifier = classifier;
+        Info = info;
+        OnnxBytes = onnxBytes;
+        Path = path;
+        LoadedAt = loadedAt;
+        Int8 = int8;
+        PrecisionReason = precisionReason;
+        _tflite = new Lazy<TfLiteConversion>(ConvertToTfLite, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The classifier that answers predictions (ONNX Runtime or managed engine; the int8 companion when
+    /// <see cref="Int8"/> is set).</summary>
+    public IDigitClassifier Classifier { get; }
+
+    /// <summary>The float file's name, runtime, hash and model card.</summary>
+    public ModelInfo Info { get; }
+
+    /// <summary>The .onnx file's bytes as loaded.</summary>
+    public byte[] OnnxBytes { get; }
+
+    /// <summary>Where the file was read from.</summary>
+    public string Path { get; }
+
+    /// <summary>When it was loaded.</summary>
+    public DateTimeOffset LoadedAt { get; }
+
+    /// <summary>The int8 companion that runs the predictions, or null when the float file does.</summary>
+    public Int8Companion? Int8 { get; }
+
+    /// <summary><c>int8</c> or <c>float</c>: what the predictions are computed with.</summary>
+    public string Precision => Int8 is null ? "float" : "int8";
+
+    /// <summary>Why this precision serves (a companion used, absent, not matching, or float forced).</summary>
+    public string PrecisionReason { get; }
+
+    /// <summary>The hashes of the float file and of the companion offered with it (used or not): a reload that
+    /// offers the same pair changes nothing.</summary>
+    internal string? OfferedKey { get; set; }
+
+    /// <summary>Lowercase hex SHA-256 of <see cref="OnnxBytes"/>.</summary>
+    public string Sha256 => Info.Sha256 ?? ModelInfo.HashBytes(OnnxBytes);
+
+    /// <summary>The model as TensorFlow Lite (NHWC [1,28,28,1] in, softmax [1,10] out), converted once through the
+    /// managed engine's importer; <see cref="TfLiteConversion.Error"/> says why when the graph cannot be converted.</summary>
+    public TfLiteConversion TfLite => _tflite.Value;
+
+    /// <summary>Stops new classifier calls; calls in flight finish first.</summary>
+    public void Dispose() => Classifier.Dispose();
+
+    private TfLiteConversion ConvertToTfLite()
+    {
+        try
+        {
+            ImportedModel imported = OnnxImporter.Load(OnnxBytes);
+            return new TfLiteConversion(TfLiteExporter.Export(imported.Model, imported.Card), null);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidDataException or ArgumentException or FormatException or OverflowException)
+        {
+            return new TfLiteConversion(null, e.Message);
+        }
+    }
+}
+
+/// <summary>The int8 file that computes a served float model's predictions.</summary>
+/// <param name="Path">Where it was read from.</param>
+/// <param name="Sha256">Lowercase hex SHA-256 of the file.</param>
+/// <param name="Quantization">Its model card's <c>quantization</c> entry (how it was quantized), if any.</param>
+public sealed record Int8Companion(string Path, string Sha256, string? Quantization);
+
+/// <summary>The result of converting a served model to TFLite: the file, or why there is none.</summary>
+public sealed record TfLiteConversion(byte[]? Bytes, string? Error);
