@@ -242,6 +242,12 @@ public static class DigitPreprocessor
         InkExtractor.Outcome ink = InkExtractor.Extract(lum, width, height, options.Polarity);
         if (ink.Reason != NoDigitReason.None)
             return Empty(ink.Reason, ink.Message!) with { Inverted = ink.Inverted, Background = ink.Background };
+        return FrameExtracted(lum, width, height, ink);
+    }
+
+    /// <summary>Steps C and D on an image whose step B has run: <paramref name="lum"/> holds the ink coverage.</summary>
+    internal static PreprocessResult FrameExtracted(float[] lum, int width, int height, InkExtractor.Outcome ink)
+    {
         (NoDigitReason reason, string? message, MnistFrame.Box box) = MnistFrame.FindInk(lum, width, height, checkExtent: true);
         var bounds = new InkBounds(box.X, box.Y, box.Width, box.Height);
         if (reason != NoDigitReason.None)
@@ -253,9 +259,9 @@ public static class DigitPreprocessor
         };
     }
 
-    private static PreprocessResult Empty(NoDigitReason reason, string message) => new(new float[PixelCount], reason, message);
+    internal static PreprocessResult Empty(NoDigitReason reason, string message) => new(new float[PixelCount], reason, message);
 
-    private static int CheckImage(int length, int width, int height, int stride, int bytesPerPixel, string name)
+    internal static int CheckImage(int length, int width, int height, int stride, int bytesPerPixel, string name)
     {
         if (width < 1 || width > MaxWidth)
             throw new ArgumentException($"Width must be 1..{MaxWidth}; got {width}.", nameof(width));

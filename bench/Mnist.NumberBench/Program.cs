@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Globalization;
+using Mnist.Engine.Data;
+using Mnist.Engine.Preprocessing;
+using Mnist.Engine.Reading;
+using Mnist.Inference;
+using Mnist.NumberBench;
+
+// Measures whole-number reading on synthetic numbers built from pendigits writers (see NumberSynthesizer).
+//   mnist-numberbench eval   --model FILE --digits PENDIGITS.jsonl [--writers 21-30] [--count N] [--seed S] [--images] [--set Name=Value ...]
+//   mnist-numberbench single --model FILE --digits PENDIGITS.jsonl --mnist DIR     read vs predict on lone digits
+//   mnist-numberbench write  --digits PENDIGITS.jsonl --out DIR [--writers 21-30] [--count N] [--seed S]
+var opts = Options.Parse(args);
+switch (opts.Command)
+{
+    case "eval": return Eval(opts);
+    case "single": return Single(opts);
+    case "write": return Write(opts);
+    default:
+        Console.Error.WriteLine("usage: mnist-numberbench eval|single|write --digits PENDIGITS.jsonl [--model FILE] ...");
+        return 2;
+}
+
+static int Eval(Options o)
+{
+    List<DrawnDigit> digits = NumberSynthesizer.Load(o.Digits);
+    List<SyntheticNumber> numbers = NumberSynthesizer.Make(digits, o.Writers, o.Count, o.Seed);
+    using OnnxDigitClassifier model = OnnxDigitClassifier.Load(o.Model);
+    DigitBatchClassifier classify = model.ClassifyBatch;
+    NumberReaderOptions weights = o.Weights;
+
+    int right = 0, touchRight = 0, touchCount = 0;
+    var ms = new List<double>();
+    var errors = new List<string>();
+    foreach (SyntheticNumber n in o.Only is int only ? numbers.Skip(only).Take(1) : numbers)
+    {
+        var strokes = n.Strokes.Select(s => (IReadOnlyList<StrokePoint>)s.Select(p => new StrokePoint(p[0], p[1])).ToArray()).ToArray();
+        long t = Stopwatch.GetTimestamp();
+        NumberReading r = NumberReader.FromStrokes(strokes, classify, options: weights);
+        ms.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        bool ok = r.Number == n.Label;
+        right += ok ? 1 : 0;
+        if (!ok && errors.Count < o.ShowErrors) errors.Add($"strokes#{numbers.IndexOf(n)} w{n.Writer} {n.Label} -> {r.Number}");
+    }
+    ms.Sort();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"strokes: {right}/{numbers.Count} = {100.0 * right / numbers.Count:F2}%  (p50 {ms[ms.Count / 2]:F2} ms, p90 {ms[ms.Count * 9 / 10]:F2} ms)"));
+
+    if (o.Images)
+    {
+        var byStyle = new Dictionary<PaperStyle, (int Right, int Count)>();
+        int imageRight = 0;
+        ms.Clear();
+        for (int i = 0; i < numbers.Count; i++)
+        {
+            SyntheticNumber n = numbers[i];
+            (byte[] encoded, PaperStyle style) = NumberRenderer.Render(n, i, o.Seed);
+            DecodedImage image = ImageDecoder.Decode(encoded);
+            long t = Stopwatch.GetTimestamp();
+            NumberReading r = NumberReader.FromRgba(image.Rgba, image.Width, image.Height, classify, options: weights);
+            ms.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            bool ok = r.Number == n.Label;
+            imageRight += ok ? 1 : 0;
+            (int a, int b) = byStyle.GetValueOrDefault(style);
+            byStyle[style] = (a + (ok ? 1 : 0), b + 1);
+            if (n.Touching > 0) { touchCount++; touchRight += ok ? 1 : 0; }
+            if (!ok && errors.Count < 2 * o.ShowErrors)
+            {
+                errors.Add($"image#{i} {style} w{n.Writer} {n.Label} -> {r.Number}");
+                if (o.SaveErrors is not null)
+                {
+                    Directory.CreateDirectory(o.SaveErrors);
+                    File.WriteAllBytes(Path.Combine(o.SaveErrors, $"{i}-{n.Label}-{r.Number}.{(style == PaperStyle.DarkOnLightJpeg ? "jpg" : "png")}"), encoded);
+                }
+            }
+        }
+        ms.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"images:  {imageRight}/{numbers.Count} = {100.0 * imageRight / numbers.Count:F2}%  (p50 {ms[ms.Count / 2]:F2} ms); with touching digits {touchRight}/{touchCount}"));
+        foreach ((PaperStyle s, (int a, int b)) in byStyle.OrderBy(kv => kv.Key))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {s}: {a}/{b} = {100.0 * a / b:F2}%"));
+    }
+    foreach (string e in errors) Console.WriteLine("  " + e);
+    return 0;
+}
+
+static int Single(Options o)
+{
+    using OnnxDigitClassifier model = OnnxDigitClassifier.Load(o.Model);
+    DigitBatchClassifier classify = model.ClassifyBatch;
+    var probs = new float[10];
+    int same = 0, total = 0;
+    foreach (DrawnDigit d in NumberSynthesizer.Load(o.Digits))
+    {
+        var strokes = d.Strokes.Select(s => (IReadOnlyList<StrokePoint>)s.Select(p => new StrokePoint(p[0], p[1])).ToArray()).ToArray();
+        PreprocessResult p = DigitPreprocessor.FromStrokes(strokes);
+        NumberReading r = NumberReader.FromStrokes(strokes, classify, options: o.Weights);
+        if (p.IsEmpty) continue;
+        model.ClassifyBatch(p.Pixels, 1, probs);
+        total++;
+        if (r.Number == ArgMax(probs).ToString(CultureInfo.InvariantCulture)) same++;
+    }
+    Console.WriteLine($"pendigits: read = predict on {same}/{total} = {100.0 * same / total:F2}%");
+    if (o.Mnist is not null)
+    {
+        MnistDataset test = MnistDataset.Load(o.Mnist, MnistSplit.Test);
+        same = 0;
+        for (int i = 0; i < test.Count; i++)
+        {
+            byte[] gray = test.Image(i).ToArray();
+            PreprocessResult p = DigitPreprocessor.FromGray(gray, 28, 28);
+            NumberReading r = NumberReader.FromGray(gray, 28, 28, classify, options: o.Weights);
+            string predicted = "";
+            if (!p.IsEmpty)
+            {
+                model.ClassifyBatch(p.Pixels, 1, probs);
+                predicted = ArgMax(probs).ToString(CultureInfo.InvariantCulture);
+            }
+            if (r.Number == predicted) same++;
+        }
+        Console.WriteLine($"MNIST test: read = predict on {same}/{test.Count} = {100.0 * same / test.Count:F2}%");
+    }
+    return 0;
+}
+
+static int Write(Options o)
+{
+    List<SyntheticNumber> numbers = NumberSynthesizer.Make(NumberSynthesizer.Load(o.Digits), o.Writers, o.Count, o.Seed);
+    Directory.CreateDirectory(o.Out!);
+    using var lines = new StreamWriter(Path.Combine(o.Out!, "numbers.jsonl"));
+    for (int i = 0; i < numbers.Count; i++)
+    {
+        SyntheticNumber n = numbers[i];
+        string strokes = System.Text.Json.JsonSerializer.Serialize(n.Strokes.Select(s => s.Select(p => new[] { MathF.Round(p[0], 1), MathF.Round(p[1], 1) })));
+        lines.WriteLine($"{{\"label\":\"{n.Label}\",\"writer\":{n.Writer},\"strokes\":{strokes}}}");
+        (byte[] encoded, PaperStyle style) = NumberRenderer.Render(n, i, o.Seed);
+        File.WriteAllBytes(Path.Combine(o.Out!, $"{i:D4}-{n.Label}.{(style == PaperStyle.DarkOnLightJpeg ? "jpg" : "png")}"), encoded);
+    }
+    Console.WriteLine($"wrote {numbers.Count} numbers to {o.Out}");
+    return 0;
+}
+
+static int ArgMax(float[] p)
+{
+    int best = 0;
+    for (int i = 1; i < p.Length; i++) if (p[i] > p[best]) best = i;
+    return best;
+}
+
+internal sealed class Options
+{
+    public string Command { get; private set; } = "";
+    public string Model { get; private set; } = "models/mnist.onnx";
+    public string Digits { get; private set; } = "";
+    public string? Mnist { get; private set; }
+    public string? Out { get; private set; }
+    public string? SaveErrors { get; private set; }
+    public HashSet<int> Writers { get; private set; } = [.. Enumerable.Range(21, 10)];
+    public int Count { get; private set; } = 500;
+    public int Seed { get; private set; } = 1;
+    public int ShowErrors { get; private set; } = 10;
+    public bool Images { get; private set; }
+    public int? Only { get; private set; }
+    public NumberReaderOptions Weights { get; private set; } = NumberReaderOptions.Default;
+
+    public static Options Parse(string[] args)
+    {
+        var o = new Options { Command = args.Length > 0 ? args[0] : "" };
+        for (int i = 1; i < args.Length; i++)
+        {
+            string a = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{a} needs a value");
+            switch (a)
+            {
+                case "--model": o.Model = Next(); break;
+                case "--digits": o.Digits = Next(); break;
+                case "--mnist": o.Mnist = Next(); break;
+                case "--out": o.Out = Next(); break;
+                case "--save-errors": o.SaveErrors = Next(); break;
+                case "--count": o.Count = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--seed": o.Seed = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--errors": o.ShowErrors = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--images": o.Images = true; break;
+                case "--only": o.Only = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--writers":
+                    string[] range = Next().Split('-');
+                    int lo = int.Parse(range[0], CultureInfo.InvariantCulture), hi = int.Parse(range[^1], CultureInfo.InvariantCulture);
+                    o.Writers = [.. Enumerable.Range(lo, hi - lo + 1)];
+                    break;
+                case "--set":
+                    string[] kv = Next().Split('=');
+                    float v = float.Parse(kv[1], CultureInfo.InvariantCulture);
+                    o.Weights = kv[0] switch
+                    {
+                        "GapPenalty" => o.Weights with { GapPenalty = v },
+                        "OverlapPenalty" => o.Weights with { OverlapPenalty = v },
+                        "ShortPenalty" => o.Weights with { ShortPenalty = v },
+                        "ShortDigit" => o.Weights with { ShortDigit = v },
+                        "MaxGap" => o.Weights with { MaxGap = v },
+                        "WideDigit" => o.Weights with { WideDigit = v },
+                        "WidthPenalty" => o.Weights with { WidthPenalty = v },
+                        "DigitCost" => o.Weights with { DigitCost = v },
+                        "SkipCost" => o.Weights with { SkipCost = v },
+                        "CutWidth" => o.Weights with { CutWidth = v },
+                        "MaxPiecesPerDigit" => o.Weights with { MaxPiecesPerDigit = (int)v },
+                        _ => throw new ArgumentException($"unknown weight {kv[0]}"),
+                    };
+                    break;
+                default: throw new ArgumentException($"unknown option {a}");
+            }
+        }
+        return o;
+    }
+}

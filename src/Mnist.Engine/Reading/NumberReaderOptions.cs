@@ -1,0 +1,59 @@
+namespace Mnist.Engine.Reading;
+
+/// <summary>
+/// The weights of <see cref="NumberReader"/>'s segmentation score. A segmentation's score is the sum, over its digits,
+/// of ln(top probability) − <see cref="GapPenalty"/>·gap − <see cref="OverlapPenalty"/>·shortfall of overlap −
+/// <see cref="WidthPenalty"/>·excess width −
+/// <see cref="DigitCost"/>, minus <see cref="SkipCost"/> per speck left out; lengths are in units of the line height
+/// (the height of all the ink). The defaults were tuned on synthetic numbers of pendigits writers 1–20 and checked on
+/// writers 21–30 (docs/numbers.md).
+/// </summary>
+public sealed record NumberReaderOptions
+{
+    /// <summary>The default weights.</summary>
+    public static NumberReaderOptions Default { get; } = new();
+
+    /// <summary>Cost per line height of blank horizontal space inside one digit (digits are one connected shape; their
+    /// neighbours stand apart).</summary>
+    public float GapPenalty { get; init; } = 12f;
+
+    /// <summary>Cost of a part of a digit that does not overlap the parts left of it horizontally (per unit of the
+    /// part's width that sticks out): the parts of one digit cross or nest, neighbouring digits only graze.</summary>
+    public float OverlapPenalty { get; init; } = 3f;
+
+    /// <summary>A digit's parts may stand at most this far apart (line heights).</summary>
+    public float MaxGap { get; init; } = 0.35f;
+
+    /// <summary>Width (line heights) beyond which a digit costs <see cref="WidthPenalty"/> per line height.</summary>
+    public float WideDigit { get; init; } = 0.95f;
+
+    /// <summary>Cost per line height of width beyond <see cref="WideDigit"/>.</summary>
+    public float WidthPenalty { get; init; } = 6f;
+
+    /// <summary>Height (line heights) below which a digit costs <see cref="ShortPenalty"/> per line height: the digits of
+    /// one number are about as tall as each other, so a short group is likely a part of a digit.</summary>
+    public float ShortDigit { get; init; } = 0.65f;
+
+    /// <summary>Cost per line height of height missing below <see cref="ShortDigit"/>.</summary>
+    public float ShortPenalty { get; init; } = 6f;
+
+    /// <summary>Cost of each digit read: the balance between splitting and merging.</summary>
+    public float DigitCost { get; init; }
+
+    /// <summary>Cost of leaving out a speck (a piece much smaller than the line) instead of reading it as part of a digit.</summary>
+    public float SkipCost { get; init; } = 1.5f;
+
+    /// <summary>At most this many pieces (strokes, ink pieces) form one digit.</summary>
+    public int MaxPiecesPerDigit { get; init; } = 4;
+
+    /// <summary>An image component wider than this (line heights) is considered for cutting into touching digits.</summary>
+    public float CutWidth { get; init; } = 0.7f;
+
+    internal void Validate()
+    {
+        if (!(GapPenalty >= 0 && OverlapPenalty >= 0 && ShortPenalty >= 0 && ShortDigit >= 0 && WidthPenalty >= 0 && DigitCost >= 0 && SkipCost >= 0 && MaxGap >= 0 && WideDigit > 0 && CutWidth > 0))
+            throw new ArgumentException("Number reader weights must be finite and ≥ 0 (widths > 0).");
+        if (MaxPiecesPerDigit < 1 || MaxPiecesPerDigit > 8)
+            throw new ArgumentException($"MaxPiecesPerDigit must be 1..8; got {MaxPiecesPerDigit}.");
+    }
+}

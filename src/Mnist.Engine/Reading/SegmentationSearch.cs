@@ -1,0 +1,190 @@
+using Mnist.Engine.Preprocessing;
+
+namespace Mnist.Engine.Reading;
+
+/// <summary>
+/// Chooses how to group pieces into digits: every run of up to <see cref="NumberReaderOptions.MaxPiecesPerDigit"/>
+/// neighbouring pieces whose shape could be one digit is framed and classified (one model call for all), then dynamic
+/// programming picks the grouping with the best total score (<see cref="NumberReaderOptions"/>).
+/// </summary>
+internal static class SegmentationSearch
+{
+    private const int Classes = 10;
+    private const int Pixels = DigitPreprocessor.PixelCount;
+
+    /// <summary>A group's height below this fraction of the line cannot be a digit on its own (a speck, a dash).</summary>
+    public const float MinDigitHeight = 0.25f;
+
+    /// <summary>No digit is wider than this many line heights.</summary>
+    public const float MaxDigitWidth = 2f;
+
+    private readonly record struct Candidate(int First, int Count, float Penalty, PreprocessResult Framed);
+
+    public static NumberReading Read(PieceSet set, DigitBatchClassifier classify, NumberReaderOptions options)
+    {
+        IReadOnlyList<Piece> pieces = set.Pieces;
+        int n = pieces.Count;
+        float h = set.LineHeight;
+
+        // Candidates: runs [j, j + k) that could be one digit by their shape.
+        var candidates = new List<Candidate>();
+        var byEnd = new List<int>[n + 1];
+        for (int i = 0; i <= n; i++) byEnd[i] = [];
+        for (int j = 0; j < n; j++)
+        {
+            for (int k = 1; k <= options.MaxPiecesPerDigit && j + k <= n; k++)
+            {
+                if (!Shape(pieces, j, k, h, options, out float penalty)) continue;
+                PreprocessResult framed = k == n ? set.FrameAll() : set.Frame(j, k);
+                if (framed.IsEmpty) continue;
+                byEnd[j + k].Add(candidates.Count);
+                candidates.Add(new Candidate(j, k, penalty, framed));
+            }
+        }
+
+        float[] probabilities = new float[Math.Max(1, candidates.Count) * Classes];
+        if (candidates.Count > 0)
+        {
+            float[] x = new float[candidates.Count * Pixels];
+            for (int c = 0; c < candidates.Count; c++) candidates[c].Framed.Pixels.CopyTo(x.AsSpan(c * Pixels, Pixels));
+            classify(x, candidates.Count, probabilities);
+        }
+
+        // best[i]: the best score of pieces [0, i); from[i]: the candidate ending there (−1: piece i − 1 left out).
+        var best = new double[n + 1];
+        var from = new int[n + 1];
+        best[0] = 0;
+        for (int i = 1; i <= n; i++)
+        {
+            best[i] = double.NegativeInfinity;
+            from[i] = -2;
+            if (pieces[i - 1].IsSpeck && best[i - 1] > double.NegativeInfinity)
+            {
+                best[i] = best[i - 1] - options.SkipCost;
+                from[i] = -1;
+            }
+            foreach (int c in byEnd[i])
+            {
+                Candidate cand = candidates[c];
+                double prior = best[cand.First];
+                if (double.IsNegativeInfinity(prior)) continue;
+                float top = Top(probabilities.AsSpan(c * Classes, Classes));
+                double score = prior + Math.Log(Math.Max(top, 1e-6f)) - cand.Penalty - options.DigitCost;
+                if (score > best[i])
+                {
+                    best[i] = score;
+                    from[i] = c;
+                }
+            }
+        }
+
+        if (double.IsNegativeInfinity(best[n]))
+        {
+            // No grouping fits the shape rules (e.g. only specks): read the whole input as one digit, as predict does.
+            PreprocessResult all = set.FrameAll();
+            if (all.IsEmpty) return NumberReading.Empty(all.Reason, all.EmptyReason);
+            var p = new float[Classes];
+            classify(all.Pixels, 1, p);
+            return Build([(all, p)]);
+        }
+
+        if (Environment.GetEnvironmentVariable("MNIST_READ_DEBUG") == "1")
+        {
+            Console.Error.WriteLine($"H={h:F1} pieces: " + string.Join(" ", pieces.Select(p => $"[{p.X0:F0}-{p.X1:F0} y{p.Y0:F0}-{p.Y1:F0}{(p.IsSpeck ? " s" : "")}]")));
+            for (int c = 0; c < candidates.Count; c++)
+            {
+                var pr = probabilities.AsSpan(c * Classes, Classes);
+                int am = 0; for (int q = 1; q < 10; q++) if (pr[q] > pr[am]) am = q;
+                Console.Error.WriteLine($"  cand {candidates[c].First}+{candidates[c].Count} pen={candidates[c].Penalty:F2} -> {am} p={pr[am]:F3}");
+            }
+        }
+        var chosen = new List<(PreprocessResult, float[])>();
+        for (int i = n; i > 0;)
+        {
+            int c = from[i];
+            if (c == -1) { i--; continue; }
+            chosen.Add((candidates[c].Framed, probabilities.AsSpan(c * Classes, Classes).ToArray()));
+            i = candidates[c].First;
+        }
+        chosen.Reverse();
+        if (chosen.Count == 0) return NumberReading.Empty(NoDigitReason.TooLittleInk, "Too little ink: only specks, no digit.");
+        return Build(chosen);
+    }
+
+    /// <summary>Whether pieces [first, first + count) could be one digit, and the shape penalty if so.</summary>
+    internal static bool Shape(IReadOnlyList<Piece> pieces, int first, int count, float h, NumberReaderOptions options, out float penalty)
+    {
+        penalty = 0f;
+        float x0 = float.PositiveInfinity, x1 = float.NegativeInfinity, y0 = float.PositiveInfinity, y1 = float.NegativeInfinity;
+        Span<Piece> sorted = stackalloc Piece[count];
+        for (int k = 0; k < count; k++)
+        {
+            Piece p = pieces[first + k];
+            x0 = Math.Min(x0, p.X0); x1 = Math.Max(x1, p.X1);
+            y0 = Math.Min(y0, p.Y0); y1 = Math.Max(y1, p.Y1);
+            sorted[k] = p;
+        }
+        float width = (x1 - x0) / h, height = (y1 - y0) / h;
+        if (width > MaxDigitWidth || height < MinDigitHeight) return false;
+        // Left to right: how each piece meets the ones before it. The parts of one digit cross or nest (a 7's bar, a
+        // 4's second stroke); neighbouring digits stand apart or only graze each other. Slices of one connected
+        // whole always join.
+        sorted.Sort((a, b) => a.X0.CompareTo(b.X0));
+        float reach = sorted[0].X1, gap = 0f, shortfall = 0f;
+        for (int k = 1; k < count; k++)
+        {
+            Piece p = sorted[k];
+            bool joined = false;
+            for (int q = 0; q < k && !joined; q++) joined = sorted[q].Whole == p.Whole;
+            float overlap = Math.Min(reach, p.X1) - p.X0;
+            if (!joined)
+            {
+                if (overlap < 0f) gap = Math.Max(gap, -overlap);
+                if (!p.IsSpeck)
+                {
+                    // Relative to the narrower of the piece and what lies left of it: a stroke nested inside counts as
+                    // fully overlapping.
+                    float narrower = Math.Max(Math.Min(p.X1 - p.X0, reach - x0), 1e-3f * h);
+                    shortfall += 1f - Math.Clamp(overlap / narrower, 0f, 1f);
+                }
+            }
+            reach = Math.Max(reach, p.X1);
+        }
+        gap /= h;
+        if (gap > options.MaxGap) return false;
+        penalty = options.GapPenalty * gap + options.OverlapPenalty * shortfall
+            + options.ShortPenalty * Math.Max(0f, options.ShortDigit - height)
+            + options.WidthPenalty * Math.Max(0f, width - options.WideDigit);
+        return true;
+    }
+
+    private static float Top(ReadOnlySpan<float> p)
+    {
+        float top = 0f;
+        foreach (float v in p) if (float.IsFinite(v) && v > top) top = v;
+        return top;
+    }
+
+    private static NumberReading Build(List<(PreprocessResult Framed, float[] Probabilities)> chosen)
+    {
+        var digits = new List<ReadDigit>(chosen.Count);
+        var number = new System.Text.StringBuilder(chosen.Count);
+        double confidence = 1;
+        bool confident = true;
+        foreach ((PreprocessResult framed, float[] p) in chosen)
+        {
+            PredictionAssessment a = PredictionQuality.Assess(Sanitize(p));
+            digits.Add(new ReadDigit(a.Digit, a.Confidence, a.IsConfident, p, framed.InkBounds));
+            number.Append((char)('0' + a.Digit));
+            confidence *= a.Confidence;
+            confident &= a.IsConfident;
+        }
+        return new NumberReading { Number = number.ToString(), Confidence = (float)confidence, IsConfident = confident, Digits = digits };
+    }
+
+    private static float[] Sanitize(float[] p)
+    {
+        for (int i = 0; i < p.Length; i++) if (!float.IsFinite(p[i]) || p[i] < 0f) p[i] = 0f;
+        return p;
+    }
+}
