@@ -27,7 +27,7 @@ public static class NumberRenderer
     /// <summary>Renders <paramref name="number"/>; the style cycles with <paramref name="index"/>, the rest is drawn from the seed.</summary>
     public static (byte[] Encoded, PaperStyle Style) Render(SyntheticNumber number, int index, int seed)
     {
-        var random = new Random(HashCode.Combine(seed, index));
+        var random = new Random(unchecked(seed * 1_000_003 + index));
         var style = (PaperStyle)(index % 3);
         float scale = (0.6f + 1.0f * random.NextSingle()) * BaseHeight / NumberSynthesizer.Height;
         float pen = (0.06f + 0.06f * random.NextSingle()) * NumberSynthesizer.Height * scale;

@@ -29,10 +29,10 @@ static int Eval(Options o)
     DigitBatchClassifier classify = model.ClassifyBatch;
     NumberReaderOptions weights = o.Weights;
 
-    int right = 0, touchRight = 0, touchCount = 0;
+    int right = 0, touchRight = 0, touchCount = 0, lengthRight = 0;
     var ms = new List<double>();
     var errors = new List<string>();
-    foreach (SyntheticNumber n in o.Only is int only ? numbers.Skip(only).Take(1) : numbers)
+    foreach (SyntheticNumber n in o.Only is int first ? numbers.Skip(first).Take(1) : numbers)
     {
         var strokes = n.Strokes.Select(s => (IReadOnlyList<StrokePoint>)s.Select(p => new StrokePoint(p[0], p[1])).ToArray()).ToArray();
         long t = Stopwatch.GetTimestamp();
@@ -40,18 +40,20 @@ static int Eval(Options o)
         ms.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
         bool ok = r.Number == n.Label;
         right += ok ? 1 : 0;
+        lengthRight += r.Number.Length == n.Label.Length ? 1 : 0;
         if (!ok && errors.Count < o.ShowErrors) errors.Add($"strokes#{numbers.IndexOf(n)} w{n.Writer} {n.Label} -> {r.Number}");
     }
     ms.Sort();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"strokes: {right}/{numbers.Count} = {100.0 * right / numbers.Count:F2}%  (p50 {ms[ms.Count / 2]:F2} ms, p90 {ms[ms.Count * 9 / 10]:F2} ms)"));
+        $"strokes: {right}/{numbers.Count} = {100.0 * right / numbers.Count:F2}%, digit count right {100.0 * lengthRight / numbers.Count:F2}%  (p50 {ms[ms.Count / 2]:F2} ms, p90 {ms[ms.Count * 9 / 10]:F2} ms)"));
 
     if (o.Images)
     {
         var byStyle = new Dictionary<PaperStyle, (int Right, int Count)>();
         int imageRight = 0;
+        lengthRight = 0;
         ms.Clear();
-        for (int i = 0; i < numbers.Count; i++)
+        for (int i = o.Only ?? 0; i < (o.Only is int only ? only + 1 : numbers.Count); i++)
         {
             SyntheticNumber n = numbers[i];
             (byte[] encoded, PaperStyle style) = NumberRenderer.Render(n, i, o.Seed);
@@ -61,6 +63,7 @@ static int Eval(Options o)
             ms.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
             bool ok = r.Number == n.Label;
             imageRight += ok ? 1 : 0;
+            lengthRight += r.Number.Length == n.Label.Length ? 1 : 0;
             (int a, int b) = byStyle.GetValueOrDefault(style);
             byStyle[style] = (a + (ok ? 1 : 0), b + 1);
             if (n.Touching > 0) { touchCount++; touchRight += ok ? 1 : 0; }
@@ -76,7 +79,7 @@ static int Eval(Options o)
         }
         ms.Sort();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"images:  {imageRight}/{numbers.Count} = {100.0 * imageRight / numbers.Count:F2}%  (p50 {ms[ms.Count / 2]:F2} ms); with touching digits {touchRight}/{touchCount}"));
+            $"images:  {imageRight}/{numbers.Count} = {100.0 * imageRight / numbers.Count:F2}%, digit count right {100.0 * lengthRight / numbers.Count:F2}%  (p50 {ms[ms.Count / 2]:F2} ms); with touching digits {touchRight}/{touchCount}"));
         foreach ((PaperStyle s, (int a, int b)) in byStyle.OrderBy(kv => kv.Key))
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {s}: {a}/{b} = {100.0 * a / b:F2}%"));
     }

@@ -19,16 +19,33 @@ internal sealed class ImagePieces : PieceSet
     public const float CutMargin = 0.2f;
 
     /// <summary>Two cuts in one component stand at least this far apart (line heights).</summary>
-    public const float CutSpacing = 0.3f;
+    public const float CutSpacing = 0.2f;
+
+    /// <summary>Extra cost of a seam's sideways step, in coverage units.</summary>
+    public const float SideStep = 0.05f;
+
+    /// <summary>A cut column has the least ink within this distance (line heights) on either side.</summary>
+    public const float CutWindow = 0.04f;
+
+    /// <summary>At most one cut per this width (line heights) of a component.</summary>
+    public const float CutEvery = 0.3f;
 
     /// <summary>A column is a cut candidate when its ink is at most this many pen widths tall.</summary>
-    public const float CutMaxInk = 2.5f;
+    public const float CutMaxInk = 4f;
 
     private readonly float[] _u;
     private readonly int _width, _height;
     private readonly int[] _owner;          // component id + 1 of each pixel with ink (grey edges join a neighbour); 0 none
     private readonly Func<PreprocessResult> _frameAll;
-    private readonly List<(int Component, int C0, int C1, Piece Box)> _slices = [];
+    private readonly List<Slice> _slices = [];
+
+    /// <summary>A component's pixels between two seams (null: the component's edge); a seam gives, per row from
+    /// <see cref="Top"/>, the first column on its right side.</summary>
+    private sealed record Slice(int Component, int Top, int[]? Left, int[]? Right, Piece Box)
+    {
+        public bool Contains(int x, int y) =>
+            (Left is null || x >= Left[y - Top]) && (Right is null || x < Right[y - Top]);
+    }
     private readonly Piece[] _pieces;
 
     public ImagePieces(float[] coverage, int width, int height, NumberReaderOptions options, Func<PreprocessResult> frameAll)
@@ -55,14 +72,14 @@ internal sealed class ImagePieces : PieceSet
             var c = components[id];
             if (c.Count < MinComponentPixels) continue;
             int w = c.X1 - c.X0 + 1;
-            var cuts = new List<int>();
-            if (w >= options.CutWidth * LineHeight) cuts = Cuts(id + 1, c.X0, c.X1, c.Y0, c.Y1, penWidth);
-            int start = c.X0;
-            foreach (int cut in cuts.Append(c.X1 + 1))
+            List<int[]> seams = w >= options.CutWidth * LineHeight ? Seams(id + 1, c.X0, c.X1, c.Y0, c.Y1, penWidth) : [];
+            int[]? leftSeam = null;
+            foreach (int[]? rightSeam in seams.Append(null))
             {
-                Piece? box = SliceBox(id + 1, start, cut, c.Y0, c.Y1);
-                if (box is Piece b) _slices.Add((id + 1, start, cut, b));
-                start = cut;
+                var slice = new Slice(id + 1, c.Y0, leftSeam, rightSeam, default);
+                Piece? box = SliceBox(slice, c.X0, c.X1, c.Y1);
+                if (box is Piece b) _slices.Add(slice with { Box = b });
+                leftSeam = rightSeam;
             }
         }
         _slices.Sort((a, b) => a.Box.CentreX.CompareTo(b.Box.CentreX));
@@ -96,14 +113,14 @@ internal sealed class ImagePieces : PieceSet
         var canvas = new float[w * h];
         for (int k = first; k < first + count; k++)
         {
-            (int id, int c0, int c1, _) = _slices[k];
-            int from = Math.Max(c0, x0), to = Math.Min(c1, x1 + 1);
+            Slice slice = _slices[k];
             for (int y = y0; y <= y1; y++)
             {
                 int o = y * _width;
-                for (int x = from; x < to; x++)
+                for (int x = x0; x <= x1; x++)
                 {
-                    if (_owner[o + x] == id) canvas[(y - y0) * w + (x - x0)] = _u[o + x];
+                    if (_owner[o + x] == slice.Component && slice.Contains(x, Math.Clamp(y, slice.Top, slice.Top + SeamLength(slice) - 1)))
+                        canvas[(y - y0) * w + (x - x0)] = _u[o + x];
                 }
             }
         }
@@ -196,61 +213,97 @@ internal sealed class ImagePieces : PieceSet
         return Math.Max(1f, runs[runs.Count / 2]);
     }
 
-    /// <summary>Cut columns of one wide component: local minima of its column ink, thin enough to be where two digits
-    /// touch, the thinnest first, kept apart by <see cref="CutSpacing"/>.</summary>
-    private List<int> Cuts(int id, int x0, int x1, int y0, int y1, float penWidth)
+    private static int SeamLength(Slice s) => s.Left?.Length ?? s.Right?.Length ?? int.MaxValue / 2;
+
+    /// <summary>
+    /// Cut seams of one wide component: top-to-bottom paths that move at most one column per row and cross as little
+    /// of the component's ink as possible (so they pass between overlapping strokes where a straight cut cannot).
+    /// Ends are local minima of the crossing cost, at most <see cref="CutMaxInk"/> pen widths of ink, the cheapest
+    /// first, kept <see cref="CutSpacing"/> apart and <see cref="CutMargin"/> inside the component.
+    /// </summary>
+    private List<int[]> Seams(int id, int x0, int x1, int y0, int y1, float penWidth)
     {
-        int w = x1 - x0 + 1;
-        var ink = new int[w];
-        for (int y = y0; y <= y1; y++)
-        {
-            int o = y * _width;
-            for (int x = x0; x <= x1; x++) if (_owner[o + x] == id && _u[o + x] >= MnistFrame.BoxThreshold) ink[x - x0]++;
-        }
         int margin = (int)MathF.Ceiling(CutMargin * LineHeight);
-        int window = Math.Max(1, (int)(0.08f * LineHeight));
-        var candidates = new List<(int Ink, int X)>();
-        for (int i = margin; i < w - margin; i++)
+        int lo = x0 + margin, hi = x1 - margin;
+        if (hi < lo) return [];
+        int w = hi - lo + 1, rows = y1 - y0 + 1;
+        // cost[r, i]: least ink crossed from the top row to (lo + i, y0 + r); a sideways step costs a little extra so
+        // that seams stay straight where nothing is in the way.
+        var cost = new float[rows * w];
+        var step = new sbyte[rows * w];
+        for (int r = 0; r < rows; r++)
         {
-            if (ink[i] > CutMaxInk * penWidth) continue;
+            int o = (y0 + r) * _width;
+            for (int i = 0; i < w; i++)
+            {
+                int x = lo + i;
+                float ink = _owner[o + x] == id ? _u[o + x] : 0f;
+                if (r == 0) { cost[i] = ink; continue; }
+                float best = cost[(r - 1) * w + i];
+                sbyte from = 0;
+                if (i > 0 && cost[(r - 1) * w + i - 1] + SideStep < best) { best = cost[(r - 1) * w + i - 1] + SideStep; from = -1; }
+                if (i + 1 < w && cost[(r - 1) * w + i + 1] + SideStep < best) { best = cost[(r - 1) * w + i + 1] + SideStep; from = 1; }
+                cost[r * w + i] = best + ink;
+                step[r * w + i] = from;
+            }
+        }
+        int window = Math.Max(1, (int)(CutWindow * LineHeight));
+        var candidates = new List<(float Cost, int I)>();
+        int last = (rows - 1) * w;
+        for (int i = 0; i < w; i++)
+        {
+            float c = cost[last + i];
+            if (c > CutMaxInk * penWidth) continue;
             bool minimum = true;
             for (int d = -window; d <= window && minimum; d++)
             {
                 int j = i + d;
-                if (j >= 0 && j < w && ink[j] < ink[i]) minimum = false;
+                if (j >= 0 && j < w && cost[last + j] < c) minimum = false;
             }
-            if (minimum) candidates.Add((ink[i], i));
+            if (minimum) candidates.Add((c, i));
         }
         candidates.Sort();
-        int maxCuts = Math.Max(1, (int)(w / (0.4f * LineHeight)));
+        int maxCuts = Math.Max(1, (int)((x1 - x0 + 1) / (CutEvery * LineHeight)));
         float spacing = CutSpacing * LineHeight;
-        var cuts = new List<int>();
+        var ends = new List<int>();
         foreach ((_, int i) in candidates)
         {
-            if (cuts.Count >= maxCuts) break;
-            int x = x0 + i;
-            if (cuts.All(c => Math.Abs(c - x) >= spacing)) cuts.Add(x);
+            if (ends.Count >= maxCuts) break;
+            if (ends.All(e => Math.Abs(e - i) >= spacing)) ends.Add(i);
         }
-        cuts.Sort();
-        return cuts;
+        ends.Sort();
+        var seams = new List<int[]>(ends.Count);
+        foreach (int end in ends)
+        {
+            // The seam's column per row; the pixel on the seam goes to the right-hand slice.
+            var seam = new int[rows];
+            int i = end;
+            for (int r = rows - 1; r >= 0; r--)
+            {
+                seam[r] = lo + i;
+                i += step[r * w + i];
+            }
+            seams.Add(seam);
+        }
+        return seams;
     }
 
-    /// <summary>The ink box of a component's columns [c0, c1); null when they hold no ink pixel.</summary>
-    private Piece? SliceBox(int id, int c0, int c1, int y0, int y1)
+    /// <summary>The ink box of a slice; null when it holds no ink pixel.</summary>
+    private Piece? SliceBox(Slice slice, int x0, int x1, int y1)
     {
         int bx0 = int.MaxValue, by0 = int.MaxValue, bx1 = -1, by1 = -1;
-        for (int y = y0; y <= y1; y++)
+        for (int y = slice.Top; y <= y1; y++)
         {
             int o = y * _width;
-            for (int x = c0; x < c1; x++)
+            for (int x = x0; x <= x1; x++)
             {
-                if (_owner[o + x] != id || _u[o + x] < MnistFrame.BoxThreshold) continue;
+                if (_owner[o + x] != slice.Component || _u[o + x] < MnistFrame.BoxThreshold || !slice.Contains(x, y)) continue;
                 if (x < bx0) bx0 = x;
                 if (x > bx1) bx1 = x;
                 if (y < by0) by0 = y;
                 if (y > by1) by1 = y;
             }
         }
-        return bx1 < 0 ? null : new Piece(bx0, by0, bx1 + 1, by1 + 1, false, id);
+        return bx1 < 0 ? null : new Piece(bx0, by0, bx1 + 1, by1 + 1, false, slice.Component);
     }
 }

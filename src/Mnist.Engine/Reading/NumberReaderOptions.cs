@@ -19,7 +19,7 @@ public sealed record NumberReaderOptions
 
     /// <summary>Cost of a part of a digit that does not overlap the parts left of it horizontally (per unit of the
     /// part's width that sticks out): the parts of one digit cross or nest, neighbouring digits only graze.</summary>
-    public float OverlapPenalty { get; init; } = 3f;
+    public float OverlapPenalty { get; init; } = 1f;
 
     /// <summary>A digit's parts may stand at most this far apart (line heights).</summary>
     public float MaxGap { get; init; } = 0.35f;
@@ -32,10 +32,10 @@ public sealed record NumberReaderOptions
 
     /// <summary>Height (line heights) below which a digit costs <see cref="ShortPenalty"/> per line height: the digits of
     /// one number are about as tall as each other, so a short group is likely a part of a digit.</summary>
-    public float ShortDigit { get; init; } = 0.65f;
+    public float ShortDigit { get; init; } = 0.75f;
 
     /// <summary>Cost per line height of height missing below <see cref="ShortDigit"/>.</summary>
-    public float ShortPenalty { get; init; } = 6f;
+    public float ShortPenalty { get; init; } = 10f;
 
     /// <summary>Cost of each digit read: the balance between splitting and merging.</summary>
     public float DigitCost { get; init; }

@@ -88,16 +88,6 @@ internal static class SegmentationSearch
             return Build([(all, p)]);
         }
 
-        if (Environment.GetEnvironmentVariable("MNIST_READ_DEBUG") == "1")
-        {
-            Console.Error.WriteLine($"H={h:F1} pieces: " + string.Join(" ", pieces.Select(p => $"[{p.X0:F0}-{p.X1:F0} y{p.Y0:F0}-{p.Y1:F0}{(p.IsSpeck ? " s" : "")}]")));
-            for (int c = 0; c < candidates.Count; c++)
-            {
-                var pr = probabilities.AsSpan(c * Classes, Classes);
-                int am = 0; for (int q = 1; q < 10; q++) if (pr[q] > pr[am]) am = q;
-                Console.Error.WriteLine($"  cand {candidates[c].First}+{candidates[c].Count} pen={candidates[c].Penalty:F2} -> {am} p={pr[am]:F3}");
-            }
-        }
         var chosen = new List<(PreprocessResult, float[])>();
         for (int i = n; i > 0;)
         {
