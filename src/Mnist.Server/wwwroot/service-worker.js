@@ -1,5 +1,5 @@
 // Offline support: the app shell, onnxruntime-web and the model are cached so device mode works without a network
-// after the first visit. Server mode (POST /v1/predict) always goes to the network.
+// after the first visit. Server mode (POST /v1/predict and /v1/read) always goes to the network.
 //
 //   app shell  stale-while-revalidate: answered from the cache at once, refreshed in the background
 //   /lib/ort/  cache-first: the files of one onnxruntime-web version never change (bump VERSION with it)
@@ -16,7 +16,7 @@ const at = (path) => new URL(path, scope).href;
 
 const SHELL = [
   './', 'index.html', 'manifest.webmanifest', 'css/app.css',
-  'js/app.js', 'js/pad.js', 'js/preprocessing.js', 'js/device.js', 'js/remote.js',
+  'js/app.js', 'js/pad.js', 'js/preprocessing.js', 'js/number.js', 'js/device.js', 'js/remote.js',
   'icons/icon.svg', 'icons/icon-maskable.svg', 'icons/icon-192.png', 'icons/icon-512.png',
 ].map(at);
 const ORT = ['lib/ort/ort.wasm.bundle.min.mjs', 'lib/ort/ort-wasm-simd-threaded.wasm'].map(at);

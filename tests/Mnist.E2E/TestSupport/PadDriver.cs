@@ -7,6 +7,9 @@ namespace Mnist.TestSupport;
 /// <summary>An answer shown by the page.</summary>
 internal sealed record PageAnswer(string Digit, string Mode, string State, double? LatencyMs, float[]? Probabilities);
 
+/// <summary>A number shown by the page: the digits read, the state, the mode, the digits as JSON, the note under it.</summary>
+internal sealed record NumberAnswer(string Number, string State, string Mode, string DigitsJson, string Note, double? LatencyMs);
+
 /// <summary>Drives the digit pad like a finger: CDP touch events (touchStart/Move/End), which Chromium turns into
 /// pointer events of type touch, exactly what a phone delivers.</summary>
 internal sealed class PadDriver
@@ -67,6 +70,50 @@ internal sealed class PadDriver
         double scale = 0.7 * Math.Min(box.Width, box.Height) / extent;
         double ox = box.X + box.Width / 2 - scale * (minX + maxX) / 2, oy = box.Y + box.Height / 2 - scale * (minY + maxY) / 2;
         await SendStrokesAsync(strokes, ox, oy, scale);
+    }
+
+    /// <summary>Draws the strokes as large as fits in the middle <paramref name="widthFraction"/> × <paramref name="heightFraction"/>
+    /// of the pad, keeping the aspect ratio (a number on a wide pad).</summary>
+    public async Task DrawFittedAsync(float[][][] strokes, double widthFraction = 0.9, double heightFraction = 0.7)
+    {
+        LocatorBoundingBoxResult box = (await _page.GetByTestId("pad").BoundingBoxAsync(new LocatorBoundingBoxOptions { Timeout = 5_000 }))!;
+        float minX = strokes.SelectMany(s => s).Min(p => p[0]), maxX = strokes.SelectMany(s => s).Max(p => p[0]);
+        float minY = strokes.SelectMany(s => s).Min(p => p[1]), maxY = strokes.SelectMany(s => s).Max(p => p[1]);
+        double scale = Math.Min(widthFraction * box.Width / Math.Max(1e-3, maxX - minX), heightFraction * box.Height / Math.Max(1e-3, maxY - minY));
+        double ox = box.X + box.Width / 2 - scale * (minX + maxX) / 2, oy = box.Y + box.Height / 2 - scale * (minY + maxY) / 2;
+        await SendStrokesAsync(strokes, ox, oy, scale);
+    }
+
+    /// <summary>Draws a number stroke by stroke (fitted to the pad) and waits for the number read after the last stroke.</summary>
+    public async Task<NumberAnswer> DrawNumberAndWaitAsync(float[][][] strokes)
+    {
+        int before = await RequestedAsync();
+        await DrawFittedAsync(strokes);
+        return await WaitNumberAsync(before + strokes.Length);
+    }
+
+    /// <summary>Waits until at least <paramref name="requested"/> answers were asked for and the number element shows the
+    /// answer to the latest one.</summary>
+    public async Task<NumberAnswer> WaitNumberAsync(int requested)
+    {
+        await _page.WaitForFunctionAsync(
+            """
+            n => { const d = document.querySelector('[data-testid=prediction]').dataset;
+                   const m = document.querySelector('[data-testid=number]').dataset;
+                   return +(d.requested || 0) >= n && m.answered === d.requested && m.state !== 'busy'; }
+            """,
+            requested, new PageWaitForFunctionOptions { Timeout = 20_000 });
+        JsonElement e = await _page.EvaluateAsync<JsonElement>("""
+            () => {
+              const m = document.querySelector('[data-testid=number]');
+              return { text: m.textContent, state: m.dataset.state || '', mode: m.dataset.mode || '', digits: m.dataset.digits || '[]',
+                       latency: m.dataset.latencyMs || '', note: document.getElementById('number-note').textContent };
+            }
+            """);
+        string latency = e.GetProperty("latency").GetString()!;
+        return new NumberAnswer(e.GetProperty("text").GetString()!, e.GetProperty("state").GetString()!, e.GetProperty("mode").GetString()!,
+            e.GetProperty("digits").GetString()!, e.GetProperty("note").GetString()!,
+            latency.Length == 0 ? null : double.Parse(latency, CultureInfo.InvariantCulture));
     }
 
     private async Task SendStrokesAsync(float[][][] strokes, double ox, double oy, double scale)

@@ -14,6 +14,9 @@ internal static class Pendigits
         .Select(Parse)
         .ToArray());
 
+    /// <summary>Every sample, in file order.</summary>
+    public static IReadOnlyList<PendigitsSample> Samples => All.Value;
+
     /// <summary><paramref name="count"/> samples spread evenly over the file (all 30 writers), in file order.</summary>
     public static PendigitsSample[] Spread(int count)
     {

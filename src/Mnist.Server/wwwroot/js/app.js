@@ -1,6 +1,9 @@
 // The digit pad: draw → preprocess (the JS twin of the C# definition) → classify on this device or on the server.
 //
-// Test hooks (DESIGN.md): data-testid pad, prediction, probabilities, mode, clear, status. The prediction element
+// Test hooks (DESIGN.md): data-testid pad, prediction, probabilities, mode, clear, status, number, number-mode.
+// The number element shows the whole number read (number.js on this device, POST /v1/read on the server) whenever
+// there is ink, and carries data-answered (the request its answer belongs to), data-state, data-mode,
+// data-latency-ms, data-confident and data-digits (JSON). The prediction element
 // also carries data-requested (predictions asked for so far: one per stroke end, clear, undo or mode change),
 // data-answered (the request the shown answer belongs to; answers to superseded requests are dropped), data-seq
 // (answers shown), data-mode, data-latency-ms and data-state, so tests can wait for the answer without guessing.
@@ -8,13 +11,15 @@
 import { DrawingPad } from './pad.js';
 import { fromStrokes, SIZE } from './preprocessing.js';
 import { DeviceModel } from './device.js';
-import { predictOnServer } from './remote.js';
+import { predictOnServer, readOnServer } from './remote.js';
+import { readNumber } from './number.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
   pad: $('pad'), undo: $('undo'), clear: $('clear'), mode: $('mode'), prediction: $('prediction'),
   message: $('message'), latency: $('latency'), preview: $('preview'), bars: $('probabilities'),
   status: $('status'), modelName: $('model-name'), offline: $('offline'),
+  number: $('number'), numberNote: $('number-note'), result: $('result'), kind: $('kind'), main: document.querySelector('main'),
 };
 
 const MESSAGES = {
@@ -78,6 +83,32 @@ function show(id, { digit, probabilities, message, latencyText, latencyMs, mode,
   if (shown === 1) els.prediction.dataset.firstAt = performance.now().toFixed(1);
 }
 
+/**
+ * Shows a number reading: each digit a span, the ones the model is unsure of marked as guesses.
+ * @param {{number: string, confident?: boolean, confidence?: number, digits?: Array<{digit: number, confident: boolean, confidence: number}>}|null} reading
+ */
+function showNumber(id, reading, { mode, state, note, latencyMs }) {
+  const digits = reading?.digits ?? [];
+  els.number.replaceChildren(...digits.map((d) => {
+    const span = document.createElement('span');
+    span.textContent = String(d.digit);
+    if (!d.confident) { span.className = 'guess'; span.title = `a guess (${(100 * d.confidence).toFixed(0)}% sure)`; }
+    return span;
+  }));
+  const guesses = digits.filter((d) => !d.confident).length;
+  els.number.setAttribute('aria-label', digits.length === 0 ? 'No number read'
+    : `Number read: ${digits.map((d) => d.digit).join(' ')}` + (guesses ? `; ${guesses} of the digits ${guesses === 1 ? 'is a guess' : 'are guesses'}` : ''));
+  els.numberNote.textContent = note ?? (digits.length === 0 ? ''
+    : guesses > 0 ? `Digits marked ? are guesses: rewrite them more clearly.`
+    : digits.length > 1 ? `${digits.length} digits, ${(100 * (reading.confidence ?? 0)).toFixed(0)}% sure` : '');
+  els.result.classList.toggle('multi', digits.length > 1);
+  Object.assign(els.number.dataset, {
+    answered: String(id), mode, state, confident: String(!!reading?.confident && digits.length > 0),
+    latencyMs: latencyMs == null ? '' : latencyMs.toFixed(3),
+    digits: JSON.stringify(digits.map((d) => ({ digit: d.digit, confidence: +Number(d.confidence).toFixed(4), confident: !!d.confident }))),
+  });
+}
+
 // ---- prediction ------------------------------------------------------------------------------------------------
 function currentMode() { return els.mode.value === 'server' ? 'server' : 'device'; }
 
@@ -88,9 +119,11 @@ async function predict() {
   const strokes = pad.strokes.map((s) => s.map((p) => [p[0], p[1]]));
   serverRequest?.abort();
   serverRequest = null;
+  els.number.dataset.state = 'busy';
   if (strokes.length === 0) {
     renderPreview(null);
     show(id, { digit: null, probabilities: null, message: MESSAGES.no_ink, mode, state: 'empty' });
+    showNumber(id, null, { mode, state: 'empty' });
     return;
   }
   const t0 = performance.now();
@@ -100,6 +133,7 @@ async function predict() {
   renderPreview(pre.pixels);
   if (pre.isEmpty) {
     show(id, { digit: null, probabilities: null, message: MESSAGES[pre.reason] ?? pre.message, mode, state: 'empty' });
+    showNumber(id, null, { mode, state: 'empty' });
     return;
   }
   els.prediction.dataset.state = 'busy';
@@ -115,8 +149,15 @@ async function predict() {
         message: `${(100 * probabilities[digit]).toFixed(1)}% sure`,
         latencyText: `${ms.toFixed(1)} ms on this device`,
       });
+      // The whole number, after the one-digit answer is shown (its framing work would otherwise delay it).
+      const t1 = performance.now();
+      const reading = await readNumber(strokes, (x, n) => deviceModel.classifyBatch(x, n), pad.width, pad.height);
+      if (id !== sequence) return;
+      showNumber(id, reading, { mode, state: reading.digits.length ? 'done' : 'empty', latencyMs: performance.now() - t1,
+        note: reading.digits.length ? undefined : (MESSAGES[reading.reason] ?? reading.message) });
     } else {
       serverRequest = new AbortController();
+      readNumberOnServer(id, strokes, mode, serverRequest.signal);
       const answer = await predictOnServer(strokes, serverRequest.signal);
       const ms = performance.now() - t0;
       if (id !== sequence) return;
@@ -131,7 +172,26 @@ async function predict() {
     }
   } catch (e) {
     if (e.name === 'AbortError' || id !== sequence) return;
-    show(id, { digit: null, probabilities: null, message: `No answer: ${e.message}`, mode, state: 'error' });
+    if (els.prediction.dataset.answered !== String(id)) {
+      show(id, { digit: null, probabilities: null, message: `No answer: ${e.message}`, mode, state: 'error' });
+    }
+    // In server mode the number has its own request (readNumberOnServer), which answers for itself.
+    if (mode === 'device') showNumber(id, null, { mode, state: 'error', note: `No number: ${e.message}` });
+  }
+}
+
+/** POST /v1/read, alongside /v1/predict; its answer goes to the number element only. */
+async function readNumberOnServer(id, strokes, mode, signal) {
+  const t0 = performance.now();
+  try {
+    const answer = await readOnServer(strokes, pad.width, pad.height, signal);
+    if (id !== sequence) return;
+    const digits = Array.isArray(answer.digits) ? answer.digits : [];
+    showNumber(id, answer, { mode, state: digits.length ? 'done' : 'empty', latencyMs: performance.now() - t0,
+      note: digits.length ? undefined : (MESSAGES[answer.no_digit] ?? answer.message ?? '') });
+  } catch (e) {
+    if (e.name === 'AbortError' || id !== sequence) return;
+    showNumber(id, null, { mode, state: 'error', note: `No number from the server: ${e.message}` });
   }
 }
 
@@ -159,6 +219,20 @@ els.mode.addEventListener('change', () => {
   localStorage.setItem('mnist.mode', currentMode());
   if (pad.strokes.length > 0) predict(); // the same drawing, asked again in the new mode
 });
+// Number mode: a wide, short pad for several digits. Switching clears the drawing (the pad changes shape, which
+// would stretch what is drawn).
+function setNumberMode(on) {
+  els.main.classList.toggle('number-mode', on);
+  els.kind.setAttribute('aria-pressed', String(on));
+  localStorage.setItem('mnist.numberMode', on ? '1' : '0');
+}
+setNumberMode(localStorage.getItem('mnist.numberMode') === '1');
+els.kind.addEventListener('click', () => {
+  setNumberMode(els.kind.getAttribute('aria-pressed') !== 'true');
+  if (pad.strokes.length > 0) { pad.clear(); predict(); }
+  pad.resize();
+});
+
 renderBars(null);
 renderPreview(null);
 

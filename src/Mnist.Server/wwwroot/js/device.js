@@ -13,6 +13,7 @@ export class DeviceModel {
     this.inputName = session.inputNames[0];
     this.outputName = session.outputNames.includes('probabilities') ? 'probabilities' : session.outputNames[0];
     this.queue = Promise.resolve();
+    this.batched = undefined; // whether the model takes batches larger than 1 (unknown until tried)
   }
 
   /**
@@ -48,6 +49,44 @@ export class DeviceModel {
       const outputs = await this.session.run({ [this.inputName]: input });
       return toProbabilities(outputs[this.outputName].data);
     };
+    return this.#enqueue(run);
+  }
+
+  /**
+   * Classifies `count` 28×28 images in one model call (pixels: count·784 values, NCHW [count,1,28,28]).
+   * A model whose batch size is fixed at 1 is run once per image instead (remembered after the first failure).
+   * @returns {Promise<Float32Array>} count·10 probabilities, row by row
+   */
+  classifyBatch(pixels, count) {
+    const run = async () => {
+      const out = new Float32Array(count * 10);
+      if (count > 1 && this.batched !== false) {
+        try {
+          const input = new this.ort.Tensor('float32', pixels, [count, 1, 28, 28]);
+          const outputs = await this.session.run({ [this.inputName]: input });
+          const data = outputs[this.outputName].data;
+          if (data.length < count * 10) throw new Error(`batched output has ${data.length} values`);
+          const width = data.length / count;
+          for (let i = 0; i < count; i++) out.set(toProbabilities(data.subarray(i * width, i * width + 10)), i * 10);
+          this.batched = true;
+          return out;
+        } catch (e) {
+          if (this.batched === true) throw e; // batches worked before: a real failure
+          this.batched = false;
+        }
+      }
+      for (let i = 0; i < count; i++) {
+        const input = new this.ort.Tensor('float32', pixels.subarray(i * 784, (i + 1) * 784), [1, 1, 28, 28]);
+        const outputs = await this.session.run({ [this.inputName]: input });
+        out.set(toProbabilities(outputs[this.outputName].data), i * 10);
+      }
+      return out;
+    };
+    return this.#enqueue(run);
+  }
+
+  /** Runs are queued: a session runs one inference at a time. */
+  #enqueue(run) {
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => {});
     return result;
