@@ -11,16 +11,16 @@ import { fromStrokes } from './preprocessing.js';
 
 /**
  * The segmentation weights, named exactly as the properties of Mnist.Engine.Reading.NumberReaderOptions (their C#
- * defaults). They are still being tuned: change them here and there together. CutWidth is used by images only.
+ * defaults). Change them here and there together (the parity test compares the two readers). CutWidth is used by images only.
  */
 export const NumberReaderOptions = Object.freeze({
   GapPenalty: 12,
-  OverlapPenalty: 3,
+  OverlapPenalty: 1,
   MaxGap: 0.35,
   WideDigit: 0.95,
   WidthPenalty: 6,
-  ShortDigit: 0.65,
-  ShortPenalty: 6,
+  ShortDigit: 0.75,
+  ShortPenalty: 10,
   DigitCost: 0,
   SkipCost: 1.5,
   MaxPiecesPerDigit: 4,
