@@ -16,5 +16,6 @@ app.Configure(config =>
     });
     config.AddCommand<ServeCommand>("serve").WithDescription("Run the HTTP server (Flask-compatible /mnist, /v1 API, web app) on a model.");
     config.AddCommand<PredictCommand>("predict").WithDescription("Recognize digits in image files and .jsonl stroke files.");
+    config.AddCommand<ReadCommand>("read").WithDescription("Read whole numbers (several digits on one line) in image files and .jsonl stroke files.");
 });
 return await app.RunAsync(args).ConfigureAwait(false);

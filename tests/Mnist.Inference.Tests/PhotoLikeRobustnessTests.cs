@@ -90,7 +90,7 @@ public class PhotoLikeRobustnessTests(ITestOutputHelper output)
 
     private static byte Tint(byte level, SplitMix rng) => (byte)Math.Clamp(level + rng.NextInt(41) - 20, 0, 255);
 
-    private static string ShippedModelPath()
+    internal static string ShippedModelPath()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -101,24 +101,8 @@ internal static class PredictInputs
         try
         {
             using JsonDocument doc = JsonDocument.Parse(line);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object
-                || !doc.RootElement.TryGetProperty("strokes", out JsonElement strokesElement)
-                || strokesElement.ValueKind != JsonValueKind.Array)
-                return new PredictItem(label, null, "the line has no \"strokes\" array");
-            var strokes = new List<IReadOnlyList<StrokePoint>>();
-            foreach (JsonElement stroke in strokesElement.EnumerateArray())
-            {
-                if (stroke.ValueKind != JsonValueKind.Array) return new PredictItem(label, null, "a stroke is not an array of [x,y] points");
-                var points = new List<StrokePoint>();
-                foreach (JsonElement p in stroke.EnumerateArray())
-                {
-                    if (p.ValueKind != JsonValueKind.Array || p.GetArrayLength() < 2
-                        || !p[0].TryGetSingle(out float x) || !p[1].TryGetSingle(out float y))
-                        return new PredictItem(label, null, "a point is not an [x,y] pair of numbers");
-                    points.Add(new StrokePoint(x, y));
-                }
-                strokes.Add(points);
-            }
+            if (!TryParseStrokes(doc.RootElement, out List<IReadOnlyList<StrokePoint>> strokes, out string? error))
+                return new PredictItem(label, null, error);
             return new PredictItem(label, recognizer.RecognizeStrokes(strokes), null);
         }
         catch (JsonException e)
@@ -129,5 +113,39 @@ internal static class PredictInputs
         {
             return new PredictItem(label, null, e.Message);
         }
+    }
+
+    /// <summary>Reads the <c>"strokes"</c> array of one <c>.jsonl</c> line (<c>[[[x,y],…],…]</c>; other fields ignored).</summary>
+    internal static bool TryParseStrokes(JsonElement root, out List<IReadOnlyList<StrokePoint>> strokes, out string? error)
+    {
+        strokes = [];
+        error = null;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("strokes", out JsonElement strokesElement)
+            || strokesElement.ValueKind != JsonValueKind.Array)
+        {
+            error = "the line has no \"strokes\" array";
+            return false;
+        }
+        foreach (JsonElement stroke in strokesElement.EnumerateArray())
+        {
+            if (stroke.ValueKind != JsonValueKind.Array)
+            {
+                error = "a stroke is not an array of [x,y] points";
+                return false;
+            }
+            var points = new List<StrokePoint>();
+            foreach (JsonElement p in stroke.EnumerateArray())
+            {
+                if (p.ValueKind != JsonValueKind.Array || p.GetArrayLength() < 2
+                    || !p[0].TryGetSingle(out float x) || !p[1].TryGetSingle(out float y))
+                {
+                    error = "a point is not an [x,y] pair of numbers";
+                    return false;
+                }
+                points.Add(new StrokePoint(x, y));
+            }
+            strokes.Add(points);
+        }
+        return true;
     }
 }

@@ -16,7 +16,7 @@ internal sealed class ImagePieces : PieceSet
     public const float SpeckSize = 0.2f;
 
     /// <summary>Cuts keep at least this much (line heights) on each side of a component.</summary>
-    public const float CutMargin = 0.2f;
+    public const float CutMargin = 0.06f;
 
     /// <summary>Two cuts in one component stand at least this far apart (line heights).</summary>
     public const float CutSpacing = 0.2f;

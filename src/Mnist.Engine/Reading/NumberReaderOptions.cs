@@ -47,7 +47,7 @@ public sealed record NumberReaderOptions
     public int MaxPiecesPerDigit { get; init; } = 4;
 
     /// <summary>An image component wider than this (line heights) is considered for cutting into touching digits.</summary>
-    public float CutWidth { get; init; } = 0.7f;
+    public float CutWidth { get; init; } = 0.45f;
 
     internal void Validate()
     {
