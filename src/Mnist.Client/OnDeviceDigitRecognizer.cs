@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mnist.Engine.Preprocessing;
+using Mnist.Engine.Reading;
 
 namespace Mnist.Client;
 
@@ -99,6 +100,34 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
             var probabilities = new float[10];
             model.Run(p.Pixels, probabilities);
             return DigitResult.FromProbabilities(probabilities, Mode, name, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        finally
+        {
+            model.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<NumberResult> ReadNumberAsync(StrokeDrawing drawing, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(drawing);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(ReadNumber(drawing));
+    }
+
+    /// <summary>Synchronous <see cref="ReadNumberAsync"/>: <see cref="NumberReader.FromStrokes"/> with the loaded model,
+    /// every candidate segment in one model run.</summary>
+    /// <exception cref="ArgumentException">Invalid strokes, or more than <see cref="NumberReader.MaxPieces"/> strokes.</exception>
+    /// <exception cref="MnistClientException">No model is loaded.</exception>
+    public NumberResult ReadNumber(StrokeDrawing drawing)
+    {
+        ArgumentNullException.ThrowIfNull(drawing);
+        long start = Stopwatch.GetTimestamp();
+        OnnxDigitModel model = Acquire(out string name);
+        try
+        {
+            NumberReading reading = NumberReader.FromStrokes(drawing.Strokes, model.Run, drawing.CanvasWidth, drawing.CanvasHeight);
+            return NumberResult.FromReading(reading, Mode, name, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         finally
         {

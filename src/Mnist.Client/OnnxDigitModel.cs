@@ -12,7 +12,7 @@ namespace Mnist.Client;
 /// <remarks>
 /// Mnist.Client deliberately does not use Mnist.Inference's classifier: that project brings SkiaSharp's native
 /// image decoders, which a phone app drawing strokes does not need. This class is the small part of it an app
-/// needs (one image per call, NCHW or flat input).
+/// needs (a batch of images per call, for a number's candidate segments; NCHW or flat input).
 /// </remarks>
 internal sealed class OnnxDigitModel
 {
@@ -20,11 +20,13 @@ internal sealed class OnnxDigitModel
     private readonly string _inputName;
     private readonly string _outputName;
     private readonly long[] _inputShape;
+    private readonly bool _fixedBatchOfOne;
     private readonly RunOptions _runOptions = new() { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
     private int _references = 1;
 
-    private OnnxDigitModel(InferenceSession session, string inputName, string outputName, long[] inputShape, string name, string sha256, long bytes)
+    private OnnxDigitModel(InferenceSession session, string inputName, string outputName, long[] inputShape, bool fixedBatchOfOne, string name, string sha256, long bytes)
     {
+        _fixedBatchOfOne = fixedBatchOfOne;
         _session = session;
         _inputName = inputName;
         _outputName = outputName;
@@ -71,7 +73,8 @@ internal sealed class OnnxDigitModel
                 : session.OutputMetadata.FirstOrDefault(o => o.Value.Dimensions.Length == 2).Key
                   ?? throw new MnistClientException("No [N,10] output.");
             string name = session.ModelMetadata.CustomMetadataMap.TryGetValue("architecture", out string? arch) && arch.Length > 0 ? arch : fallbackName;
-            var model = new OnnxDigitModel(session, inputName, outputName, shape, name, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), bytes.Length);
+            bool fixedBatchOfOne = input.Dimensions[0] == 1; // a batch dimension fixed at 1 (else symbolic, -1)
+            var model = new OnnxDigitModel(session, inputName, outputName, shape, fixedBatchOfOne, name, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), bytes.Length);
             session = null;
             float[] probe = new float[10];
             model.Run(new float[784], probe);
@@ -108,14 +111,28 @@ internal sealed class OnnxDigitModel
     }
 
     /// <summary>Runs one 784-value image; writes 10 probabilities.</summary>
-    public void Run(ReadOnlySpan<float> pixels, Span<float> probabilities)
+    public void Run(ReadOnlySpan<float> pixels, Span<float> probabilities) => Run(pixels, 1, probabilities);
+
+    /// <summary>Runs <paramref name="count"/> images ([count, 784]) in one session run; writes [count, 10]
+    /// probabilities. A model whose batch dimension is fixed at 1 runs them one by one.</summary>
+    public void Run(ReadOnlySpan<float> pixels, int count, Span<float> probabilities)
     {
-        using var input = OrtValue.CreateTensorValueFromMemory(pixels.ToArray(), _inputShape);
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "At least one image.");
+        if (pixels.Length < count * 784 || probabilities.Length < count * 10)
+            throw new ArgumentException($"Spans too short for {count} images.", nameof(pixels));
+        if (_fixedBatchOfOne && count > 1)
+        {
+            for (int i = 0; i < count; i++) Run(pixels.Slice(i * 784, 784), 1, probabilities.Slice(i * 10, 10));
+            return;
+        }
+        long[] shape = (long[])_inputShape.Clone();
+        shape[0] = count;
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels[..(count * 784)].ToArray(), shape);
         using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, [_inputName], [input], [_outputName]);
         ReadOnlySpan<float> y = outputs[0].GetTensorDataAsSpan<float>();
-        if (y.Length < 10) throw new MnistClientException($"Output '{_outputName}' has {y.Length} values; expected 10.");
-        y[..10].CopyTo(probabilities);
-        SoftmaxUnlessProbabilities(probabilities[..10]);
+        if (y.Length < count * 10) throw new MnistClientException($"Output '{_outputName}' has {y.Length} values; expected {count * 10}.");
+        y[..(count * 10)].CopyTo(probabilities);
+        for (int i = 0; i < count; i++) SoftmaxUnlessProbabilities(probabilities.Slice(i * 10, 10));
     }
 
     private static void SoftmaxUnlessProbabilities(Span<float> p)

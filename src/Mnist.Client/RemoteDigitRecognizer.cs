@@ -1,15 +1,17 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Mnist.Engine.Preprocessing;
+using Mnist.Wire;
 
 namespace Mnist.Client;
 
 /// <summary>
 /// Recognizes digits on the server: a typed <see cref="HttpClient"/> over <c>/v1</c>. Retries with backoff,
 /// per-attempt and total timeouts come from the resilience pipeline that <see cref="MnistClientServiceCollectionExtensions.AddMnistClient"/>
-/// puts on the client (Microsoft.Extensions.Http.Resilience); <c>POST /v1/predict</c> is a pure function of its body, so
-/// retrying it is safe.
+/// puts on the client (Microsoft.Extensions.Http.Resilience); <c>POST /v1/predict</c> and <c>POST /v1/read</c> are pure functions of their
+/// bodies, so retrying them is safe.
 /// </summary>
 /// <remarks>
 /// The drawing is first preprocessed locally: a drawing with no digit (e.g. a dot, judged against the canvas size,
@@ -38,11 +40,77 @@ public sealed class RemoteDigitRecognizer : IDigitRecognizer
         PreprocessResult local = drawing.Preprocess();
         if (local.IsEmpty) return DigitResult.Empty(local, Mode, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
 
-        var body = new PredictStrokesRequest(drawing.Strokes.Select(s => s.Select(p => new[] { p.X, p.Y }).ToArray()).ToArray());
+        PredictionResponse answer = await PostAsync("v1/predict", drawing, WireJsonContext.Default.PredictionResponse, cancellationToken).ConfigureAwait(false);
+        return ToResult(answer, Mode, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The drawing and its canvas size go to <c>POST /v1/read</c> as they are: the server judges "no digit"
+    /// (its <c>no_digit</c> reason is reported) and cuts the drawing into digits.</remarks>
+    public async Task<NumberResult> ReadNumberAsync(StrokeDrawing drawing, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(drawing);
+        long start = Stopwatch.GetTimestamp();
+        ReadResponse answer = await PostAsync("v1/read", drawing, WireJsonContext.Default.ReadResponse, cancellationToken).ConfigureAwait(false);
+        return ToResult(answer, Mode, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    /// <summary>The SDK's result for the server's <c>/v1/predict</c> answer.</summary>
+    /// <exception cref="MnistClientException">A digit without 10 probabilities.</exception>
+    internal static DigitResult ToResult(PredictionResponse answer, string mode, double elapsedMs)
+    {
+        if (answer.Digit is null)
+        {
+            return new DigitResult
+            {
+                Probabilities = new float[10], Mode = mode, Model = answer.Model, ElapsedMilliseconds = elapsedMs, ServerMilliseconds = answer.ElapsedMs,
+                NoDigitReason = NoDigitReasons.Parse(answer.NoDigit), Message = answer.Message ?? "The server found no digit.",
+            };
+        }
+        if (answer.Probabilities is not { Length: 10 }) throw new MnistClientException("The server's answer has no 10 probabilities.");
+        return DigitResult.FromProbabilities(answer.Probabilities, mode, answer.Model, elapsedMs, answer.ElapsedMs);
+    }
+
+    /// <summary>The SDK's result for the server's <c>/v1/read</c> answer.</summary>
+    /// <exception cref="MnistClientException">A digit without a 4-value box or 10 probabilities.</exception>
+    internal static NumberResult ToResult(ReadResponse answer, string mode, double elapsedMs)
+    {
+        ReadDigitResponse[] wire = answer.Digits ?? [];
+        var digits = new NumberDigit[wire.Length];
+        for (int i = 0; i < digits.Length; i++)
+        {
+            ReadDigitResponse d = wire[i];
+            if (d.Box is not { Length: 4 } || d.Probabilities is not { Length: 10 })
+                throw new MnistClientException($"The server's digit {i} has no [x,y,w,h] box or no 10 probabilities.");
+            digits[i] = new NumberDigit(d.Digit, d.Confidence, d.Confident, new InkBounds(d.Box[0], d.Box[1], d.Box[2], d.Box[3]), d.Probabilities);
+        }
+        bool empty = digits.Length == 0;
+        return new NumberResult
+        {
+            Number = answer.Number ?? "",
+            Confidence = answer.Confidence,
+            IsConfident = answer.Confident,
+            Digits = digits,
+            NoDigitReason = empty ? NoDigitReasons.Parse(answer.NoDigit) : NoDigitReason.None,
+            Message = empty ? answer.Message ?? "The server found no digit." : null,
+            Model = answer.Model,
+            Mode = mode,
+            ElapsedMilliseconds = elapsedMs,
+            ServerMilliseconds = answer.ElapsedMs,
+        };
+    }
+
+    private async Task<T> PostAsync<T>(string path, StrokeDrawing drawing, JsonTypeInfo<T> answerType, CancellationToken cancellationToken)
+        where T : class
+    {
+        var body = new PredictRequest(
+            Strokes: drawing.Strokes.Select(s => s.Select(p => new[] { p.X, p.Y }).ToArray()).ToArray(),
+            Width: drawing.CanvasWidth > 0 ? drawing.CanvasWidth : null,
+            Height: drawing.CanvasHeight > 0 ? drawing.CanvasHeight : null);
         HttpResponseMessage response;
         try
         {
-            response = await _http.PostAsJsonAsync("v1/predict", body, ClientJsonContext.Default.PredictStrokesRequest, cancellationToken).ConfigureAwait(false);
+            response = await _http.PostAsJsonAsync(path, body, WireJsonContext.Default.PredictRequest, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -63,36 +131,17 @@ public sealed class RemoteDigitRecognizer : IDigitRecognizer
         using (response)
         {
             if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, cancellationToken).ConfigureAwait(false);
-            PredictResponse? answer;
+            T? answer;
             try
             {
-                answer = await response.Content.ReadFromJsonAsync(ClientJsonContext.Default.PredictResponse, cancellationToken).ConfigureAwait(false);
+                answer = await response.Content.ReadFromJsonAsync(answerType, cancellationToken).ConfigureAwait(false);
             }
             catch (JsonException e)
             {
                 throw new MnistClientException($"The server's answer is not the expected JSON: {e.Message}", response.StatusCode, e);
             }
-            if (answer is null) throw new MnistClientException("The server's answer is empty.", response.StatusCode);
-            double elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            if (answer.Digit is null)
-            {
-                return new DigitResult
-                {
-                    Probabilities = new float[10], Mode = Mode, Model = answer.Model, ElapsedMilliseconds = elapsed, ServerMilliseconds = answer.ElapsedMs,
-                    NoDigitReason = ParseReason(answer.Reason), Message = answer.Message ?? "The server found no digit.",
-                };
-            }
-            if (answer.Probabilities is not { Length: 10 })
-                throw new MnistClientException("The server's answer has no 10 probabilities.", response.StatusCode);
-            return DigitResult.FromProbabilities(answer.Probabilities, Mode, answer.Model, elapsed, answer.ElapsedMs);
+            return answer ?? throw new MnistClientException("The server's answer is empty.", response.StatusCode);
         }
-    }
-
-    private static NoDigitReason ParseReason(string? reason)
-    {
-        if (reason is null) return NoDigitReason.NoInk;
-        string normalized = reason.Replace("_", "", StringComparison.Ordinal);
-        return Enum.TryParse(normalized, ignoreCase: true, out NoDigitReason r) && r != NoDigitReason.None ? r : NoDigitReason.NoInk;
     }
 
     internal static async Task<MnistClientException> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Mnist.Engine.Preprocessing;
+using Mnist.Engine.Reading;
 
 namespace Mnist.Inference;
 
@@ -102,6 +103,26 @@ public sealed class DigitRecognizer : IDisposable
         for (int i = 0; i < items.Length; i++) items[i] = PreprocessPixels(images[i].Span);
         return ClassifyBatch(items);
     }
+
+    /// <summary>Reads a whole number (several digits on one line) in an encoded image: decoded within
+    /// <see cref="RecognizerOptions.Decoder"/>'s limits, then <see cref="NumberReader.FromRgba"/> with this recognizer's
+    /// classifier (all candidate segments in one model call).</summary>
+    /// <exception cref="ImageDecodeException">Not an acceptable image.</exception>
+    /// <exception cref="ArgumentException">More than <see cref="NumberReader.MaxPieces"/> pieces of ink.</exception>
+    public NumberReading ReadImage(ReadOnlySpan<byte> encodedImage)
+    {
+        DecodedImage image = ImageDecoder.Decode(encodedImage, Options.Decoder);
+        return NumberReader.FromRgba(image.Rgba, image.Width, image.Height, Classifier.ClassifyBatch, PixelOrder.Rgba, preprocess: Options.Preprocess);
+    }
+
+    /// <summary>Reads a whole number written as pen strokes (<see cref="NumberReader.FromStrokes"/>).</summary>
+    /// <param name="strokes">Strokes, each a list of points in drawing order (y grows downwards).</param>
+    /// <param name="canvasWidth">Width of the drawing surface when known (enables the "too small" check), else 0.</param>
+    /// <param name="canvasHeight">Height of the drawing surface when known, else 0.</param>
+    /// <exception cref="ArgumentException">Invalid strokes (see <see cref="PreprocessStrokes"/>), or more than
+    /// <see cref="NumberReader.MaxPieces"/> strokes with ink.</exception>
+    public NumberReading ReadStrokes(IReadOnlyList<IReadOnlyList<StrokePoint>> strokes, float canvasWidth = 0f, float canvasHeight = 0f) =>
+        NumberReader.FromStrokes(strokes, Classifier.ClassifyBatch, canvasWidth, canvasHeight, preprocess: Options.Preprocess);
 
     /// <summary>Classifies one preprocessed input (no model call when it holds no digit).</summary>
     public Recognition Classify(PreprocessResult preprocessed)

@@ -80,6 +80,7 @@ public static class MnistServer
         services.AddSingleton<ModelStore>();
         services.AddSingleton<PredictionBatcher>();
         services.AddSingleton<PredictionService>();
+        services.AddSingleton<ReadingService>();
         services.AddHostedService<ModelReloadService>();
         services.AddHostedService(sp => sp.GetRequiredService<PredictionBatcher>());
 
@@ -87,7 +88,8 @@ public static class MnistServer
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Mnist.Wire.WireJsonContext.Default);
         });
 
         // Errors: ProblemDetails for exceptions and for bare status codes; never a stack trace.
@@ -161,6 +163,7 @@ public static class MnistServer
         RouteGroupBuilder v1 = app.MapGroup("/v1").WithTags("Predictions").RequireRateLimiting(PredictPolicy);
         v1.WithRequestTimeout(PredictPolicy);
         v1.MapPredictApi();
+        v1.MapReadApi();
         v1.MapModelApi();
         app.MapHealthApi();
         app.MapOpenApi();

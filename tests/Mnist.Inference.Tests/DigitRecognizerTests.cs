@@ -126,4 +126,45 @@ public class DigitRecognizerTests
         using var r = new DigitRecognizer(new CountingClassifier());
         Assert.Equal(ImageDecodeReason.Empty, Assert.Throws<ImageDecodeException>(() => r.Recognize([])).Reason);
     }
+
+    [Fact]
+    public void ReadStrokes_classifies_every_candidate_in_one_call()
+    {
+        var classifier = new CountingClassifier();
+        using var r = new DigitRecognizer(classifier);
+        StrokePoint[][] oneZero = [[new(10, 10), new(11, 55), new(10, 100)], [new(40, 10), new(80, 10), new(80, 100), new(40, 100), new(40, 10)]];
+        Engine.Reading.NumberReading reading = r.ReadStrokes(oneZero, 200, 200);
+        Assert.NotEmpty(reading.Digits);
+        Assert.All(reading.Number, c => Assert.Equal('3', c)); // the fake answers 3 for everything
+        Assert.InRange(classifier.Calls, 1, 2); // the candidates in one call (plus the whole drawing as one digit)
+        Assert.True(classifier.Images >= 2);
+
+        Engine.Reading.NumberReading empty = r.ReadStrokes([], 200, 200);
+        Assert.True(empty.IsEmpty);
+        Assert.Equal(NoDigitReason.NoInk, empty.Reason);
+        Assert.Throws<ArgumentException>(() => r.ReadStrokes(Enumerable.Range(0, 65).Select(i => new StrokePoint[] { new(i * 20, 10), new(i * 20 + 5, 60) }).ToArray()));
+    }
+
+    [Fact]
+    public void ReadImage_decodes_within_the_limits_then_reads()
+    {
+        var classifier = new CountingClassifier();
+        using var r = new DigitRecognizer(classifier);
+        byte[] a = TestImages.Digit(0), b = TestImages.Digit(1);
+        using var bmp = new SKBitmap(new SKImageInfo(64, 28, SKColorType.Gray8, SKAlphaType.Opaque));
+        var pixels = new byte[64 * 28];
+        for (int y = 0; y < 28; y++)
+        {
+            a.AsSpan(y * 28, 28).CopyTo(pixels.AsSpan(y * 64, 28));
+            b.AsSpan(y * 28, 28).CopyTo(pixels.AsSpan(y * 64 + 36, 28));
+        }
+        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bmp.GetPixels(), pixels.Length);
+        using SKData png = bmp.Encode(SKEncodedImageFormat.Png, 100);
+        Engine.Reading.NumberReading reading = r.ReadImage(png.ToArray());
+        Assert.Equal("33", reading.Number);
+        Assert.Equal(ImageDecodeReason.Empty, Assert.Throws<ImageDecodeException>(() => r.ReadImage([])).Reason);
+
+        using var small = new DigitRecognizer(classifier, new RecognizerOptions { Decoder = new ImageDecoderOptions { MaxWidth = 32 } });
+        Assert.Equal(ImageDecodeReason.TooLarge, Assert.Throws<ImageDecodeException>(() => small.ReadImage(png.ToArray())).Reason);
+    }
 }

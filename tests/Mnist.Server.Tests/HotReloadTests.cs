@@ -19,22 +19,25 @@ public class HotReloadTests
         using var stop = new CancellationTokenSource();
         var failures = new List<string>();
         int ok = 0;
-        async Task LoadAsync()
+        // Half the load predicts digits (micro-batcher), half reads numbers (the served model's classifier directly).
+        async Task LoadAsync(int worker)
         {
-            string body = TestImages.PixelsJson(3);
+            (string endpoint, string body) = worker % 2 == 0
+                ? ("/v1/predict", TestImages.PixelsJson(3))
+                : ("/v1/read", """{"strokes":[[[10,10],[11,55],[10,100]],[[40,10],[80,10],[80,100],[40,100],[40,10]]],"width":200,"height":200}""");
             while (!stop.IsCancellationRequested)
             {
                 using var content = new StringContent(body, Encoding.UTF8, "application/json");
-                using HttpResponseMessage r = await host.Client.PostAsync("/v1/predict", content);
+                using HttpResponseMessage r = await host.Client.PostAsync(endpoint, content);
                 if (r.StatusCode == HttpStatusCode.OK) Interlocked.Increment(ref ok);
                 else
                 {
                     string text = await r.Content.ReadAsStringAsync();
-                    lock (failures) failures.Add($"{(int)r.StatusCode}: {text}");
+                    lock (failures) failures.Add($"{endpoint} {(int)r.StatusCode}: {text}");
                 }
             }
         }
-        Task[] load = Enumerable.Range(0, 8).Select(_ => Task.Run(LoadAsync)).ToArray();
+        Task[] load = Enumerable.Range(0, 8).Select(i => Task.Run(() => LoadAsync(i))).ToArray();
 
         // 1. A valid new model (atomic rename): served within a few seconds.
         await Task.Delay(200);

@@ -88,7 +88,7 @@ public class OperationsTests(TrainedServerFixture server)
     {
         JsonElement doc = await HttpAssert.JsonAsync(await server.Client.GetAsync("/openapi/v1.json"));
         JsonElement paths = doc.GetProperty("paths");
-        foreach (string p in new[] { "/v1/predict", "/mnist", "/v1/model", "/v1/models/current.onnx", "/healthz", "/readyz", "/metrics" })
+        foreach (string p in new[] { "/v1/predict", "/v1/read", "/mnist", "/v1/model", "/v1/models/current.onnx", "/healthz", "/readyz", "/metrics" })
             Assert.True(paths.TryGetProperty(p, out _), p);
         HttpResponseMessage scalar = await server.Client.GetAsync("/scalar");
         if (scalar.StatusCode == HttpStatusCode.MovedPermanently || scalar.StatusCode == HttpStatusCode.Redirect)

@@ -2,33 +2,9 @@ using System.Text.Json.Serialization;
 
 namespace Mnist.Server.Api;
 
-// Wire records: what clients see, separate from the engine's and the inference library's types (mapped in
-// PredictionMapping). Property names are snake_case on the wire.
-
-/// <summary>The answer for one digit.</summary>
-/// <param name="Digit">The recognized digit 0–9; null when the input holds no digit (see <paramref name="NoDigit"/>).</param>
-/// <param name="Confidence">Probability of <paramref name="Digit"/>; 0 without a digit.</param>
-/// <param name="Probabilities">The 10 class probabilities (all 0 without a digit: the model was not asked).</param>
-/// <param name="Confident">False when the answer is ambiguous (low top probability or a close runner-up) or there is no digit.</param>
-/// <param name="Model">Name of the model that answered.</param>
-/// <param name="ElapsedMs">Server time for this request in milliseconds, from its start to the answer.</param>
-/// <param name="NoDigit">Why there is no digit: <c>no_ink</c>, <c>too_little_ink</c>, <c>too_small</c> or <c>blob</c>; absent when a digit was found.</param>
-/// <param name="Message">A sentence explaining <paramref name="NoDigit"/>; absent when a digit was found.</param>
-/// <param name="Precision">What computed the probabilities: <c>int8</c> (the model's int8 companion) or <c>float</c>;
-/// absent when the model was not asked (no digit).</param>
-public sealed record PredictionResponse(
-    int? Digit,
-    float Confidence,
-    float[] Probabilities,
-    bool Confident,
-    string Model,
-    double ElapsedMs,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NoDigit = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision = null);
-
-/// <summary>The answers for a batch, in request order.</summary>
-public sealed record BatchPredictionResponse(PredictionResponse[] Predictions, string Model, double ElapsedMs);
+// Wire records of the server's own endpoints (Flask-compatible upload, model card, health): what clients see, separate
+// from the engine's and the inference library's types. The records of /v1/predict and /v1/read, which the SDK reads
+// too, live in Mnist.Wire. Property names are snake_case on the wire.
 
 /// <summary>The original Flask server's answer (<c>POST /mnist</c>), field for field, plus the no-digit reason.</summary>
 /// <param name="Filename">The uploaded file's name as the client sent it (never used to store anything).</param>
@@ -85,24 +61,9 @@ public sealed record HealthResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Model = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null);
 
-/// <summary>Documentation of the JSON bodies of <c>POST /v1/predict</c> (give exactly one of the three fields).
-/// The server reads these bodies with a strict streaming parser; this record exists for the OpenAPI document.</summary>
-/// <param name="Pixels">784 numbers 0–255: a 28×28 image, row by row, white digit on black, already MNIST-like.</param>
-/// <param name="Strokes">Pen strokes, each a list of [x, y] points in drawing order (y grows downwards).</param>
-/// <param name="Width">Width of the drawing surface, in the points' units (optional; enables the "too small" check).</param>
-/// <param name="Height">Height of the drawing surface (optional).</param>
-/// <param name="Items">A batch: objects each with <c>pixels</c> or <c>strokes</c>.</param>
-public sealed record PredictRequest(int[]? Pixels, float[][][]? Strokes, float? Width, float? Height, PredictItem[]? Items);
-
-/// <summary>One item of a batch request.</summary>
-public sealed record PredictItem(int[]? Pixels, float[][][]? Strokes, float? Width, float? Height);
-
-/// <summary>Source-generated JSON for the wire records (snake_case).</summary>
+/// <summary>Source-generated JSON for the server's own records (snake_case); Mnist.Wire's context serves the rest.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(PredictionResponse))]
-[JsonSerializable(typeof(BatchPredictionResponse))]
 [JsonSerializable(typeof(FlaskPredictionResponse))]
 [JsonSerializable(typeof(ModelResponse))]
 [JsonSerializable(typeof(HealthResponse))]
-[JsonSerializable(typeof(PredictRequest))]
-public sealed partial class WireJsonContext : JsonSerializerContext;
+public sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Mnist.Engine.Preprocessing;
 using Mnist.Server.Batching;
+using Mnist.Wire;
 
 namespace Mnist.Server.Api;
 

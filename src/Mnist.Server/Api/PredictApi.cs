@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using Mnist.Engine.Preprocessing;
 using Mnist.Server.Batching;
+using Mnist.Wire;
 
 namespace Mnist.Server.Api;
 
@@ -26,9 +27,7 @@ public static class PredictApi
                 (width/height of the canvas are optional), or a batch {"items":[ {"pixels":…} | {"strokes":…}, … ]} answered
                 as {"predictions":[…]} in order. An input without a digit is answered with "digit": null and a "no_digit" reason.
                 """)
-            .Accepts<PredictRequest>("application/json", [.. ImageTypes])
-            .Produces<PredictionResponse>(StatusCodes.Status200OK)
-            .Produces<BatchPredictionResponse>(StatusCodes.Status200OK)
+            .WithPredictionBodies<PredictionResponse, BatchPredictionResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -38,7 +37,8 @@ public static class PredictApi
         return v1;
     }
 
-    /// <summary>The handler.</summary>
+    /// <summary>Recognize a digit: an image, 28×28 pixels, pen strokes, or a batch of them.</summary>
+    /// <remarks>The OpenAPI document takes its summary from this comment (it wins over WithSummary).</remarks>
     public static async Task<Results<Ok<PredictionResponse>, Ok<BatchPredictionResponse>, ProblemHttpResult>> Predict(
         HttpRequest request, PredictionService service, CancellationToken cancellationToken)
     {
@@ -47,7 +47,7 @@ public static class PredictApi
         long started = Stopwatch.GetTimestamp();
         try
         {
-            switch (Classify(request.ContentType))
+            switch (KindOf(request.ContentType))
             {
                 case BodyKind.Json:
                 {
@@ -95,9 +95,11 @@ public static class PredictApi
         }
     }
 
-    private enum BodyKind { Other, Json, Image }
+    /// <summary>What a request body is, by its content type.</summary>
+    internal enum BodyKind { Other, Json, Image }
 
-    private static BodyKind Classify(string? contentType)
+    /// <summary>Routes a body by its content type (shared with <c>/v1/read</c>).</summary>
+    internal static BodyKind KindOf(string? contentType)
     {
         if (string.IsNullOrEmpty(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out MediaTypeHeaderValue? media)) return BodyKind.Other;
         var type = media.MediaType;

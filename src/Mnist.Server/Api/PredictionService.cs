@@ -6,6 +6,7 @@ using Mnist.Server.Batching;
 using Mnist.Server.Hosting;
 using Mnist.Server.Observability;
 using Mnist.Server.Serving;
+using Mnist.Wire;
 
 namespace Mnist.Server.Api;
 
@@ -46,9 +47,25 @@ public sealed class PredictionService
     /// <exception cref="InputException">400, 413, 415 or 422 by the decoder's reason.</exception>
     public PreprocessResult PreprocessImage(ReadOnlySpan<byte> encoded)
     {
+        DecodedImage image = DecodeImage(encoded);
         try
         {
-            return ImageDecoder.Preprocess(encoded, _decoder);
+            return DigitPreprocessor.FromRgba(image.Rgba, image.Width, image.Height, PixelOrder.Rgba);
+        }
+        catch (ArgumentException e)
+        {
+            // Preprocessing's own limits (e.g. an absurd aspect ratio) on an image that decoded.
+            throw InputException.Invalid(e.Message);
+        }
+    }
+
+    /// <summary>Decodes an encoded image within the request limits.</summary>
+    /// <exception cref="InputException">400, 413, 415 or 422 by the decoder's reason.</exception>
+    public DecodedImage DecodeImage(ReadOnlySpan<byte> encoded)
+    {
+        try
+        {
+            return ImageDecoder.Decode(encoded, _decoder);
         }
         catch (ImageDecodeException e)
         {
@@ -60,11 +77,6 @@ public sealed class PredictionService
                 ImageDecodeReason.TooLarge or ImageDecodeReason.TooManyPixels => InputException.TooLarge(e.Message),
                 _ => InputException.Invalid(e.Message),
             };
-        }
-        catch (ArgumentException e)
-        {
-            // Preprocessing's own limits (e.g. an absurd aspect ratio) on an image that decoded.
-            throw InputException.Invalid(e.Message);
         }
     }
 
@@ -110,10 +122,10 @@ public sealed class PredictionService
     /// <summary>The wire name of a no-digit reason.</summary>
     public static string ReasonName(NoDigitReason reason) => reason switch
     {
-        NoDigitReason.NoInk => "no_ink",
-        NoDigitReason.TooLittleInk => "too_little_ink",
-        NoDigitReason.TooSmall => "too_small",
-        NoDigitReason.Blob => "blob",
+        NoDigitReason.NoInk => NoDigitNames.NoInk,
+        NoDigitReason.TooLittleInk => NoDigitNames.TooLittleInk,
+        NoDigitReason.TooSmall => NoDigitNames.TooSmall,
+        NoDigitReason.Blob => NoDigitNames.Blob,
         _ => "none",
     };
 }
