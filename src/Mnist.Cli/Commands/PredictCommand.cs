@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Mnist.Inference;
+using Mnist.Server.Api;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Spectre.Console.Rendering;
@@ -148,7 +149,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
                 foreach (float p in r.Probabilities) w.WriteNumberValue(p);
                 w.WriteEndArray();
                 w.WriteBoolean("confident", r.IsConfident);
-                if (r.Digit is null) w.WriteString("no_digit", r.NoDigitReason.ToString());
+                if (r.Digit is null) w.WriteString("no_digit", PredictionService.ReasonName(r.NoDigitReason));
             }
             w.WriteEndObject();
         }

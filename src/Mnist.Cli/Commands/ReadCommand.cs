@@ -5,6 +5,7 @@ using System.Text.Json;
 using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Reading;
 using Mnist.Inference;
+using Mnist.Server.Api;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -216,7 +217,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
                 w.WriteEndArray();
                 if (r.IsEmpty)
                 {
-                    w.WriteString("no_digit", NoDigitName(r.Reason));
+                    w.WriteString("no_digit", PredictionService.ReasonName(r.Reason));
                     if (r.Message is not null) w.WriteString("message", r.Message);
                 }
             }
@@ -225,14 +226,4 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
-
-    /// <summary>The wire name of a no-digit reason, as the server writes it.</summary>
-    private static string NoDigitName(NoDigitReason reason) => reason switch
-    {
-        NoDigitReason.NoInk => "no_ink",
-        NoDigitReason.TooLittleInk => "too_little_ink",
-        NoDigitReason.TooSmall => "too_small",
-        NoDigitReason.Blob => "blob",
-        _ => "none",
-    };
 }
