@@ -120,6 +120,7 @@ static int Single(Options o)
                 predicted = ArgMax(probs).ToString(CultureInfo.InvariantCulture);
             }
             if (r.Number == predicted) same++;
+            else if (i - same < 1000 && (test.Count - same) > 0 && o.ShowErrors > 0 && i < 3000) Console.WriteLine($"  mnist#{i} label {test.Labels[i]} predict '{predicted}' read '{r.Number}' digits {r.Digits.Count}");
         }
         Console.WriteLine($"MNIST test: read = predict on {same}/{test.Count} = {100.0 * same / test.Count:F2}%");
     }
@@ -199,6 +200,8 @@ internal sealed class Options
                         "OverlapPenalty" => o.Weights with { OverlapPenalty = v },
                         "ShortPenalty" => o.Weights with { ShortPenalty = v },
                         "ShortDigit" => o.Weights with { ShortDigit = v },
+                        "LoneDigitWidth" => o.Weights with { LoneDigitWidth = v },
+                        "CutCost" => o.Weights with { CutCost = v },
                         "MaxGap" => o.Weights with { MaxGap = v },
                         "WideDigit" => o.Weights with { WideDigit = v },
                         "WidthPenalty" => o.Weights with { WidthPenalty = v },

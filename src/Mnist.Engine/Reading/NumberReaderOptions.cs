@@ -13,6 +13,14 @@ public sealed record NumberReaderOptions
     /// <summary>The default weights.</summary>
     public static NumberReaderOptions Default { get; } = new();
 
+    /// <summary>Ink no wider than this (line heights) is read as one digit without segmentation: a lone digit with a
+    /// broken stroke reads as it would alone.</summary>
+    public float LoneDigitWidth { get; init; } = 0.6f;
+
+    /// <summary>Cost of a digit that is only a slice of a connected piece of ink (image components cut where digits
+    /// may touch): charged on both sides of a cut, so a cut must be earned by the model's scores.</summary>
+    public float CutCost { get; init; } = 0.5f;
+
     /// <summary>Cost per line height of blank horizontal space inside one digit (digits are one connected shape; their
     /// neighbours stand apart).</summary>
     public float GapPenalty { get; init; } = 12f;
@@ -51,7 +59,7 @@ public sealed record NumberReaderOptions
 
     internal void Validate()
     {
-        if (!(GapPenalty >= 0 && OverlapPenalty >= 0 && ShortPenalty >= 0 && ShortDigit >= 0 && WidthPenalty >= 0 && DigitCost >= 0 && SkipCost >= 0 && MaxGap >= 0 && WideDigit > 0 && CutWidth > 0))
+        if (!(GapPenalty >= 0 && CutCost >= 0 && OverlapPenalty >= 0 && ShortPenalty >= 0 && ShortDigit >= 0 && WidthPenalty >= 0 && DigitCost >= 0 && SkipCost >= 0 && MaxGap >= 0 && WideDigit > 0 && CutWidth > 0 && LoneDigitWidth >= 0))
             throw new ArgumentException("Number reader weights must be finite and ≥ 0 (widths > 0).");
         if (MaxPiecesPerDigit < 1 || MaxPiecesPerDigit > 8)
             throw new ArgumentException($"MaxPiecesPerDigit must be 1..8; got {MaxPiecesPerDigit}.");

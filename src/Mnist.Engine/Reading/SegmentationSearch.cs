@@ -26,6 +26,11 @@ internal static class SegmentationSearch
         int n = pieces.Count;
         float h = set.LineHeight;
 
+        // Ink no wider than one digit is one digit (a broken stroke or a wide 0 is not a number).
+        float left = float.PositiveInfinity, right = float.NegativeInfinity;
+        foreach (Piece p in pieces) { left = Math.Min(left, p.X0); right = Math.Max(right, p.X1); }
+        if (n == 0 || (right - left) / h <= options.LoneDigitWidth) return ReadWhole(set, classify);
+
         // Candidates: runs [j, j + k) that could be one digit by their shape.
         var candidates = new List<Candidate>();
         var byEnd = new List<int>[n + 1];
@@ -78,15 +83,8 @@ internal static class SegmentationSearch
             }
         }
 
-        if (double.IsNegativeInfinity(best[n]))
-        {
-            // No grouping fits the shape rules (e.g. only specks): read the whole input as one digit, as predict does.
-            PreprocessResult all = set.FrameAll();
-            if (all.IsEmpty) return NumberReading.Empty(all.Reason, all.EmptyReason);
-            var p = new float[Classes];
-            classify(all.Pixels, 1, p);
-            return Build([(all, p)]);
-        }
+        // No grouping fits the shape rules (e.g. only specks): read the whole input as one digit, as predict does.
+        if (double.IsNegativeInfinity(best[n])) return ReadWhole(set, classify);
 
         var chosen = new List<(PreprocessResult, float[])>();
         for (int i = n; i > 0;)
@@ -99,6 +97,15 @@ internal static class SegmentationSearch
         chosen.Reverse();
         if (chosen.Count == 0) return NumberReading.Empty(NoDigitReason.TooLittleInk, "Too little ink: only specks, no digit.");
         return Build(chosen);
+    }
+
+    private static NumberReading ReadWhole(PieceSet set, DigitBatchClassifier classify)
+    {
+        PreprocessResult all = set.FrameAll();
+        if (all.IsEmpty) return NumberReading.Empty(all.Reason, all.EmptyReason);
+        var p = new float[Classes];
+        classify(all.Pixels, 1, p);
+        return Build([(all, p)]);
     }
 
     /// <summary>Whether pieces [first, first + count) could be one digit, and the shape penalty if so.</summary>
@@ -142,7 +149,14 @@ internal static class SegmentationSearch
         }
         gap /= h;
         if (gap > options.MaxGap) return false;
-        penalty = options.GapPenalty * gap + options.OverlapPenalty * shortfall
+        // A digit that takes only a slice of a connected whole: the ink says one shape, so a cut must be earned.
+        bool sliced = false;
+        for (int q = 0; q < pieces.Count && !sliced; q++)
+        {
+            if (q >= first && q < first + count) continue;
+            for (int k = 0; k < count && !sliced; k++) sliced = pieces[q].Whole == sorted[k].Whole;
+        }
+        penalty = (sliced ? options.CutCost : 0f) + options.GapPenalty * gap + options.OverlapPenalty * shortfall
             + options.ShortPenalty * Math.Max(0f, options.ShortDigit - height)
             + options.WidthPenalty * Math.Max(0f, width - options.WideDigit);
         return true;

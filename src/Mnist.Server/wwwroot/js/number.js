@@ -11,7 +11,7 @@ import { fromStrokes } from './preprocessing.js';
 
 /**
  * The segmentation weights, named exactly as the properties of Mnist.Engine.Reading.NumberReaderOptions (their C#
- * defaults). Change them here and there together (the parity test compares the two readers). CutWidth is used by images only.
+ * defaults). Change them here and there together (the parity test compares the two readers). CutWidth and CutCost are used by images only.
  */
 export const NumberReaderOptions = Object.freeze({
   GapPenalty: 12,
@@ -24,7 +24,9 @@ export const NumberReaderOptions = Object.freeze({
   DigitCost: 0,
   SkipCost: 1.5,
   MaxPiecesPerDigit: 4,
-  CutWidth: 0.7,
+  CutWidth: 0.45,
+  CutCost: 0.5,
+  LoneDigitWidth: 0.6,
 });
 
 const f = Math.fround;
@@ -106,6 +108,11 @@ async function search(set, classifyBatch, o) {
   const n = pieces.length;
   const h = set.lineHeight;
 
+  // Ink no wider than one digit is one digit (a broken stroke or a wide 0 is not a number).
+  let left = Infinity, right = -Infinity;
+  for (const p of pieces) { left = Math.min(left, p.x0); right = Math.max(right, p.x1); }
+  if (n === 0 || f(f(right - left) / h) <= o.LoneDigitWidth) return readWhole(set, classifyBatch, 0);
+
   // Candidates: runs [j, j + k) that could be one digit by their shape.
   const candidates = [];
   const byEnd = Array.from({ length: n + 1 }, () => []);
@@ -152,13 +159,8 @@ async function search(set, classifyBatch, o) {
     }
   }
 
-  if (best[n] === -Infinity) {
-    // No grouping fits the shape rules (e.g. only specks): read the whole drawing as one digit, as predict does.
-    const all = set.frameAll();
-    if (all.isEmpty) return emptyReading(all.reason, all.message);
-    const p = await classifyBatch(all.pixels, 1);
-    return build([[all, Float32Array.from(p.subarray(0, CLASSES))]], candidates.length + 1);
-  }
+  // No grouping fits the shape rules (e.g. only specks): read the whole drawing as one digit, as predict does.
+  if (best[n] === -Infinity) return readWhole(set, classifyBatch, candidates.length);
 
   const chosen = [];
   for (let i = n; i > 0;) {
@@ -170,6 +172,14 @@ async function search(set, classifyBatch, o) {
   chosen.reverse();
   if (chosen.length === 0) return emptyReading('too_little_ink', 'Too little ink: only specks, no digit.');
   return build(chosen, candidates.length);
+}
+
+/** SegmentationSearch.ReadWhole: the whole drawing as one digit. */
+async function readWhole(set, classifyBatch, candidateCount) {
+  const all = set.frameAll();
+  if (all.isEmpty) return emptyReading(all.reason, all.message);
+  const p = await classifyBatch(all.pixels, 1);
+  return build([[all, Float32Array.from(p.subarray(0, CLASSES))]], candidateCount + 1);
 }
 
 /**
@@ -338,7 +348,8 @@ function validate(options) {
   const o = { ...NumberReaderOptions, ...options };
   for (const key of Object.keys(o)) if (key !== 'MaxPiecesPerDigit') o[key] = f(o[key]);
   if (!(o.GapPenalty >= 0 && o.OverlapPenalty >= 0 && o.ShortPenalty >= 0 && o.ShortDigit >= 0 && o.WidthPenalty >= 0
-    && o.DigitCost >= 0 && o.SkipCost >= 0 && o.MaxGap >= 0 && o.WideDigit > 0 && o.CutWidth > 0)) {
+    && o.DigitCost >= 0 && o.SkipCost >= 0 && o.MaxGap >= 0 && o.WideDigit > 0 && o.CutWidth > 0
+    && o.CutCost >= 0 && o.LoneDigitWidth >= 0)) {
     throw new RangeError('Number reader weights must be finite and ≥ 0 (widths > 0).');
   }
   if (!(Number.isInteger(o.MaxPiecesPerDigit) && o.MaxPiecesPerDigit >= 1 && o.MaxPiecesPerDigit <= 8)) {
