@@ -19,7 +19,8 @@ internal sealed record LoadOptions
     public double RssEverySeconds { get; init; }
     public int DelayMs { get; init; }
     public int ItemsPerRequest { get; init; } = 1;
-    public string MnistDir { get; init; } = Environment.GetEnvironmentVariable("MNIST_DATA") is { Length: > 0 } d ? d : "/work/shared/datasets/mnist";
+    /// <summary>MNIST as the CLI finds it: $MNIST_DATA, else the per-user cache that <c>mnist data</c> fills.</summary>
+    public string MnistDir { get; init; } = Mnist.Engine.Data.DataLocator.Resolve(Mnist.Engine.Data.DatasetCatalog.Mnist).Folder;
 
     public const string Usage = """
         usage: mnist-loadgen [--url http://127.0.0.1:5080] [--path /v1/predict] [--body pixels|png|blank]

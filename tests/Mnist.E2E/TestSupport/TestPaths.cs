@@ -12,7 +12,8 @@ internal static class TestPaths
     /// <summary>The shipped model, used when it exists.</summary>
     public static string ShippedModel => Path.Combine(RepoRoot, "models", "mnist.onnx");
 
-    /// <summary>../shared/datasets (beside the repository), else /work/shared/datasets.</summary>
+    /// <summary>shared/datasets in a folder above the repository (CI puts ../shared beside it); else where ../shared
+    /// would be, so that a missing copy is reported with that path.</summary>
     public static string Datasets
     {
         get
@@ -22,7 +23,7 @@ internal static class TestPaths
                 string candidate = Path.Combine(dir.FullName, "shared", "datasets");
                 if (Directory.Exists(candidate)) return candidate;
             }
-            return "/work/shared/datasets";
+            return Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "datasets"));
         }
     }
 

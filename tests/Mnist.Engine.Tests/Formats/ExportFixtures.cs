@@ -101,8 +101,6 @@ internal static class ExportFixtures
     {
         string? root = MnistTestSet.RepositoryRoot();
         string path = Path.GetFullPath(Path.Combine(root ?? ".", "..", "shared", "models-thirdparty", "lenet5-pytorch.onnx"));
-        if (File.Exists(path)) return path;
-        const string fallback = "/work/shared/models-thirdparty/lenet5-pytorch.onnx";
-        return File.Exists(fallback) ? fallback : null;
+        return File.Exists(path) ? path : null;
     }
 }

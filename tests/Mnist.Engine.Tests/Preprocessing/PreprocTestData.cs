@@ -59,7 +59,7 @@ internal static class PreprocTestData
             string candidate = Path.Combine(dir.FullName, name);
             if (Directory.Exists(Path.Combine(candidate, "datasets"))) return candidate;
         }
-        return "/work/shared";
+        throw new DirectoryNotFoundException($"No '{name}' folder with datasets/ above the test binaries; put the shared data beside the repository.");
     }
 
     /// <summary>A synthetic "2"-like stroke digit in a 0..100 coordinate box.</summary>

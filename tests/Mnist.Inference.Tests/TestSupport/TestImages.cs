@@ -28,7 +28,7 @@ internal static class TestImages
                 string candidate = Path.Combine(dir.FullName, "shared", "datasets", "mnist");
                 if (File.Exists(Path.Combine(candidate, "t10k-images-idx3-ubyte"))) return candidate;
             }
-            return "/work/shared/datasets/mnist";
+            throw new DirectoryNotFoundException("MNIST not found: set MNIST_DATA (or run `mnist data`) or put shared/datasets/mnist beside the repository.");
         }
     }
 
