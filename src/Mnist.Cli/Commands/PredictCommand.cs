@@ -52,22 +52,8 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string? modelPath = settings.Model ?? PredictModelLocator.Find();
-        if (modelPath is null)
-        {
-            Console.Error.WriteLine($"error: no model given and no {PredictModelLocator.RelativePath} found above the current or the app's directory; pass --model FILE.");
-            return 2;
-        }
-        OnnxDigitClassifier classifier;
-        try
-        {
-            classifier = OnnxDigitClassifier.Load(modelPath, new OnnxClassifierOptions { IntraOpThreads = settings.Threads });
-        }
-        catch (ModelLoadException e)
-        {
-            Console.Error.WriteLine($"error: cannot load model '{modelPath}': {e.Message}");
-            return 2;
-        }
+        OnnxDigitClassifier? classifier = PredictModelLocator.Load(settings.Model, new OnnxClassifierOptions { IntraOpThreads = settings.Threads });
+        if (classifier is null) return 2;
 
         using var recognizer = new DigitRecognizer(classifier, new RecognizerOptions { IncludePixels = settings.Show });
         int failures = 0;

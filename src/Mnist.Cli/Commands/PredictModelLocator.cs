@@ -1,3 +1,5 @@
+using Mnist.Inference;
+
 namespace Mnist.Cli.Commands;
 
 /// <summary>Finds the shipped default model, <c>models/mnist.onnx</c>, for commands whose <c>--model</c> is omitted.</summary>
@@ -21,5 +23,28 @@ internal static class PredictModelLocator
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// Loads <paramref name="model"/>, or the default model when it is null, with ONNX Runtime; on failure prints one
+    /// <c>error:</c> line and returns null (the caller exits with 2).
+    /// </summary>
+    public static OnnxDigitClassifier? Load(string? model, OnnxClassifierOptions? options = null)
+    {
+        string? path = model ?? Find();
+        if (path is null)
+        {
+            Console.Error.WriteLine($"error: no model given and no {RelativePath} found above the current or the app's directory; pass --model FILE.");
+            return null;
+        }
+        try
+        {
+            return OnnxDigitClassifier.Load(path, options);
+        }
+        catch (ModelLoadException e)
+        {
+            Console.Error.WriteLine($"error: cannot load model '{path}': {e.Message}");
+            return null;
+        }
     }
 }

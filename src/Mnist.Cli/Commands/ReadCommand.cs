@@ -41,29 +41,13 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string? modelPath = settings.Model ?? PredictModelLocator.Find();
-        if (modelPath is null)
+        OnnxDigitClassifier? classifier = PredictModelLocator.Load(settings.Model);
+        if (classifier is null) return 2;
+        using (var recognizer = new DigitRecognizer(classifier))
         {
-            Console.Error.WriteLine($"error: no model given and no {PredictModelLocator.RelativePath} found above the current or the app's directory; pass --model FILE.");
-            return 2;
-        }
-        OnnxDigitClassifier classifier;
-        try
-        {
-            classifier = OnnxDigitClassifier.Load(modelPath);
-        }
-        catch (ModelLoadException e)
-        {
-            Console.Error.WriteLine($"error: cannot load model '{modelPath}': {e.Message}");
-            return 2;
-        }
-        using (classifier)
-        {
-            DigitBatchClassifier classify = classifier.ClassifyBatch;
-            var decoder = new ImageDecoderOptions();
             int failures = 0, labelled = 0, right = 0;
             Table? table = null;
-            foreach (Item item in Enumerate(settings.Inputs, classify, decoder))
+            foreach (Item item in Enumerate(settings.Inputs, recognizer))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (item.Error is not null) failures++;
@@ -94,13 +78,13 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
         }
     }
 
-    private static IEnumerable<Item> Enumerate(IEnumerable<string> paths, DigitBatchClassifier classify, ImageDecoderOptions decoder)
+    private static IEnumerable<Item> Enumerate(IEnumerable<string> paths, DigitRecognizer recognizer)
     {
         foreach (string path in paths)
         {
             if (!path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
             {
-                yield return ImageFile(path, classify, decoder);
+                yield return ImageFile(path, recognizer);
                 continue;
             }
             if (!File.Exists(path))
@@ -113,21 +97,21 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
             {
                 index++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
-                yield return StrokeLine(path, index, line, classify);
+                yield return StrokeLine(path, index, line, recognizer);
             }
         }
     }
 
-    private static Item ImageFile(string path, DigitBatchClassifier classify, ImageDecoderOptions decoder)
+    private static Item ImageFile(string path, DigitRecognizer recognizer)
     {
         try
         {
             var file = new FileInfo(path);
             if (!file.Exists) return new Item(path, null, null, "file not found", null);
-            if (file.Length > decoder.MaxEncodedBytes)
-                return new Item(path, null, null, $"the file has {file.Length} bytes; at most {decoder.MaxEncodedBytes} are accepted", null);
-            DecodedImage image = ImageDecoder.Decode(File.ReadAllBytes(path), decoder);
-            return new Item(path, null, NumberReader.FromRgba(image.Rgba, image.Width, image.Height, classify), null, null);
+            int max = recognizer.Options.Decoder.MaxEncodedBytes;
+            // Checked before reading, so a huge file is never loaded.
+            if (file.Length > max) return new Item(path, null, null, $"the file has {file.Length} bytes; at most {max} are accepted", null);
+            return new Item(path, null, recognizer.ReadImage(File.ReadAllBytes(path)), null, null);
         }
         catch (ImageDecodeException e)
         {
@@ -143,7 +127,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
         }
     }
 
-    private static Item StrokeLine(string path, int index, string line, DigitBatchClassifier classify)
+    private static Item StrokeLine(string path, int index, string line, DigitRecognizer recognizer)
     {
         string? label = null;
         try
@@ -153,7 +137,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
                 label = l.ValueKind == JsonValueKind.String ? l.GetString() : l.ValueKind == JsonValueKind.Number ? l.GetRawText() : null;
             if (!PredictInputs.TryParseStrokes(doc.RootElement, out List<IReadOnlyList<StrokePoint>> strokes, out string? error))
                 return new Item(path, index, null, error, label);
-            return new Item(path, index, NumberReader.FromStrokes(strokes, classify), null, label);
+            return new Item(path, index, recognizer.ReadStrokes(strokes), null, label);
         }
         catch (JsonException e)
         {
