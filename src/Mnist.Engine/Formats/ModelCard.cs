@@ -27,6 +27,8 @@ namespace Mnist.Engine.Formats;
 /// <param name="CreatedUtc">When the file was produced.</param>
 /// <param name="Quantization">Null for a float model; for a quantized one, how (e.g. <c>int8</c> and its scheme and calibration).</param>
 /// <param name="QuantizedFrom">For a quantized model, the float model it was derived from (file name and SHA-256); else null.</param>
+/// <param name="TrainingData">Training data besides <paramref name="Dataset"/>, e.g. the drawn digits mixed in (file name,
+/// writers and protocol); null when none.</param>
 public sealed record ModelCard(
     string Architecture,
     string Dataset,
@@ -42,7 +44,8 @@ public sealed record ModelCard(
     string? Machine,
     DateTimeOffset CreatedUtc,
     string? Quantization = null,
-    string? QuantizedFrom = null)
+    string? QuantizedFrom = null,
+    string? TrainingData = null)
 {
     /// <summary>The producer name this project writes.</summary>
     public const string ProducerName = "mnist-cs";
@@ -55,7 +58,7 @@ public sealed record ModelCard(
         KeyTrainingSeconds = "training_seconds", KeyPreprocessingVersion = "preprocessing_version", KeyProducer = "producer",
         KeyProducerVersion = "producer_version", KeyParameters = "parameters", KeyFlops = "flops_per_digit", KeySeed = "seed",
         KeyCommandLine = "command_line", KeyMachine = "machine", KeyCreated = "created_utc", KeyQuantization = "quantization",
-        KeyQuantizedFrom = "quantized_from";
+        KeyQuantizedFrom = "quantized_from", KeyTrainingData = "training_data";
 
     /// <summary>
     /// A card for <paramref name="model"/> with its parameter and FLOP counts computed, this project as producer,
@@ -130,6 +133,7 @@ public sealed record ModelCard(
         Add(KeyCreated, CreatedUtc.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", c));
         Add(KeyQuantization, Quantization);
         Add(KeyQuantizedFrom, QuantizedFrom);
+        Add(KeyTrainingData, TrainingData);
         return list;
     }
 
@@ -161,7 +165,8 @@ public sealed record ModelCard(
             Get(KeyMachine),
             Get(KeyCreated) is { } created ? DateTimeOffset.Parse(created, c, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : default,
             Get(KeyQuantization),
-            Get(KeyQuantizedFrom));
+            Get(KeyQuantizedFrom),
+            Get(KeyTrainingData));
     }
 }
 

@@ -1,3 +1,4 @@
+using Mnist.Engine.Data;
 using Mnist.Engine.Layers;
 
 namespace Mnist.Engine.Training;
@@ -16,6 +17,9 @@ public sealed record TrainingOptions
 
     /// <summary>When set, a full checkpoint is written here atomically after every epoch and on cancellation.</summary>
     public string? CheckpointPath { get; init; }
+
+    /// <summary>Drawn digits to mix into the training set, re-rendered with fresh augmentation every epoch; null for none.</summary>
+    public DrawnTrainingSet? Drawn { get; init; }
 
     /// <summary>Threads that build (augment) batches; they run one batch ahead of the optimizer.</summary>
     public int LoaderThreads { get; init; } = Environment.ProcessorCount;

@@ -26,6 +26,7 @@ namespace Mnist.Engine.Training;
 public sealed class TrainingSession
 {
     private readonly MnistDataset _train;
+    private readonly int _datasetTrainCount;
     private readonly MnistDataset _test;
     private readonly Trainer _trainer;
     private readonly ILearningRateSchedule? _schedule;
@@ -42,13 +43,14 @@ public sealed class TrainingSession
     {
         Recipe = recipe;
         Options = options;
-        _train = train;
+        _datasetTrainCount = train.Count;
+        _train = options.Drawn?.AppendTo(train) ?? train;
         _test = test;
         Model = model;
         Epochs = epochs;
         Optimizer = recipe.CreateOptimizer(model.Parameters);
         _trainer = new Trainer(model, Optimizer, recipe.LabelSmoothing);
-        _loader = new BatchLoader(train, new BatchLoaderOptions
+        _loader = new BatchLoader(_train, new BatchLoaderOptions
         {
             BatchSize = recipe.BatchSize,
             Shuffle = true,
@@ -109,6 +111,14 @@ public sealed class TrainingSession
             throw new ArgumentException($"The checkpoint is of recipe '{s.Recipe}' (architecture '{s.Architecture}'), not '{recipe.Name}'.", nameof(checkpoint));
         if (s.TrainCount != train.Count)
             throw new ArgumentException($"The checkpoint was trained on {s.TrainCount} samples per epoch; this training set has {train.Count}.", nameof(train));
+        var drawn = options?.Drawn?.Describe();
+        if (s.Drawn != drawn)
+            throw new ArgumentException(s.Drawn is null
+                ? "The checkpoint was trained without drawn digits; resume it without --drawn."
+                : drawn is null
+                    ? $"The checkpoint mixes in drawn digits ({s.Drawn.ToSummary()}); resume with --drawn {s.Drawn.File} (the same file) as well."
+                    : $"The checkpoint mixes in drawn digits as: {s.Drawn.ToSummary()} (SHA-256 {s.Drawn.Sha256}); this run asks for: {drawn.ToSummary()} (SHA-256 {drawn.Sha256}).",
+                nameof(options));
         if (!checkpoint.HasOptimizerState)
             throw new ArgumentException("The checkpoint has no optimizer state (a model file); resume needs checkpoint.bin.", nameof(checkpoint));
         options = (options ?? new TrainingOptions()) with { Seed = s.Seed, Dataset = s.Dataset };
@@ -135,6 +145,9 @@ public sealed class TrainingSession
 
     /// <summary>Epochs fully done.</summary>
     public int EpochsCompleted { get; private set; }
+
+    /// <summary>Training samples per epoch: the dataset's plus the drawn renderings.</summary>
+    public int TrainCount => _train.Count;
 
     /// <summary>Optimizer steps per epoch.</summary>
     public int BatchesPerEpoch => _loader.BatchesPerEpoch;
@@ -173,7 +186,8 @@ public sealed class TrainingSession
             Recipe = Recipe.Name,
             Seed = Options.Seed,
             Dataset = Options.Dataset,
-            TrainCount = _train.Count,
+            TrainCount = _datasetTrainCount,
+            Drawn = Options.Drawn?.Describe(),
             TestCount = _test.Count,
             Epochs = Epochs,
             EpochsCompleted = EpochsCompleted,
@@ -193,6 +207,8 @@ public sealed class TrainingSession
         double epochSeconds = 0;
         long samplesThisRun = 0;
         int batchesThisRun = 0;
+        // This epoch's renderings of the drawn digits, before its batches are built (the previous epoch's loader is done).
+        Options.Drawn?.Render(_train, _datasetTrainCount, epoch - 1, Options.Seed, Math.Max(1, Options.LoaderThreads));
         try
         {
             foreach (var batch in _loader.Epoch(epoch - 1, ct))

@@ -1,3 +1,5 @@
+using Mnist.Engine.Data;
+
 namespace Mnist.Engine.Training;
 
 /// <summary>
@@ -18,8 +20,12 @@ public sealed record TrainingState
     /// <summary>Dataset id (<c>mnist</c> or <c>fashion</c>).</summary>
     public string Dataset { get; init; } = "mnist";
 
-    /// <summary>Training samples used per epoch (the whole training split, or a <c>--limit</c> subset).</summary>
+    /// <summary>Training samples of the dataset used per epoch (the whole training split, or a <c>--limit</c> subset);
+    /// drawn digits mixed in (<see cref="Drawn"/>) come on top.</summary>
     public int TrainCount { get; init; }
+
+    /// <summary>The drawn digits mixed into the training set, or null for none.</summary>
+    public DrawnTrainingState? Drawn { get; init; }
 
     /// <summary>Test samples evaluated after each epoch (the whole test split, or a subset for quick runs).</summary>
     public int TestCount { get; init; }
