@@ -5,6 +5,7 @@ using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Reading;
 using Mnist.Inference;
 using Mnist.NumberBench;
+using DrawnDigit = Mnist.NumberBench.DrawnDigit;
 
 // Measures whole-number reading on synthetic numbers built from pendigits writers (see NumberSynthesizer).
 //   mnist-numberbench eval   --model FILE --digits PENDIGITS.jsonl [--writers 21-30] [--count N] [--seed S] [--images] [--set Name=Value ...]

@@ -9,7 +9,11 @@ using Spectre.Console.Cli;
 
 namespace Mnist.Cli.Commands;
 
-/// <summary><c>mnist eval --model FILE</c>: accuracy, per-class accuracy and the confusion matrix on the test split.</summary>
+/// <summary>
+/// <c>mnist eval --model FILE</c>: accuracy, per-class accuracy and the confusion matrix on the test split; with
+/// <c>--drawn FILE.jsonl [--drawn-writers RANGES]</c>, on drawn digits instead (rendered by the strokes preprocessing),
+/// with per-writer accuracy and the worst writer.
+/// </summary>
 internal sealed class EvalCommand : Command<EvalCommand.Settings>
 {
     internal sealed class Settings : CommandSettings
@@ -34,8 +38,28 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
         [Description("Compute threads (default: all cores).")]
         public int? Threads { get; init; }
 
+        [CommandOption("--drawn <FILE>")]
+        [Description("Evaluate on drawn digits (pendigits-style JSON lines: label, writer, strokes) instead of the test split, each rendered by the strokes preprocessing as the server does.")]
+        public string? Drawn { get; init; }
+
+        [CommandOption("--drawn-writers <RANGES>")]
+        [Description("Only these writers of --drawn, e.g. 21-30 (default: all). Use writers the model was not trained on.")]
+        public string? DrawnWriters { get; init; }
+
         public override ValidationResult Validate()
         {
+            if (DrawnWriters is not null && Drawn is null) return ValidationResult.Error("--drawn-writers needs --drawn FILE.");
+            if (DrawnWriters is not null)
+            {
+                try
+                {
+                    WriterSet.Parse(DrawnWriters);
+                }
+                catch (FormatException e)
+                {
+                    return ValidationResult.Error("--drawn-writers: " + e.Message);
+                }
+            }
             if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model FILE is required.");
             if (Dataset is not null && !DatasetCatalog.TryGet(Dataset, out _))
                 return ValidationResult.Error($"Unknown dataset '{Dataset}'. Known: {string.Join(", ", DatasetCatalog.All.Select(d => d.Id))}.");
@@ -51,6 +75,7 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
         try
         {
             var loaded = ModelFiles.Load(settings.Model);
+            if (settings.Drawn is not null) return EvaluateDrawn(settings, loaded);
             var dataset = DatasetCatalog.Get(settings.Dataset ?? loaded.Dataset ?? "mnist");
             var location = DataLocator.Resolve(dataset, settings.Data);
             var test = MnistDataset.Load(location.Folder, MnistSplit.Test, dataset);
@@ -78,6 +103,69 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
         }
     }
 
+    private static int EvaluateDrawn(Settings settings, LoadedModel loaded)
+    {
+        var file = DrawnDigitSet.Load(settings.Drawn!);
+        var writers = settings.DrawnWriters is { } w ? WriterSet.Parse(w) : null;
+        var digits = file.Where(writers);
+        if (digits.Count == 0)
+            throw new ArgumentException($"--drawn-writers {writers}: {file.Name} has no digits of these writers (it has writers {file.Writers}).");
+        var r = DrawnEvaluation.Evaluate(loaded.Model, digits);
+        var worst = r.WorstWriter!;
+        if (settings.Json)
+        {
+            Console.Out.WriteLine(new JsonObject
+            {
+                ["accuracy"] = r.Accuracy,
+                ["count"] = r.Count,
+                ["file"] = file.Name,
+                ["writers"] = digits.Writers.ToString(),
+                ["no_digit"] = r.NoDigit,
+                ["per_writer"] = new JsonArray([.. r.PerWriter.Select(p => (JsonNode)new JsonObject
+                {
+                    ["writer"] = p.Writer, ["accuracy"] = p.Accuracy, ["count"] = p.Count,
+                })]),
+                ["worst_writer"] = new JsonObject { ["writer"] = worst.Writer, ["accuracy"] = worst.Accuracy, ["count"] = worst.Count },
+                ["per_class"] = new JsonArray([.. r.PerClassAccuracy.Select(v => (JsonNode)JsonValue.Create(v))]),
+                ["confusion"] = new JsonArray([.. r.Confusion.ToRows().Select(row => (JsonNode)new JsonArray([.. row.Select(v => (JsonNode)JsonValue.Create(v))]))]),
+            }.ToJsonString());
+            return 0;
+        }
+        var ic = CultureInfo.InvariantCulture;
+        AnsiConsole.MarkupLine($"{Markup.Escape(settings.Model)}{(loaded.Architecture is null ? "" : $" ({Markup.Escape(loaded.Architecture)})")} on drawn digits " +
+            $"{Markup.Escape(file.Name)}, writers {Markup.Escape(digits.Writers.ToString())}:");
+        AnsiConsole.MarkupLine(string.Create(ic, $"accuracy [bold]{r.Accuracy * 100:F2}%[/] ({r.Correct:N0} of {r.Count:N0})") +
+            (r.NoDigit > 0 ? string.Create(ic, $", {r.NoDigit} without a digit (counted wrong)") : ""));
+        var perWriter = new Table().Border(TableBorder.Rounded).Title("per writer")
+            .AddColumn("writer").AddColumn(new TableColumn("digits").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned());
+        foreach (var p in r.PerWriter)
+            perWriter.AddRow(p.Writer.ToString(ic), p.Count.ToString("N0", ic), (p.Accuracy * 100).ToString("F2", ic) + "%");
+        AnsiConsole.Write(perWriter);
+        AnsiConsole.MarkupLine(string.Create(ic, $"worst writer: [bold]{worst.Writer}[/] at {worst.Accuracy * 100:F2}% ({worst.Correct} of {worst.Count})"));
+        PrintConfusion(r.Confusion);
+        return 0;
+    }
+
+    private static void PrintConfusion(ConfusionMatrix matrix)
+    {
+        var ic = CultureInfo.InvariantCulture;
+        int k = matrix.Classes;
+        var confusion = new Table().Border(TableBorder.Simple).Title("confusion matrix (row = true, column = predicted)").AddColumn("");
+        for (int j = 0; j < k; j++) confusion.AddColumn(new TableColumn(j.ToString(ic)).RightAligned());
+        for (int i = 0; i < k; i++)
+        {
+            var cells = new List<string> { $"[bold]{i}[/]" };
+            for (int j = 0; j < k; j++)
+            {
+                int v = matrix[i, j];
+                string s = v.ToString(ic);
+                cells.Add(i == j ? $"[green]{s}[/]" : v == 0 ? "[grey]·[/]" : $"[red]{s}[/]");
+            }
+            confusion.AddRow(cells.ToArray());
+        }
+        AnsiConsole.Write(confusion);
+    }
+
     private static void Print(EvaluationResult r, DatasetInfo dataset, string model, string? architecture)
     {
         var ic = CultureInfo.InvariantCulture;
@@ -90,20 +178,6 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
             perClass.AddRow(Markup.Escape(dataset.ClassNames[c]), r.PerClassCount[c].ToString("N0", ic), (r.PerClassAccuracy[c] * 100).ToString("F2", ic) + "%");
         AnsiConsole.Write(perClass);
 
-        int k = r.Confusion.Classes;
-        var confusion = new Table().Border(TableBorder.Simple).Title("confusion matrix (row = true, column = predicted)").AddColumn("");
-        for (int j = 0; j < k; j++) confusion.AddColumn(new TableColumn(j.ToString(ic)).RightAligned());
-        for (int i = 0; i < k; i++)
-        {
-            var cells = new List<string> { $"[bold]{i}[/]" };
-            for (int j = 0; j < k; j++)
-            {
-                int v = r.Confusion[i, j];
-                string s = v.ToString(ic);
-                cells.Add(i == j ? $"[green]{s}[/]" : v == 0 ? "[grey]·[/]" : $"[red]{s}[/]");
-            }
-            confusion.AddRow(cells.ToArray());
-        }
-        AnsiConsole.Write(confusion);
+        PrintConfusion(r.Confusion);
     }
 }

@@ -36,7 +36,10 @@ internal static class ModelFiles
         var state = modelFile.State;
         double? accuracy = state.History.Count > 0 ? state.History[^1].TestAccuracy : null;
         var card = ModelCard.Create(model, state.Architecture, state.Dataset, accuracy, state.TrainSeconds, state.Seed,
-            "mnist " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+            "mnist " + string.Join(' ', TrainCommand.RecordedArgs())) with
+        {
+            TrainingData = state.Drawn is { } drawn ? "drawn digits: " + drawn.ToSummary() : null,
+        };
         string onnx = Path.Combine(outDir, OnnxModelName);
         OnnxExporter.Save(model, card, onnx);
         card.Save(Path.Combine(outDir, "model.json"));

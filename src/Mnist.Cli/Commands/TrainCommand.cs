@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Mnist.Cli.Reports;
 using Mnist.Engine.Data;
+using Mnist.Engine.Data.Augmentation;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Training;
 using Spectre.Console;
@@ -22,6 +23,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     public const int InterruptedExitCode = 130;
 
     public const string CheckpointFileName = "checkpoint.bin", MetricsFileName = "metrics.json", ReportFolderName = "report";
+
+    /// <summary>Renderings per drawn digit per epoch without <c>--drawn-copies</c>.</summary>
+    public const int DefaultDrawnCopies = 2;
 
     internal sealed class Settings : CommandSettings
     {
@@ -69,8 +73,40 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Compute threads (default: all cores).")]
         public int? Threads { get; init; }
 
+        [CommandOption("--drawn <FILE>")]
+        [Description("Mix drawn digits (pendigits-style JSON lines: label, writer, strokes) into the training set, rendered by the strokes preprocessing with fresh stroke augmentation every epoch. With --resume: the same file again.")]
+        public string? Drawn { get; init; }
+
+        [CommandOption("--drawn-writers <RANGES>")]
+        [Description("Writers of --drawn to train on, e.g. 1-20 or 1-5,8 (default: all in the file; with --resume: the checkpoint's). Leave the writers you evaluate on out.")]
+        public string? DrawnWriters { get; init; }
+
+        [CommandOption("--drawn-copies <N>")]
+        [Description("Renderings of each drawn digit per epoch, each with its own augmentation (default 2; with --resume: the checkpoint's).")]
+        public int? DrawnCopies { get; init; }
+
+        [CommandOption("--drawn-augment <NAME>")]
+        [Description("Stroke augmentation of drawn digits: none, default or strong (default: default; with --resume: the checkpoint's).")]
+        public string? DrawnAugment { get; init; }
+
         public override ValidationResult Validate()
         {
+            if (Drawn is null && (DrawnWriters is not null || DrawnCopies is not null || DrawnAugment is not null))
+                return ValidationResult.Error("--drawn-writers, --drawn-copies and --drawn-augment need --drawn FILE.");
+            if (DrawnCopies is < 1 or > 100) return ValidationResult.Error("--drawn-copies must be 1–100.");
+            if (DrawnAugment is not null && !StrokeAugmentationOptions.Names.Contains(DrawnAugment.Trim().ToLowerInvariant()))
+                return ValidationResult.Error($"Unknown --drawn-augment '{DrawnAugment}'. Known: {string.Join(", ", StrokeAugmentationOptions.Names)}.");
+            if (DrawnWriters is not null)
+            {
+                try
+                {
+                    WriterSet.Parse(DrawnWriters);
+                }
+                catch (FormatException e)
+                {
+                    return ValidationResult.Error("--drawn-writers: " + e.Message);
+                }
+            }
             if (TestLimit is < 1) return ValidationResult.Error("--test-limit must be at least 1.");
             if (Arch is not null && !TrainingRecipes.Names.Contains(Arch))
                 return ValidationResult.Error($"Unknown recipe '{Arch}'. Known: {string.Join(", ", TrainingRecipes.Names)}.");
@@ -149,12 +185,15 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         int? testLimit = settings.TestLimit ?? (checkpoint?.State.TestCount is int saved && saved > 0 && saved < test.Count ? saved : null);
         if (testLimit is int m) test = test.Take(m);
 
+        var drawn = LoadDrawn(settings, checkpoint?.State.Drawn);
+
         var options = new TrainingOptions
         {
             Epochs = settings.Epochs,
             Seed = checkpoint?.State.Seed ?? settings.Seed ?? 1,
             Dataset = dataset.Id,
             CheckpointPath = Path.Combine(outDir, CheckpointFileName),
+            Drawn = drawn,
         };
         var session = checkpoint is null
             ? TrainingSession.Start(registered, train, test, options)
@@ -167,6 +206,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
                 $"({train.Count:N0} training, {test.Count:N0} test images from {Markup.Escape(location.Folder)})");
             AnsiConsole.MarkupLine($"[grey]{session.Epochs} epochs × {session.BatchesPerEpoch} batches of {recipe.BatchSize}, seed {options.Seed}, " +
                 $"{Parallelism.Degree} threads, {session.Model.ParameterCount:N0} parameters → {Markup.Escape(outDir)}[/]");
+            if (drawn is not null)
+                AnsiConsole.MarkupLine($"[grey]Drawn digits: {Markup.Escape(drawn.Describe().ToSummary())}: {drawn.Count:N0} renderings per epoch" +
+                    (drawn.Skipped > 0 ? $" ({drawn.Skipped} digits without ink left out)" : "") + ".[/]");
             if (checkpoint is not null)
                 AnsiConsole.MarkupLine($"[grey]Resuming after epoch {checkpoint.State.EpochsCompleted}" +
                     (checkpoint.State.BatchesCompleted > 0 ? $", batch {checkpoint.State.BatchesCompleted}" : "") + ".[/]");
@@ -190,7 +232,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
         string modelPath = ModelFiles.Save(session.Model, session.CreateCheckpoint(includeOptimizer: false), outDir);
         var summary = new RunSummary(recipe, dataset, location.Folder, train.Count, test, options.Seed, result, session.Model.ParameterCount,
-            modelPath, outDir, MachineInfo.Current(), CommandLine(), started, DateTimeOffset.UtcNow);
+            modelPath, outDir, MachineInfo.Current(), CommandLine(), started, DateTimeOffset.UtcNow, drawn?.Describe());
         MetricsJson.Write(summary, Path.Combine(outDir, MetricsFileName));
         string reportDir = Path.Combine(outDir, ReportFolderName);
         TrainingReport.Write(summary, reportDir);
@@ -209,6 +251,52 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             PrintSummary(summary, reportDir);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The drawn digits to mix in: <c>--drawn FILE</c> restricted to <c>--drawn-writers</c>; on resume, the checkpoint's
+    /// writers, copies and augmentation unless given (a mismatch is reported by <see cref="TrainingSession.Resume"/>).
+    /// </summary>
+    private static DrawnTrainingSet? LoadDrawn(Settings settings, DrawnTrainingState? saved)
+    {
+        if (settings.Drawn is null)
+        {
+            if (saved is not null)
+                throw new ArgumentException($"--resume: the run mixes in drawn digits ({saved.ToSummary()}); give --drawn {saved.File} again.");
+            return null;
+        }
+        var file = DrawnDigitSet.Load(settings.Drawn);
+        var writers = settings.DrawnWriters is { } w ? WriterSet.Parse(w) : saved is not null ? WriterSet.Parse(saved.Writers) : file.Writers;
+        var digits = file.Where(writers);
+        if (digits.Count == 0)
+            throw new ArgumentException($"--drawn-writers {writers}: {file.Name} has no digits of these writers (it has writers {file.Writers}).");
+        return new DrawnTrainingSet(digits, writers, settings.DrawnCopies ?? saved?.Copies ?? DefaultDrawnCopies,
+            settings.DrawnAugment ?? saved?.Augmentation ?? "default");
+    }
+
+    /// <summary>
+    /// The command-line arguments as recorded in model cards and metrics: the <c>--drawn</c> file by its name only, so no
+    /// machine's folders end up in a model file.
+    /// </summary>
+    internal static IEnumerable<string> RecordedArgs()
+    {
+        string[] args = Environment.GetCommandLineArgs().Skip(1).ToArray();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--drawn" && i + 1 < args.Length)
+            {
+                yield return args[i];
+                yield return Path.GetFileName(args[++i]);
+            }
+            else if (args[i].StartsWith("--drawn=", StringComparison.Ordinal))
+            {
+                yield return "--drawn=" + Path.GetFileName(args[i]["--drawn=".Length..]);
+            }
+            else
+            {
+                yield return args[i];
+            }
+        }
     }
 
     /// <summary>The recipe used without <c>--arch</c>: the project's best (<c>default</c>) once it exists.</summary>
@@ -293,7 +381,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     private static string Eta(TimeSpan t) =>
         t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 
-    private static string CommandLine() => "mnist " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(Quote));
+    private static string CommandLine() => "mnist " + string.Join(' ', RecordedArgs().Select(Quote));
 
     private static string Quote(string s) => s.Length > 0 && s.All(ch => char.IsLetterOrDigit(ch) || "-_./=:,+@".Contains(ch, StringComparison.Ordinal)) ? s : $"'{s.Replace("'", "'\\''", StringComparison.Ordinal)}'";
 

@@ -60,6 +60,17 @@ internal static class MetricsJson
             ["dataset"] = s.Dataset.Id,
             ["data_folder"] = s.DataFolder,
             ["train_count"] = s.TrainCount,
+            ["drawn"] = s.Drawn is not { } d ? null : new JsonObject
+            {
+                ["file"] = d.File,
+                ["sha256"] = d.Sha256,
+                ["writers"] = d.Writers,
+                ["digits"] = d.Digits,
+                ["copies_per_epoch"] = d.Copies,
+                ["renderings_per_epoch"] = d.Digits * d.Copies,
+                ["stroke_augmentation"] = d.Augmentation,
+                ["protocol"] = d.ToSummary() + "; evaluate drawn accuracy only on writers outside " + d.Writers + " (leave-writers-out)",
+            },
             ["test_count"] = final.Count,
             ["parameters"] = s.ParameterCount,
             ["model"] = s.ModelPath,

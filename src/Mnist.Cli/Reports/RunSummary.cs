@@ -18,4 +18,5 @@ internal sealed record RunSummary(
     MachineInfo Machine,
     string CommandLine,
     DateTimeOffset StartedUtc,
-    DateTimeOffset FinishedUtc);
+    DateTimeOffset FinishedUtc,
+    DrawnTrainingState? Drawn = null);
