@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Mnist.Cli.Cli;
 using Mnist.Engine.Data;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Training;
@@ -72,6 +73,10 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.Threads is int t) Parallelism.Degree = t;
+        InputFiles.RequireFile(settings.Model, "--model");
+        if (InputFiles.Sniff(settings.Model) == ModelFormat.TfLite)
+            throw new CliException($"'{settings.Model}' is a TFLite model; eval reads ONNX (.onnx) and the engine's checkpoints (.ckpt).",
+                "Evaluate the .onnx file it was exported from.");
         try
         {
             var loaded = ModelFiles.Load(settings.Model);
@@ -88,7 +93,7 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
                     ["count"] = r.Count,
                     ["per_class"] = new JsonArray([.. r.PerClassAccuracy.Select(v => (JsonNode)JsonValue.Create(v))]),
                     ["confusion"] = new JsonArray([.. r.Confusion.ToRows().Select(row => (JsonNode)new JsonArray([.. row.Select(v => (JsonNode)JsonValue.Create(v))]))]),
-                }.ToJsonString());
+                }.ToJsonString(CliJson.SerializerOptions));
             }
             else
             {
@@ -98,8 +103,7 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
         }
         catch (Exception e) when (e is DataFormatException or InvalidDataException or IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            throw new CliException(ErrorReporter.Sentence(e.Message), TrainCommand.DataHint(e));
         }
     }
 
@@ -128,7 +132,7 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
                 ["worst_writer"] = new JsonObject { ["writer"] = worst.Writer, ["accuracy"] = worst.Accuracy, ["count"] = worst.Count },
                 ["per_class"] = new JsonArray([.. r.PerClassAccuracy.Select(v => (JsonNode)JsonValue.Create(v))]),
                 ["confusion"] = new JsonArray([.. r.Confusion.ToRows().Select(row => (JsonNode)new JsonArray([.. row.Select(v => (JsonNode)JsonValue.Create(v))]))]),
-            }.ToJsonString());
+            }.ToJsonString(CliJson.SerializerOptions));
             return 0;
         }
         var ic = CultureInfo.InvariantCulture;
