@@ -16,6 +16,7 @@ namespace Mnist.Cli.Commands;
 /// BMP, GIF) and in <c>.jsonl</c> files of pen strokes (<c>{"strokes":[[[x,y],...],...]}</c> per line, other fields
 /// ignored). Exit code 0 when every input was read, 1 when any failed or the model cannot be loaded, 2 for a wrong command line.
 /// </summary>
+// Descriptions are Spectre markup: a literal [ or ] is written [[ or ]].
 internal sealed class PredictCommand : Command<PredictCommand.Settings>
 {
     /// <summary>Rows per printed table, so a long jsonl file streams in human mode too.</summary>
@@ -24,7 +25,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<IMAGE>")]
-        [Description("Image files (PNG, JPEG, WebP, BMP, GIF) and/or .jsonl stroke files: one drawing per line, {\"strokes\":[[[x,y],...],...]} (points [x,y] or {\"x\":..,\"y\":..}), optional \"label\" 0-9 to score accuracy.")]
+        [Description("Image files (PNG, JPEG, WebP, BMP, GIF) and/or .jsonl stroke files: one drawing per line, {\"strokes\":[[[[[[x,y]],...]],...]]} (points [[x,y]] or {\"x\":..,\"y\":..}), optional \"label\" 0-9 to score accuracy.")]
         public string[] Images { get; init; } = [];
 
         [CommandOption("--model <FILE>")]

@@ -23,7 +23,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<IMAGE>")]
-        [Description("Image files (PNG, JPEG, WebP, BMP, GIF) and/or .jsonl stroke files ({\"strokes\":[[[x,y],…],…]} per line, points [x,y] or {\"x\":..,\"y\":..}, optional \"label\" such as \"4207\" to score exact reads).")]
+        [Description("Image files (PNG, JPEG, WebP, BMP, GIF) and/or .jsonl stroke files ({\"strokes\":[[[[[[x,y]],…]],…]]} per line, points [[x,y]] or {\"x\":..,\"y\":..}, optional \"label\" such as \"4207\" to score exact reads).")]
         public string[] Inputs { get; init; } = [];
 
         [CommandOption("--model <FILE>")]
@@ -31,7 +31,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
         public string? Model { get; init; }
 
         [CommandOption("--json")]
-        [Description("One JSON object per image or line: {\"file\"|\"index\",\"number\",\"confidence\",\"digits\":[{\"digit\",\"confidence\",\"box\",\"probabilities\"}]}.")]
+        [Description("One JSON object per image or line: {\"file\"|\"index\",\"number\",\"confidence\",\"digits\":[[{\"digit\",\"confidence\",\"box\",\"probabilities\"}]]}.")]
         public bool Json { get; init; }
 
         public override ValidationResult Validate() =>
