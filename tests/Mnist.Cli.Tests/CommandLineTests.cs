@@ -261,3 +261,29 @@ public class CommandLineTests
         Assert.True(code == 1, stderr);
     }
 }
+
+/// <summary>Commands that need the MNIST files.</summary>
+public class CommandLineDataTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public void Eval_scores_the_shipped_int8_model_with_onnx_runtime()
+    {
+        string int8 = Path.Combine(MnistCli.RepoRoot, "models", "mnist.int8.onnx");
+        var (code, stdout, stderr) = MnistCli.Run(s_timeout, "eval", "--model", int8, "--data", MnistCli.MnistFolder(), "--json");
+        Assert.True(code == 0, stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        Assert.Equal(10_000, doc.RootElement.GetProperty("count").GetInt32());
+        Assert.InRange(doc.RootElement.GetProperty("accuracy").GetDouble(), 0.99, 1.0);
+    }
+
+    [Fact]
+    public void Data_counts_samples_not_files()
+    {
+        var (code, stdout, stderr) = MnistCli.Run(s_timeout, "data", "--data", MnistCli.MnistFolder());
+        Assert.True(code == 0, stderr);
+        // 60,000 training + 10,000 test images; each has an image and a label entry, which must not be counted twice.
+        Assert.Contains("(70,000 samples)", stdout, StringComparison.Ordinal);
+    }
+}
