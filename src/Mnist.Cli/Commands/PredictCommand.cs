@@ -116,7 +116,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
             return [new Text(item.Label), new Text("-"), new Text("-"), new Markup($"[red]error: {Markup.Escape(item.Error)}[/]")];
         Recognition r = item.Result!;
         IRenderable flag = r.Digit is null
-            ? new Markup($"[yellow]no digit: {Markup.Escape(r.NoDigitMessage ?? r.NoDigitReason.ToString())}[/]")
+            ? new Markup($"[yellow]no digit: {Markup.Escape(r.NoDigitMessage ?? PredictionService.ReasonName(r.NoDigitReason))}[/]")
             : r.IsConfident ? new Markup("[green]ok[/]") : new Markup("[yellow]low confidence[/]");
         return
         [

@@ -158,7 +158,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
             return [new Text(input), new Text("-"), new Text("-"), new Markup($"[red]error: {Markup.Escape(item.Error)}[/]")];
         NumberReading r = item.Reading!;
         Spectre.Console.Rendering.IRenderable flag = r.IsEmpty
-            ? new Markup($"[yellow]no digit: {Markup.Escape(r.Message ?? r.Reason.ToString())}[/]")
+            ? new Markup($"[yellow]no digit: {Markup.Escape(r.Message ?? PredictionService.ReasonName(r.Reason))}[/]")
             : r.IsConfident ? new Markup("[green]ok[/]") : new Markup("[yellow]some digits uncertain[/]");
         return [new Text(input), new Text(r.IsEmpty ? "-" : r.Number),
             new Text(r.IsEmpty ? "-" : r.Confidence.ToString("F3", CultureInfo.InvariantCulture)), flag];
