@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
@@ -252,6 +253,37 @@ public class CommandLineTests
         AssertErrorStyle(stderr);
         Assert.Contains("mnist data", stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(run), "a failed start left the run folder behind");
+    }
+
+    [Fact]
+    public void Data_without_a_network_says_how_to_use_local_files()
+    {
+        using var tmp = new TempDir();
+        // Every download goes through a proxy that refuses connections: offline, deterministically.
+        var offline = new Dictionary<string, string> { ["HTTPS_PROXY"] = "http://127.0.0.1:9", ["HTTP_PROXY"] = "http://127.0.0.1:9", ["NO_PROXY"] = "" };
+        var (code, _, stderr) = MnistCli.Run(s_timeout, offline, "data", "--data", tmp.Path);
+        Assert.True(code == 1, $"exit {code}; stderr: {stderr}");
+        Assert.StartsWith("error: ", stderr, StringComparison.Ordinal);
+        Assert.Contains("Offline?", stderr, StringComparison.Ordinal);
+        Assert.Contains("--data DIR", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sigterm_stops_predict_with_exit_130()
+    {
+        if (OperatingSystem.IsWindows()) return; // POSIX signals
+        using var tmp = new TempDir();
+        string file = tmp.File("many.jsonl");
+        // Long enough (tens of seconds) that the signal arrives while lines are still being predicted.
+        File.WriteAllLines(file, Enumerable.Repeat("""{"strokes":[[[50,10],[50,30],[50,50],[50,70],[50,90]]]}""", 100_000));
+        using var p = MnistCli.Start(s_timeout, "predict", "--json", file);
+        Assert.NotNull(p.ReadLine());
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Process.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        p.Process.StandardOutput.ReadToEnd();
+        int code = p.WaitForExit();
+        Assert.True(code == 130, $"exit {code}; stderr: {p.StdErr}");
+        Assert.Contains("interrupted", p.StdErr, StringComparison.Ordinal);
     }
 
     [Fact]

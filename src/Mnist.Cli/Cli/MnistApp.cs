@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
 using Mnist.Cli.Commands;
 using Spectre.Console.Cli;
 
@@ -77,7 +78,19 @@ internal static class MnistApp
             ErrorReporter.Write($"{option} needs a value.", $"Run 'mnist {command.Path} --help' for the usage.");
             return ExitCodes.Usage;
         }
-        return await app.RunAsync(args).ConfigureAwait(false);
+        // Ctrl+C and SIGTERM (a service manager, `timeout`, CI) both ask the command to stop: the token is cancelled and the
+        // command ends with exit 130. A second signal is not held back, so a stuck command can still be killed.
+        using var interrupted = new CancellationTokenSource();
+        int signals = 0;
+        void OnSignal(PosixSignalContext c)
+        {
+            c.Cancel = Interlocked.Increment(ref signals) == 1;
+            interrupted.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        int code = await app.RunAsync(args, interrupted.Token).ConfigureAwait(false);
+        return interrupted.IsCancellationRequested && code == ExitCodes.Ok && Find(args)?.Path != "serve" ? ExitCodes.Interrupted : code;
     }
 
     /// <summary>The command that <paramref name="args"/> run, by their leading words; null when none matches.</summary>

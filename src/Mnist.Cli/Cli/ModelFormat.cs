@@ -21,7 +21,7 @@ internal static class InputFiles
         if (Directory.Exists(path))
             throw new CliException($"'{path}' is a folder; {option} needs a file.", $"Give a file inside it, e.g. {Example(path, option)}.");
         if (!File.Exists(path))
-            throw new CliException($"{option} '{path}' does not exist.", "Check the path (relative paths start at the current folder).");
+            throw new CliException($"{option} '{path}': file not found.", "Check the path (relative paths start at the current folder).");
     }
 
     /// <summary>
