@@ -112,7 +112,12 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException or FormatException or ArgumentException or OverflowException or DataFormatException or ModelLoadException or OnnxRuntimeException)
         {
             throw new CliException($"cannot export '{model}': {ErrorReporter.Sentence(e.Message)}",
-                e is IOException or UnauthorizedAccessException ? "Check that --out can be written." : "Give an ONNX model with the contract's input [N,1,28,28] and output [N,10].");
+                e switch
+                {
+                    DataFormatException => TrainCommand.DataHint(e) ?? "--int8 calibrates on MNIST: check --data or $MNIST_DATA.",
+                    IOException or UnauthorizedAccessException => "Check that --model can be read and --out written.",
+                    _ => "Give an ONNX model with the contract's input [N,1,28,28] and output [N,10].",
+                });
         }
     }
 
