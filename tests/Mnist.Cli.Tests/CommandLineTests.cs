@@ -241,6 +241,13 @@ public class CommandLineTests
         using var card = System.Text.Json.JsonDocument.Parse(model);
         // --precision float: the int8 companion beside models/mnist.onnx is not used.
         Assert.Equal("float", card.RootElement.GetProperty("inference").GetProperty("precision").GetString());
+
+        // SIGTERM is how a server is stopped: a graceful shutdown, exit 0.
+        if (OperatingSystem.IsWindows()) return;
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", server.Process.Id.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        server.Process.StandardOutput.ReadToEnd();
+        int code = server.WaitForExit();
+        Assert.True(code == 0, $"exit {code} after SIGTERM; stderr: {server.StdErr}");
     }
 
     [Fact]
@@ -284,6 +291,23 @@ public class CommandLineTests
         int code = p.WaitForExit();
         Assert.True(code == 130, $"exit {code}; stderr: {p.StdErr}");
         Assert.Contains("interrupted", p.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_and_bench_succeed_with_exit_0()
+    {
+        using var tmp = new TempDir();
+        string file = tmp.File("number.jsonl");
+        File.WriteAllLines(file, ["""{"strokes":[[[50,10],[50,90]],[[100,10],[130,10],[115,50],[100,90]]]}"""]);
+        var (code, stdout, stderr) = MnistCli.Run(s_timeout, "read", "--json", file);
+        Assert.True(code == 0, stderr);
+        using (var line = System.Text.Json.JsonDocument.Parse(stdout.Trim()))
+            Assert.Equal(System.Text.Json.JsonValueKind.String, line.RootElement.GetProperty("number").ValueKind);
+
+        (code, stdout, stderr) = MnistCli.Run(s_timeout, "bench", "engine", "--arch", "seed", "--seconds", "0.2", "--threads", "1", "--json");
+        Assert.True(code == 0, stderr);
+        using var bench = System.Text.Json.JsonDocument.Parse(stdout.Trim());
+        Assert.Equal("seed", bench.RootElement.GetProperty("arch").GetString());
     }
 
     [Fact]
