@@ -311,10 +311,15 @@ public class CommandLineTests
     }
 
     [Fact]
-    public void Predict_of_a_missing_image_exits_1()
+    public void Predict_of_a_missing_image_or_a_folder_exits_1_and_names_the_problem()
     {
-        var (code, _, stderr) = MnistCli.Run(s_timeout, "predict", "--json", "does-not-exist.png");
+        using var tmp = new TempDir();
+        var (code, stdout, stderr) = MnistCli.Run(s_timeout, "predict", "--json", "does-not-exist.png", tmp.Path);
         Assert.True(code == 1, stderr);
+        string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("\"error\":\"file not found\"", lines[0], StringComparison.Ordinal);
+        Assert.Contains("a folder, not an image file", lines[1], StringComparison.Ordinal);
     }
 }
 

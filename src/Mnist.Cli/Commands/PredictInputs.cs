@@ -37,6 +37,7 @@ internal static class PredictInputs
     {
         try
         {
+            if (Directory.Exists(path)) return new PredictItem(path, null, "a folder, not an image file (give the files inside it, e.g. DIR/*.png)");
             var file = new FileInfo(path);
             if (!file.Exists) return new PredictItem(path, null, "file not found");
             int max = recognizer.Options.Decoder.MaxEncodedBytes;

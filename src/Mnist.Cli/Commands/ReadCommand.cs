@@ -108,6 +108,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
     {
         try
         {
+            if (Directory.Exists(path)) return new Item(path, null, null, "a folder, not an image file (give the files inside it, e.g. DIR/*.png)", null);
             var file = new FileInfo(path);
             if (!file.Exists) return new Item(path, null, null, "file not found", null);
             int max = recognizer.Options.Decoder.MaxEncodedBytes;
