@@ -88,6 +88,10 @@ public static class MnistServer
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            // Numbers are numbers: the Web defaults also accept them as strings, which the OpenAPI document then
+            // declares as number-or-string ("elapsed_ms": ["number","string"]) and generated clients get wrong. The
+            // request bodies that carry numbers are read by PredictJsonParser, which is strict anyway.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Mnist.Wire.WireJsonContext.Default);
         });
@@ -124,7 +128,7 @@ public static class MnistServer
         });
 
         // OpenAPI document at /openapi/v1.json.
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddSchemaTransformer(OpenApiBodies.OmittedWhenNullIsOptional));
     }
 
     /// <summary>The middleware pipeline and the endpoints.</summary>
@@ -167,7 +171,10 @@ public static class MnistServer
         v1.MapModelApi();
         app.MapHealthApi();
         app.MapOpenApi();
-        app.MapScalarApiReference(o => o.WithTitle("MNIST digit recognition API"));
+        // The reference page works offline and calls no outside service: no fonts from a CDN, no AI chat, MCP,
+        // telemetry or developer toolbar (its "Deploy" button), none of which belongs to this API.
+        app.MapScalarApiReference(o => o.WithTitle("MNIST digit recognition API")
+            .DisableDefaultFonts().DisableAgent().DisableMcp().DisableTelemetry().HideDeveloperTools());
         app.MapGet("/", () => TypedResults.Content(FallbackPage, "text/html; charset=utf-8")).ExcludeFromDescription();
         return app;
     }

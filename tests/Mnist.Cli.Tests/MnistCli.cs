@@ -33,7 +33,10 @@ internal static class MnistCli
     }
 
     /// <summary>Starts <c>mnist args…</c>; it is killed if still running after <paramref name="timeout"/>.</summary>
-    public static ChildProcess Start(TimeSpan timeout, params string[] args)
+    public static ChildProcess Start(TimeSpan timeout, params string[] args) => Start(timeout, null, args);
+
+    /// <summary>Starts <c>mnist args…</c> with extra environment variables.</summary>
+    public static ChildProcess Start(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -45,13 +48,18 @@ internal static class MnistCli
         info.ArgumentList.Add(s_dll.Value);
         foreach (string a in args) info.ArgumentList.Add(a);
         info.Environment["NO_COLOR"] = "1";
+        if (environment is not null)
+            foreach (var (k, v) in environment) info.Environment[k] = v;
         return new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet"), timeout);
     }
 
     /// <summary>Runs <c>mnist args…</c> to completion (killed after <paramref name="timeout"/>).</summary>
-    public static (int ExitCode, string StdOut, string StdErr) Run(TimeSpan timeout, params string[] args)
+    public static (int ExitCode, string StdOut, string StdErr) Run(TimeSpan timeout, params string[] args) => Run(timeout, null, args);
+
+    /// <summary>Runs <c>mnist args…</c> with extra environment variables.</summary>
+    public static (int ExitCode, string StdOut, string StdErr) Run(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using var child = Start(timeout, args);
+        using var child = Start(timeout, environment, args);
         string stdout = child.Process.StandardOutput.ReadToEnd();
         int code = child.WaitForExit();
         Assert.False(child.TimedOut, $"mnist {string.Join(' ', args)} did not finish within {timeout}.");

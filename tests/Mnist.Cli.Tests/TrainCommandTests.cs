@@ -128,4 +128,17 @@ public class TrainCommandTests(TrainedRun run) : IClassFixture<TrainedRun>
         Assert.Equal(1, code);
         Assert.Contains("not an mnist-cs checkpoint", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Piped_progress_is_plain_lines_without_a_redrawn_bar()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = MnistCli.Run(TimeSpan.FromMinutes(3),
+            "train", "--arch", "lenet", "--epochs", "1", "--limit", "1000", "--test-limit", "1000",
+            "--data", MnistCli.MnistFolder(), "--out", dir.File("run"));
+        Assert.True(code == 0, stderr);
+        // The live bar, printed to a pipe, came out as "… ETA 0:09: 8%" (description, colon, percentage).
+        Assert.DoesNotMatch(@"ETA [0-9:]+: +[0-9]+%", stdout);
+        Assert.Matches(@"(?m)^epoch +1 +train loss [0-9.]+ +test loss [0-9.]+ +test accuracy [0-9.]+% +training [0-9.]+ s$", stdout);
+    }
 }

@@ -96,12 +96,14 @@ public sealed class PredictCommandTests : IDisposable
     }
 
     [Fact]
-    public void Unloadable_model_exits_with_2_and_a_message()
+    public void Unloadable_model_exits_with_1_and_a_message()
     {
+        // Exit 2 is for a wrong command line; a file that is no model is a failure of the work (exit 1).
         string bad = Path.Combine(_dir, "bad.onnx");
         File.WriteAllText(bad, "not a model");
         (int exit, _, string stderr) = Run(_dir, "predict", "--model", bad, "x.png");
-        Assert.Equal(2, exit);
-        Assert.Contains("cannot load model", stderr, StringComparison.Ordinal);
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: cannot load model", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", stderr, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
+using Mnist.Cli.Cli;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Networks;
 using Mnist.Engine.Training;
@@ -62,7 +63,7 @@ internal sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
                     ["infer_b256_samples_per_s"] = Math.Round(r.InferBatch256SamplesPerSecond),
                     ["peak_working_set_mb"] = Math.Round(r.PeakWorkingSetBytes / 1048576.0, 1),
                     ["isa"] = r.Isa,
-                }));
+                }, CliJson.SerializerOptions));
             }
             else
             {

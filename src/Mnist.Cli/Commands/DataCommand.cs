@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Mnist.Cli.Cli;
 using Mnist.Engine.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -44,13 +45,16 @@ public sealed class DataCommand : AsyncCommand<DataSettings>
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            Fail("Cancelled. A partial download is kept as *.part and resumes next time.");
-            return 130;
+            ErrorReporter.Write("interrupted.", "A partial download is kept as *.part and resumes next time.");
+            return ExitCodes.Interrupted;
         }
-        catch (Exception e) when (e is DataFormatException or DownloadException or IOException or UnauthorizedAccessException or HttpRequestException)
+        catch (Exception e) when (e is DownloadException or HttpRequestException)
         {
-            Fail(e.Message);
-            return 1;
+            throw new CliException(ErrorReporter.Sentence(e.Message), OfflineHint(settings));
+        }
+        catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ErrorReporter.Sentence(e.Message));
         }
         finally
         {
@@ -61,18 +65,12 @@ public sealed class DataCommand : AsyncCommand<DataSettings>
     private static async Task<int> RunAsync(DataSettings settings, CancellationToken ct)
     {
         if (!DatasetCatalog.TryGet(settings.Dataset, out var dataset))
-        {
-            Fail($"Unknown dataset '{settings.Dataset}'. Known: {string.Join(", ", DatasetCatalog.All.Select(d => d.Id))}.");
-            return 1;
-        }
+            throw CliException.Usage($"unknown dataset '{settings.Dataset}'. Known: {string.Join(", ", DatasetCatalog.All.Select(d => d.Id))}.");
         var extra = new List<Uri>();
         foreach (string m in settings.Mirrors)
         {
             if (!Uri.TryCreate(m.EndsWith('/') ? m : m + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            {
-                Fail($"--mirror {m}: not an absolute http(s) URL.");
-                return 1;
-            }
+                throw CliException.Usage($"--mirror {m}: not an absolute http(s) URL.");
             extra.Add(uri);
         }
         if (extra.Count > 0) dataset = dataset with { Mirrors = [.. extra, .. dataset.Mirrors] };
@@ -83,12 +81,9 @@ public sealed class DataCommand : AsyncCommand<DataSettings>
         if (!Directory.Exists(folder))
         {
             if (location.Source != DataLocationSource.UserCache)
-            {
-                Fail($"Data folder {folder} (from {location.Describe()}) does not exist. Create it to download " +
-                     $"{dataset.DisplayName} into it, or leave out --data and ${dataset.EnvironmentVariable} to use the per-user cache " +
-                     $"{DataLocator.UserCacheFolder(dataset)}.");
-                return 1;
-            }
+                throw new CliException($"data folder {folder} (from {location.Describe()}) does not exist.",
+                    $"Create it to download {dataset.DisplayName} into it, or leave out --data and ${dataset.EnvironmentVariable} to use the per-user cache " +
+                    $"{DataLocator.UserCacheFolder(dataset)}.");
             Directory.CreateDirectory(folder);
         }
 
@@ -116,12 +111,14 @@ public sealed class DataCommand : AsyncCommand<DataSettings>
         if (bad > 0)
         {
             foreach (var r in results.Where(r => !r.Ok))
-                Fail($"{r.Path}: {r.Status}");
-            Fail($"{bad} of {results.Count} file checks failed in {folder}.");
-            return 1;
+                Console.Error.WriteLine($"{r.Path}: {r.Status}");
+            throw new CliException($"{bad} of {results.Count} file checks failed in {folder}.",
+                "Delete the files marked above and run 'mnist data' again to fetch them afresh.");
         }
-        AnsiConsole.MarkupLine($"[green]All {results.Count} files verified[/] ({dataset.Files.Sum(f => f.Count):N0} samples).");
-        return 0;
+        // Each sample is an image file entry plus a label file entry: count the images only.
+        int samples = dataset.Files.Where(f => f.Kind == IdxKind.Images).Sum(f => f.Count);
+        AnsiConsole.MarkupLine($"[green]All {results.Count} files verified[/] ({samples:N0} samples).");
+        return ExitCodes.Ok;
     }
 
     private static async Task DownloadAsync(DatasetInfo dataset, string folder, IReadOnlyList<DatasetFile> missing, CancellationToken ct)
@@ -148,6 +145,12 @@ public sealed class DataCommand : AsyncCommand<DataSettings>
         AnsiConsole.MarkupLine($"Downloaded {string.Join(", ", missing.Select(f => Markup.Escape(f.GzName)))} (SHA-256 verified).");
     }
 
-    private static void Fail(string message) =>
-        AnsiConsole.Console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+    /// <summary>How to get the data without a network: the files can be copied in by hand.</summary>
+    private static string OfflineHint(DataSettings settings)
+    {
+        DatasetCatalog.TryGet(settings.Dataset, out var dataset);
+        string files = dataset is null ? "the dataset's files" : string.Join(", ", dataset.Files.Select(f => f.GzName));
+        return $"Offline? Copy {files} (from any MNIST mirror) into a folder and pass --data DIR (or set $MNIST_DATA); " +
+            "'mnist data --data DIR' then verifies them. --mirror URL adds a mirror to try first.";
+    }
 }

@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Mnist.Cli.Cli;
 using Mnist.Engine.Data;
+using Mnist.Engine.Formats;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Training;
 using Spectre.Console;
@@ -72,14 +74,27 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.Threads is int t) Parallelism.Degree = t;
+        InputFiles.RequireFile(settings.Model, "--model");
+        if (InputFiles.Sniff(settings.Model) == ModelFormat.TfLite)
+            throw new CliException($"'{settings.Model}' is a TFLite model; eval reads ONNX (.onnx) and the engine's checkpoints (.ckpt).",
+                "Evaluate the .onnx file it was exported from.");
         try
         {
-            var loaded = ModelFiles.Load(settings.Model);
-            if (settings.Drawn is not null) return EvaluateDrawn(settings, loaded);
-            var dataset = DatasetCatalog.Get(settings.Dataset ?? loaded.Dataset ?? "mnist");
+            LoadedModel? loaded = null;
+            try
+            {
+                loaded = ModelFiles.Load(settings.Model);
+            }
+            catch (NotSupportedException) when (settings.Drawn is null && InputFiles.Sniff(settings.Model) == ModelFormat.Onnx)
+            {
+                // An ONNX graph the managed engine cannot run, such as the int8 companion models/mnist.int8.onnx:
+                // ONNX Runtime scores it instead (below).
+            }
+            if (settings.Drawn is not null) return EvaluateDrawn(settings, loaded!);
+            var dataset = DatasetCatalog.Get(settings.Dataset ?? loaded?.Dataset ?? "mnist");
             var location = DataLocator.Resolve(dataset, settings.Data);
             var test = MnistDataset.Load(location.Folder, MnistSplit.Test, dataset);
-            var r = Evaluation.Evaluate(loaded.Model, test);
+            var r = loaded is not null ? Evaluation.Evaluate(loaded.Model, test) : EvaluateWithOnnxRuntime(settings.Model, test);
             if (settings.Json)
             {
                 Console.Out.WriteLine(new JsonObject
@@ -88,19 +103,33 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
                     ["count"] = r.Count,
                     ["per_class"] = new JsonArray([.. r.PerClassAccuracy.Select(v => (JsonNode)JsonValue.Create(v))]),
                     ["confusion"] = new JsonArray([.. r.Confusion.ToRows().Select(row => (JsonNode)new JsonArray([.. row.Select(v => (JsonNode)JsonValue.Create(v))]))]),
-                }.ToJsonString());
+                }.ToJsonString(CliJson.SerializerOptions));
             }
             else
             {
-                Print(r, dataset, settings.Model, loaded.Architecture);
+                Print(r, dataset, settings.Model, loaded is null ? "ONNX Runtime" : loaded.Architecture);
             }
             return 0;
         }
         catch (Exception e) when (e is DataFormatException or InvalidDataException or IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            throw new CliException(ErrorReporter.Sentence(e.Message), TrainCommand.DataHint(e));
         }
+    }
+
+    /// <summary>Scores an ONNX model with ONNX Runtime, in batches of 1,000 test images.</summary>
+    private static EvaluationResult EvaluateWithOnnxRuntime(string model, MnistDataset test)
+    {
+        using var classifier = PredictModelLocator.Load(model);
+        float[] images = Int8Quantizer.CalibrationImages(test, test.Count); // every test image, in order, as the model takes them
+        var probabilities = new float[test.Count * 10];
+        const int Batch = 1000;
+        for (int start = 0; start < test.Count; start += Batch)
+        {
+            int n = Math.Min(Batch, test.Count - start);
+            classifier.ClassifyBatch(images.AsSpan(start * 784, n * 784), n, probabilities.AsSpan(start * 10, n * 10));
+        }
+        return EvaluationResult.FromProbabilities([.. test.Labels.Select(l => (int)l)], probabilities, 10);
     }
 
     private static int EvaluateDrawn(Settings settings, LoadedModel loaded)
@@ -128,7 +157,7 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
                 ["worst_writer"] = new JsonObject { ["writer"] = worst.Writer, ["accuracy"] = worst.Accuracy, ["count"] = worst.Count },
                 ["per_class"] = new JsonArray([.. r.PerClassAccuracy.Select(v => (JsonNode)JsonValue.Create(v))]),
                 ["confusion"] = new JsonArray([.. r.Confusion.ToRows().Select(row => (JsonNode)new JsonArray([.. row.Select(v => (JsonNode)JsonValue.Create(v))]))]),
-            }.ToJsonString());
+            }.ToJsonString(CliJson.SerializerOptions));
             return 0;
         }
         var ic = CultureInfo.InvariantCulture;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
+using Mnist.Cli.Cli;
 using Mnist.Engine.Data;
 using Mnist.Engine.Formats;
 using Mnist.Engine.Formats.Onnx;
@@ -18,7 +19,7 @@ namespace Mnist.Cli.Commands;
 /// output is int8-quantized (<see cref="Int8Quantizer"/>), calibrated on MNIST training images from <c>--data</c> or
 /// <c>$MNIST_DATA</c>, and both models are then scored on the test set with ONNX Runtime (the int8 accuracy goes into the
 /// card). The output is written atomically: on any error no output file appears. Exit codes: 0 success,
-/// 1 unreadable/unsupported model, missing data or write error.
+/// 1 unreadable/unsupported model, missing data or write error, 2 a wrong command line.
 /// </summary>
 internal sealed class ExportCommand : Command<ExportCommand.Settings>
 {
@@ -29,7 +30,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         public string? Model { get; init; }
 
         [CommandOption("--format <FORMAT>")]
-        [Description("Output format: onnx or tflite (with --int8: onnx, the default).")]
+        [Description("Output format: onnx or tflite (default: from the --out file's extension, .onnx or .tflite; with --int8: onnx).")]
         public string? Format { get; init; }
 
         [CommandOption("--int8")]
@@ -53,19 +54,32 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model FILE is required.");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out FILE is required.");
             if (Int8 && Format is not (null or "onnx")) return ValidationResult.Error($"--int8 writes ONNX; --format must be onnx or absent (got '{Format}').");
-            if (!Int8 && Format is not ("onnx" or "tflite")) return ValidationResult.Error($"--format must be onnx or tflite (got '{Format}').");
+            if (!Int8 && Format is not (null or "onnx" or "tflite")) return ValidationResult.Error($"--format must be onnx or tflite (got '{Format}').");
+            if (!Int8 && Format is null && ResolvedFormat is null)
+                return ValidationResult.Error($"cannot tell the format from '{Out}'; give --format onnx|tflite, or an --out ending in .onnx or .tflite.");
             if (!Int8 && (Data is not null || Calibration is not null)) return ValidationResult.Error("--data and --calibration only apply with --int8.");
             if (Calibration is < 1 or > 60_000) return ValidationResult.Error("--calibration must be between 1 and 60000.");
             return ValidationResult.Success();
         }
+
+        /// <summary>--format, else the one the --out extension names (<c>.onnx</c>, <c>.tflite</c>), else null.</summary>
+        public string? ResolvedFormat => Format ?? (Int8 ? "onnx" : Path.GetExtension(Out ?? "").ToLowerInvariant() switch
+        {
+            ".onnx" => "onnx",
+            ".tflite" => "tflite",
+            _ => null,
+        });
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string model = settings.Model!, output = settings.Out!;
-        if (!File.Exists(model)) return Fail($"Model file '{model}' does not exist.");
+        string model = settings.Model!, output = settings.Out!, format = settings.ResolvedFormat!;
+        InputFiles.RequireOnnxModel(model);
+        if (Directory.Exists(output))
+            throw CliException.Usage($"--out '{output}' is a folder; it needs a file name.", $"E.g. --out {Path.Combine(output, "model." + format)}.");
         string? dir = Path.GetDirectoryName(Path.GetFullPath(output));
-        if (dir is not null && !Directory.Exists(dir)) return Fail($"Output directory '{dir}' does not exist.");
+        if (dir is not null && !Directory.Exists(dir))
+            throw new CliException($"the folder of --out, '{dir}', does not exist.", "Create it first, or choose another --out.");
         try
         {
             ImportedModel imported = OnnxImporter.Load(model);
@@ -77,7 +91,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
                 AnsiConsole.MarkupLine("[yellow]note:[/] the input model outputs logits; the exported model appends Softmax.");
             if (settings.Int8) return ExportInt8(imported, card, model, output, settings);
             long bytes;
-            if (settings.Format == "onnx")
+            if (format == "onnx")
             {
                 byte[] data = OnnxExporter.ExportBytes(imported.Model, card);
                 AtomicFile.WriteAllBytes(output, data);
@@ -92,12 +106,18 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
 
             var stats = ModelStatistics.Compute(imported.Model);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-                $"wrote [green]{output}[/] ({settings.Format}, {bytes:N0} bytes; {stats.Parameters:N0} parameters, {stats.FlopsPerItem / 1e6:F2} MFLOPs per digit)");
+                $"wrote [green]{output}[/] ({format}, {bytes:N0} bytes; {stats.Parameters:N0} parameters, {stats.FlopsPerItem / 1e6:F2} MFLOPs per digit)");
             return 0;
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException or FormatException or ArgumentException or OverflowException or DataFormatException or ModelLoadException or OnnxRuntimeException)
         {
-            return Fail($"{e.GetType().Name}: {e.Message}");
+            throw new CliException($"cannot export '{model}': {ErrorReporter.Sentence(e.Message)}",
+                e switch
+                {
+                    DataFormatException => TrainCommand.DataHint(e) ?? "--int8 calibrates on MNIST: check --data or $MNIST_DATA.",
+                    IOException or UnauthorizedAccessException => "Check that --model can be read and --out written.",
+                    _ => "Give an ONNX model with the contract's input [N,1,28,28] and output [N,10].",
+                });
         }
     }
 
@@ -157,11 +177,5 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         }
 
         return digits;
-    }
-
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"error: {message}");
-        return 1;
     }
 }

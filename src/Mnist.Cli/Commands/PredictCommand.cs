@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Mnist.Cli.Cli;
 using Mnist.Inference;
 using Mnist.Server.Api;
 using Spectre.Console;
@@ -13,8 +14,9 @@ namespace Mnist.Cli.Commands;
 /// <summary>
 /// <c>mnist predict --model FILE IMAGE... [--json] [--show]</c>: recognizes digits in image files (PNG, JPEG, WebP,
 /// BMP, GIF) and in <c>.jsonl</c> files of pen strokes (<c>{"strokes":[[[x,y],...],...]}</c> per line, other fields
-/// ignored). Exit code 0 when every input was read, 1 when any failed, 2 when the model cannot be loaded.
+/// ignored). Exit code 0 when every input was read, 1 when any failed or the model cannot be loaded, 2 for a wrong command line.
 /// </summary>
+// Descriptions are Spectre markup: a literal [ or ] is written [[ or ]].
 internal sealed class PredictCommand : Command<PredictCommand.Settings>
 {
     /// <summary>Rows per printed table, so a long jsonl file streams in human mode too.</summary>
@@ -23,7 +25,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<IMAGE>")]
-        [Description("Image files (PNG, JPEG, WebP, BMP, GIF) and/or .jsonl stroke files (one prediction per line).")]
+        [Description("Image files (PNG, JPEG, WebP, BMP, GIF) and/or .jsonl stroke files: one drawing per line, {\"strokes\":[[[[[[x,y]],...]],...]]} (points [[x,y]] or {\"x\":..,\"y\":..}), optional \"label\" 0-9 to score accuracy.")]
         public string[] Images { get; init; } = [];
 
         [CommandOption("--model <FILE>")]
@@ -31,7 +33,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         public string? Model { get; init; }
 
         [CommandOption("--json")]
-        [Description("One JSON object per image or line: {\"file\",\"digit\",\"confidence\",\"probabilities\"} or {\"file\",\"error\"}.")]
+        [Description("One JSON object per image or line: {\"file\",\"digit\",\"confidence\",\"probabilities\",\"confident\",\"model\"} (no digit: \"digit\":null, \"no_digit\", \"message\"; labelled line: \"label\"), or {\"file\",\"error\"}.")]
         public bool Json { get; init; }
 
         [CommandOption("--show")]
@@ -52,20 +54,29 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        OnnxDigitClassifier? classifier = PredictModelLocator.Load(settings.Model, new OnnxClassifierOptions { IntraOpThreads = settings.Threads });
-        if (classifier is null) return 2;
+        string modelPath = PredictModelLocator.Resolve(settings.Model);
+        OnnxDigitClassifier classifier = PredictModelLocator.Load(modelPath, new OnnxClassifierOptions { IntraOpThreads = settings.Threads });
+        string modelName = classifier.Model.Name;
+        // Which model answered matters when several are around (a run's model vs the shipped one): said once on
+        // stderr in both modes, so --json's stdout stays one object per input.
+        Console.Error.WriteLine($"model: {modelPath} ({modelName})");
 
         using var recognizer = new DigitRecognizer(classifier, new RecognizerOptions { IncludePixels = settings.Show });
-        int failures = 0;
+        int failures = 0, labelled = 0, right = 0;
         Table? table = null;
         var shown = new List<PredictItem>();
         foreach (PredictItem item in PredictInputs.Enumerate(settings.Images, recognizer))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (item.Error is not null) failures++;
+            if (item.Expected is int expected && item.Result is not null)
+            {
+                labelled++;
+                if (item.Result.Digit == expected) right++;
+            }
             if (settings.Json)
             {
-                Console.Out.WriteLine(ToJson(item));
+                Console.Out.WriteLine(ToJson(item, modelName));
                 continue;
             }
             table ??= new Table().AddColumns("input", "digit", "confidence", "flag");
@@ -78,8 +89,11 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
             }
         }
         if (table is not null) Flush(table, shown);
+        if (labelled > 0)
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"accuracy: {right}/{labelled} = {100.0 * right / labelled:F2}% of the labelled inputs"));
         if (!settings.Json && failures > 0) Console.Error.WriteLine($"{failures} input(s) failed.");
-        return failures > 0 ? 1 : 0;
+        return failures > 0 ? ExitCodes.Failure : ExitCodes.Ok;
     }
 
     /// <summary>Prints a table chunk, then (with --show) each of its images as text below it.</summary>
@@ -102,7 +116,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
             return [new Text(item.Label), new Text("-"), new Text("-"), new Markup($"[red]error: {Markup.Escape(item.Error)}[/]")];
         Recognition r = item.Result!;
         IRenderable flag = r.Digit is null
-            ? new Markup($"[yellow]no digit: {Markup.Escape(r.NoDigitMessage ?? r.NoDigitReason.ToString())}[/]")
+            ? new Markup($"[yellow]no digit: {Markup.Escape(r.NoDigitMessage ?? PredictionService.ReasonName(r.NoDigitReason))}[/]")
             : r.IsConfident ? new Markup("[green]ok[/]") : new Markup("[yellow]low confidence[/]");
         return
         [
@@ -114,10 +128,10 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
     }
 
     /// <summary>The stable line format: file, digit (null when empty), confidence, probabilities; extra fields after.</summary>
-    internal static string ToJson(PredictItem item)
+    internal static string ToJson(PredictItem item, string model)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, CliJson.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("file", item.Label);
@@ -135,8 +149,14 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
                 foreach (float p in r.Probabilities) w.WriteNumberValue(p);
                 w.WriteEndArray();
                 w.WriteBoolean("confident", r.IsConfident);
-                if (r.Digit is null) w.WriteString("no_digit", PredictionService.ReasonName(r.NoDigitReason));
+                if (r.Digit is null)
+                {
+                    w.WriteString("no_digit", PredictionService.ReasonName(r.NoDigitReason));
+                    if (r.NoDigitMessage is not null) w.WriteString("message", r.NoDigitMessage);
+                }
+                w.WriteString("model", model);
             }
+            if (item.Expected is int expected) w.WriteNumber("label", expected);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);

@@ -5,7 +5,11 @@ using Mnist.Inference;
 namespace Mnist.Cli.Commands;
 
 /// <summary>One line of <c>mnist predict</c> output: a recognition or an error for one image file or jsonl line.</summary>
-internal readonly record struct PredictItem(string Label, Recognition? Result, string? Error);
+/// <param name="Label">Where the input came from: the file, or <c>file:line</c>.</param>
+/// <param name="Result">The recognition; null on error.</param>
+/// <param name="Error">Why the input could not be recognized; null on success.</param>
+/// <param name="Expected">The digit the <c>.jsonl</c> line says it holds (its <c>"label"</c>); null when it has none.</param>
+internal readonly record struct PredictItem(string Label, Recognition? Result, string? Error, int? Expected = null);
 
 /// <summary>
 /// Turns the IMAGE arguments of <c>mnist predict</c> into results, lazily: image files are decoded one at a time,
@@ -33,6 +37,7 @@ internal static class PredictInputs
     {
         try
         {
+            if (Directory.Exists(path)) return new PredictItem(path, null, "a folder, not an image file (give the files inside it, e.g. DIR/*.png)");
             var file = new FileInfo(path);
             if (!file.Exists) return new PredictItem(path, null, "file not found");
             int max = recognizer.Options.Decoder.MaxEncodedBytes;
@@ -101,9 +106,11 @@ internal static class PredictInputs
         try
         {
             using JsonDocument doc = JsonDocument.Parse(line);
+            if (!TryParseLabel(doc.RootElement, out int? expected, out string? labelError))
+                return new PredictItem(label, null, labelError);
             if (!TryParseStrokes(doc.RootElement, out List<IReadOnlyList<StrokePoint>> strokes, out string? error))
-                return new PredictItem(label, null, error);
-            return new PredictItem(label, recognizer.RecognizeStrokes(strokes), null);
+                return new PredictItem(label, null, error, expected);
+            return new PredictItem(label, recognizer.RecognizeStrokes(strokes), null, expected);
         }
         catch (JsonException e)
         {
@@ -115,7 +122,30 @@ internal static class PredictInputs
         }
     }
 
-    /// <summary>Reads the <c>"strokes"</c> array of one <c>.jsonl</c> line (<c>[[[x,y],…],…]</c>; other fields ignored).</summary>
+    /// <summary>
+    /// Reads the optional <c>"label"</c> of one <c>.jsonl</c> line: the digit it holds, as a number (<c>7</c>, as
+    /// pendigits writes it) or a one-character string (<c>"7"</c>, as <c>mnist read</c>'s labels are written).
+    /// </summary>
+    internal static bool TryParseLabel(JsonElement root, out int? label, out string? error)
+    {
+        label = null;
+        error = null;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("label", out JsonElement l) || l.ValueKind == JsonValueKind.Null)
+            return true;
+        if (l.ValueKind == JsonValueKind.Number && l.TryGetInt32(out int n) && n is >= 0 and <= 9)
+            label = n;
+        else if (l.ValueKind == JsonValueKind.String && l.GetString() is [char c and >= '0' and <= '9'])
+            label = c - '0';
+        else
+            error = "\"label\" must be a digit 0-9";
+        return error is null;
+    }
+
+    /// <summary>
+    /// Reads the <c>"strokes"</c> array of one <c>.jsonl</c> line: strokes of points, each point <c>[x,y]</c> (more
+    /// numbers, such as a time, are ignored) or <c>{"x":…,"y":…}</c>, the two forms <c>POST /v1/predict</c> takes.
+    /// Other fields of the line are ignored.
+    /// </summary>
     internal static bool TryParseStrokes(JsonElement root, out List<IReadOnlyList<StrokePoint>> strokes, out string? error)
     {
         strokes = [];
@@ -130,16 +160,15 @@ internal static class PredictInputs
         {
             if (stroke.ValueKind != JsonValueKind.Array)
             {
-                error = "a stroke is not an array of [x,y] points";
+                error = "a stroke is not an array of points";
                 return false;
             }
             var points = new List<StrokePoint>();
             foreach (JsonElement p in stroke.EnumerateArray())
             {
-                if (p.ValueKind != JsonValueKind.Array || p.GetArrayLength() < 2
-                    || !p[0].TryGetSingle(out float x) || !p[1].TryGetSingle(out float y))
+                if (!TryParsePoint(p, out float x, out float y))
                 {
-                    error = "a point is not an [x,y] pair of numbers";
+                    error = "a point is neither [x,y] nor {\"x\":…,\"y\":…} with finite numbers";
                     return false;
                 }
                 points.Add(new StrokePoint(x, y));
@@ -147,5 +176,19 @@ internal static class PredictInputs
             strokes.Add(points);
         }
         return true;
+    }
+
+    private static bool TryParsePoint(JsonElement p, out float x, out float y)
+    {
+        x = y = 0;
+        bool ok = p.ValueKind switch
+        {
+            JsonValueKind.Array => p.GetArrayLength() >= 2 && p[0].ValueKind == JsonValueKind.Number && p[1].ValueKind == JsonValueKind.Number
+                && p[0].TryGetSingle(out x) && p[1].TryGetSingle(out y),
+            JsonValueKind.Object => p.TryGetProperty("x", out JsonElement px) && p.TryGetProperty("y", out JsonElement py)
+                && px.ValueKind == JsonValueKind.Number && py.ValueKind == JsonValueKind.Number && px.TryGetSingle(out x) && py.TryGetSingle(out y),
+            _ => false,
+        };
+        return ok && float.IsFinite(x) && float.IsFinite(y);
     }
 }

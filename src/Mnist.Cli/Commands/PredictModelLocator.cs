@@ -1,3 +1,4 @@
+using Mnist.Cli.Cli;
 using Mnist.Inference;
 
 namespace Mnist.Cli.Commands;
@@ -26,25 +27,35 @@ internal static class PredictModelLocator
     }
 
     /// <summary>
-    /// Loads <paramref name="model"/>, or the default model when it is null, with ONNX Runtime; on failure prints one
-    /// <c>error:</c> line and returns null (the caller exits with 2).
+    /// The model to use: <paramref name="model"/> when given (it must be an ONNX file), else the default model.
     /// </summary>
-    public static OnnxDigitClassifier? Load(string? model, OnnxClassifierOptions? options = null)
+    /// <exception cref="CliException">No default model, or the given one is missing, a folder or not ONNX.</exception>
+    public static string Resolve(string? model)
     {
-        string? path = model ?? Find();
-        if (path is null)
+        if (model is not null)
         {
-            Console.Error.WriteLine($"error: no model given and no {RelativePath} found above the current or the app's directory; pass --model FILE.");
-            return null;
+            InputFiles.RequireOnnxModel(model);
+            return model;
         }
+        return Find() ?? throw new CliException($"no --model given and no {RelativePath} found above the current or the app's folder.",
+            "Pass --model FILE.onnx, or run from inside the repository.");
+    }
+
+    /// <summary>
+    /// Loads <paramref name="model"/>, or the default model when it is null, with ONNX Runtime.
+    /// </summary>
+    /// <exception cref="CliException">The file is missing, not ONNX, or ONNX Runtime cannot load it (exit 1).</exception>
+    public static OnnxDigitClassifier Load(string? model, OnnxClassifierOptions? options = null)
+    {
+        string path = Resolve(model);
         try
         {
             return OnnxDigitClassifier.Load(path, options);
         }
         catch (ModelLoadException e)
         {
-            Console.Error.WriteLine($"error: cannot load model '{path}': {e.Message}");
-            return null;
+            throw new CliException($"cannot load model '{path}': {ErrorReporter.Sentence(e.Message)}",
+                "Give an ONNX model with the contract's input [N,1,28,28] and output [N,10], e.g. models/mnist.onnx.");
         }
     }
 }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Mnist.Cli.Cli;
 using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Reading;
 using Mnist.Inference;
@@ -15,14 +16,14 @@ namespace Mnist.Cli.Commands;
 /// <c>mnist read [--model FILE] IMAGE|STROKES.jsonl ... [--json]</c>: reads whole numbers (several digits on one line)
 /// in image files and in <c>.jsonl</c> stroke files (one number per line). Lines that carry a <c>"label"</c> (the
 /// digits, e.g. "4207") are scored: the share read exactly is printed at the end. Exit code 0 when every input was
-/// read, 1 when any failed, 2 when the model cannot be loaded.
+/// read, 1 when any failed or the model cannot be loaded, 2 for a wrong command line.
 /// </summary>
 internal sealed class ReadCommand : Command<ReadCommand.Settings>
 {
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<IMAGE>")]
-        [Description("Image files (PNG, JPEG, WebP, BMP, GIF) and/or .jsonl stroke files ({\"strokes\":[[[x,y],…],…]} per line, optional \"label\").")]
+        [Description("Image files (PNG, JPEG, WebP, BMP, GIF) and/or .jsonl stroke files ({\"strokes\":[[[[[[x,y]],…]],…]]} per line, points [[x,y]] or {\"x\":..,\"y\":..}, optional \"label\" such as \"4207\" to score exact reads).")]
         public string[] Inputs { get; init; } = [];
 
         [CommandOption("--model <FILE>")]
@@ -30,7 +31,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
         public string? Model { get; init; }
 
         [CommandOption("--json")]
-        [Description("One JSON object per image or line: {\"file\"|\"index\",\"number\",\"confidence\",\"digits\":[{\"digit\",\"confidence\",\"box\",\"probabilities\"}]}.")]
+        [Description("One JSON object per image or line: {\"file\"|\"index\",\"number\",\"confidence\",\"digits\":[[{\"digit\",\"confidence\",\"box\",\"probabilities\"}]]}.")]
         public bool Json { get; init; }
 
         public override ValidationResult Validate() =>
@@ -41,8 +42,9 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        OnnxDigitClassifier? classifier = PredictModelLocator.Load(settings.Model);
-        if (classifier is null) return 2;
+        string modelPath = PredictModelLocator.Resolve(settings.Model);
+        OnnxDigitClassifier classifier = PredictModelLocator.Load(modelPath);
+        Console.Error.WriteLine($"model: {modelPath} ({classifier.Model.Name})");
         using (var recognizer = new DigitRecognizer(classifier))
         {
             int failures = 0, labelled = 0, right = 0;
@@ -74,7 +76,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"read exactly: {right}/{labelled} = {100.0 * right / labelled:F2}% of the labelled numbers"));
             if (!settings.Json && failures > 0) Console.Error.WriteLine($"{failures} input(s) failed.");
-            return failures > 0 ? 1 : 0;
+            return failures > 0 ? ExitCodes.Failure : ExitCodes.Ok;
         }
     }
 
@@ -106,6 +108,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
     {
         try
         {
+            if (Directory.Exists(path)) return new Item(path, null, null, "a folder, not an image file (give the files inside it, e.g. DIR/*.png)", null);
             var file = new FileInfo(path);
             if (!file.Exists) return new Item(path, null, null, "file not found", null);
             int max = recognizer.Options.Decoder.MaxEncodedBytes;
@@ -156,7 +159,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
             return [new Text(input), new Text("-"), new Text("-"), new Markup($"[red]error: {Markup.Escape(item.Error)}[/]")];
         NumberReading r = item.Reading!;
         Spectre.Console.Rendering.IRenderable flag = r.IsEmpty
-            ? new Markup($"[yellow]no digit: {Markup.Escape(r.Message ?? r.Reason.ToString())}[/]")
+            ? new Markup($"[yellow]no digit: {Markup.Escape(r.Message ?? PredictionService.ReasonName(r.Reason))}[/]")
             : r.IsConfident ? new Markup("[green]ok[/]") : new Markup("[yellow]some digits uncertain[/]");
         return [new Text(input), new Text(r.IsEmpty ? "-" : r.Number),
             new Text(r.IsEmpty ? "-" : r.Confidence.ToString("F3", CultureInfo.InvariantCulture)), flag];
@@ -165,7 +168,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
     private static string ToJson(Item item)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, CliJson.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("file", item.File);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using Mnist.Cli.Cli;
 using Mnist.Cli.Reports;
 using Mnist.Engine.Data;
 using Mnist.Engine.Data.Augmentation;
@@ -20,7 +21,7 @@ namespace Mnist.Cli.Commands;
 internal sealed class TrainCommand : Command<TrainCommand.Settings>
 {
     /// <summary>Exit code after an interruption (128 + SIGINT), as shells report Ctrl+C.</summary>
-    public const int InterruptedExitCode = 130;
+    public const int InterruptedExitCode = ExitCodes.Interrupted;
 
     public const string CheckpointFileName = "checkpoint.bin", MetricsFileName = "metrics.json", ReportFolderName = "report";
 
@@ -140,10 +141,15 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         }
         catch (Exception e) when (e is DataFormatException or InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            Error(e.Message);
-            return 1;
+            throw new CliException(ErrorReporter.Sentence(e.Message), DataHint(e));
         }
     }
+
+    /// <summary>What to do when the training data is missing: fetch it, or point at it.</summary>
+    internal static string? DataHint(Exception e) =>
+        e is DataFormatException && e.Message.Contains("data folder not found", StringComparison.Ordinal)
+            ? "Fetch MNIST with 'mnist data' (downloads and verifies it), or point --data DIR or $MNIST_DATA at a folder holding the IDX files."
+            : null;
 
     private static int Run(Settings settings, CancellationToken ct)
     {
@@ -174,7 +180,6 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
                 throw new IOException($"{outDir} already holds a run (checkpoint.bin). Continue it with --resume --out {outDir}, or choose another --out.");
         }
         outDir = Path.GetFullPath(outDir);
-        Directory.CreateDirectory(outDir);
 
         var dataset = DatasetCatalog.Get(checkpoint?.State.Dataset ?? settings.Dataset ?? "mnist");
         var registered = TrainingRecipes.Get(checkpoint?.State.Recipe ?? settings.Arch ?? DefaultRecipe);
@@ -186,6 +191,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         if (testLimit is int m) test = test.Take(m);
 
         var drawn = LoadDrawn(settings, checkpoint?.State.Drawn);
+        // Created only now that data and options are known good, so a failed start leaves no empty run folder behind.
+        Directory.CreateDirectory(outDir);
 
         var options = new TrainingOptions
         {
@@ -217,7 +224,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         TrainingResult result;
         try
         {
-            result = settings.Json ? RunJson(session, ct) : RunLive(session, ct);
+            result = settings.Json ? RunJson(session, ct)
+                : AnsiConsole.Profile.Capabilities.Interactive ? RunLive(session, ct)
+                : RunPlain(session, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -227,7 +236,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
                 : $"the end of epoch {state.EpochsCompleted}";
             Console.Error.WriteLine($"Interrupted. Checkpoint saved at {where}: {options.CheckpointPath}");
             Console.Error.WriteLine($"Resume with: mnist train --resume --out {Quote(outDir)}");
-            return InterruptedExitCode;
+            return ExitCodes.Interrupted;
         }
 
         string modelPath = ModelFiles.Save(session.Model, session.CreateCheckpoint(includeOptimizer: false), outDir);
@@ -348,6 +357,28 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         return result!;
     }
 
+    /// <summary>
+    /// Progress for a pipe or a log file, where a live bar cannot redraw itself: a plain line every few seconds and one
+    /// per epoch.
+    /// </summary>
+    private static TrainingResult RunPlain(TrainingSession session, CancellationToken ct)
+    {
+        long lastLine = Stopwatch.GetTimestamp();
+        session.Progress = p =>
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (Stopwatch.GetElapsedTime(lastLine, now).TotalSeconds < 5) return;
+            lastLine = now;
+            double done = ((double)(p.Epoch - 1) * p.BatchesPerEpoch + p.Batch) / ((double)p.Epochs * p.BatchesPerEpoch);
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {p.Epoch}/{p.Epochs}  batch {p.Batch}/{p.BatchesPerEpoch}  loss {p.RunningLoss:F4}  {p.SamplesPerSecond:N0} samples/s  {done * 100:F0}% done, ETA {Eta(p.Eta)}"));
+        };
+        session.EpochCompleted = m =>
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {m.Epoch,3}  train loss {m.TrainLoss:F4}  test loss {m.TestLoss:F4}  test accuracy {m.TestAccuracy * 100:F2}%  training {m.Seconds:F1} s"));
+        return session.Run(ct);
+    }
+
     private static void PrintSummary(RunSummary s, string reportDir)
     {
         var f = s.Result.Final;
@@ -374,7 +405,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
     private static void WriteJsonLine(JsonObject line)
     {
-        Console.Out.WriteLine(line.ToJsonString());
+        Console.Out.WriteLine(line.ToJsonString(CliJson.SerializerOptions));
         Console.Out.Flush();
     }
 
@@ -384,6 +415,4 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     private static string CommandLine() => "mnist " + string.Join(' ', RecordedArgs().Select(Quote));
 
     private static string Quote(string s) => s.Length > 0 && s.All(ch => char.IsLetterOrDigit(ch) || "-_./=:,+@".Contains(ch, StringComparison.Ordinal)) ? s : $"'{s.Replace("'", "'\\''", StringComparison.Ordinal)}'";
-
-    private static void Error(string message) => Console.Error.WriteLine($"error: {message}");
 }

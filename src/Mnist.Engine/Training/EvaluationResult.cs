@@ -26,6 +26,35 @@ public sealed class EvaluationResult
         }
     }
 
+    /// <summary>
+    /// Scores predictions made by another runtime (ONNX Runtime for an int8 model the engine cannot run), so every
+    /// evaluation is reported the same way.
+    /// </summary>
+    /// <param name="labels">True class per sample.</param>
+    /// <param name="probabilities">[count, classes] probabilities, row-major.</param>
+    /// <param name="classes">Number of classes.</param>
+    public static EvaluationResult FromProbabilities(int[] labels, ReadOnlySpan<float> probabilities, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
+        if (probabilities.Length != labels.Length * classes)
+            throw new ArgumentException($"expected {labels.Length * classes} probabilities, got {probabilities.Length}.", nameof(probabilities));
+        var predictions = new int[labels.Length];
+        var confidences = new float[labels.Length];
+        double lossSum = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            ReadOnlySpan<float> row = probabilities.Slice(i * classes, classes);
+            int best = 0;
+            for (int j = 1; j < classes; j++) if (row[j] > row[best]) best = j;
+            predictions[i] = best;
+            confidences[i] = row[best];
+            // Cross-entropy from probabilities; the floor keeps a zero probability from making the mean infinite.
+            lossSum -= Math.Log(Math.Max(row[labels[i]], 1e-12f));
+        }
+        return new EvaluationResult(labels, predictions, confidences, lossSum, classes);
+    }
+
     /// <summary>Samples evaluated.</summary>
     public int Count { get; }
 

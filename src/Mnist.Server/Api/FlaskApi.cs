@@ -55,10 +55,10 @@ public static class FlaskApi
         return group;
     }
 
-    /// <summary>The upload form.</summary>
+    /// <summary>The original server's HTML upload form.</summary>
     public static ContentHttpResult UploadForm() => TypedResults.Content(Form, "text/html; charset=utf-8", Encoding.UTF8);
 
-    /// <summary>The upload handler.</summary>
+    /// <summary>Recognize an uploaded image (multipart field mnist_image), answered as the original Flask server did.</summary>
     public static async Task<Results<Ok<FlaskPredictionResponse>, ProblemHttpResult>> Upload(
         HttpRequest request, PredictionService service, CancellationToken cancellationToken)
     {

@@ -32,7 +32,7 @@ public static class HealthApi
             : TypedResults.Json(new HealthResponse("not_ready", null, store.LastError ?? "No model is loaded yet."), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    /// <summary>The metrics.</summary>
+    /// <summary>Prometheus metrics (text format 0.0.4).</summary>
     public static ContentHttpResult Metrics(ServerMetrics metrics, ModelStore store)
     {
         ArgumentNullException.ThrowIfNull(metrics);

@@ -30,7 +30,7 @@ public static class ModelApi
         return v1;
     }
 
-    /// <summary>The model card.</summary>
+    /// <summary>The served model: name, runtime, SHA-256, I/O, model card, and what runs the predictions (float or its int8 companion).</summary>
     public static Results<Ok<ModelResponse>, ProblemHttpResult> GetModel(ModelStore store, ServerMetrics metrics, HttpResponse response)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -46,7 +46,7 @@ public static class ModelApi
             new ModelInference(m.Precision, Path.GetFileName(m.Int8?.Path ?? m.Path), m.Int8?.Sha256 ?? m.Sha256, m.Int8?.Quantization, m.PrecisionReason)));
     }
 
-    /// <summary>The ONNX file.</summary>
+    /// <summary>Download the served model as ONNX (ETag = SHA-256 of the file; If-None-Match → 304).</summary>
     public static Results<FileContentHttpResult, ProblemHttpResult> GetOnnx(ModelStore store, HttpResponse response)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -57,7 +57,7 @@ public static class ModelApi
             lastModified: m.LoadedAt, entityTag: new EntityTagHeaderValue($"\"{m.Sha256}\""));
     }
 
-    /// <summary>The TFLite file.</summary>
+    /// <summary>Download the served model as TensorFlow Lite, converted on first request (input [1,28,28,1] NHWC).</summary>
     public static Results<FileContentHttpResult, ProblemHttpResult> GetTfLite(ModelStore store, HttpResponse response)
     {
         ArgumentNullException.ThrowIfNull(store);

@@ -32,6 +32,26 @@ internal static class OpenApiBodies
         });
     }
 
+    /// <summary>
+    /// Schema transformer: a property left out of the JSON when null (<c>[JsonIgnore(Condition = WhenWritingNull)]</c>,
+    /// e.g. <c>no_digit</c>, <c>quantization</c>) is not required, whatever its constructor position says; the document
+    /// otherwise promises fields that many answers do not have.
+    /// </summary>
+    public static Task OmittedWhenNullIsOptional(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(context);
+        if (schema.Required is not { Count: > 0 } required) return Task.CompletedTask;
+        foreach (System.Text.Json.Serialization.Metadata.JsonPropertyInfo property in context.JsonTypeInfo.Properties)
+        {
+            bool omitted = property.AttributeProvider?.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), inherit: true)
+                .OfType<System.Text.Json.Serialization.JsonIgnoreAttribute>()
+                .Any(a => a.Condition == System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull) == true;
+            if (omitted) required.Remove(property.Name);
+        }
+        return Task.CompletedTask;
+    }
+
     private static async Task<IOpenApiSchema> Reference<T>(OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         OpenApiSchema schema = await context.GetOrCreateSchemaAsync(typeof(T), null, cancellationToken).ConfigureAwait(false);

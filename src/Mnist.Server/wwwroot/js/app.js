@@ -245,10 +245,19 @@ async function start() {
     els.status.dataset.readyAt = performance.now().toFixed(1);
     els.modelName.textContent = `(${(deviceModel.info.bytes / 1024).toFixed(0)} KB, loaded in ${(performance.now() - t0).toFixed(0)} ms)`;
   } catch (e) {
+    // No on-device runtime (assets not installed, an old browser, no WebAssembly): the server still recognizes
+    // digits, so the page switches to it instead of failing every drawing. The cause goes to the console; the page
+    // shows one short line (a raw error can hold a long URL that widened the layout on a phone).
     deviceModelError = e.message;
-    els.status.textContent = 'unavailable on this device';
-    els.modelName.textContent = `(${e.message}; server mode still works)`;
     console.error(e);
+    els.mode.value = 'server';
+    const deviceOption = els.mode.querySelector('option[value="device"]');
+    if (deviceOption) deviceOption.disabled = true;
+    els.status.textContent = 'ready';
+    els.status.dataset.readyAt = performance.now().toFixed(1);
+    els.status.dataset.fallback = 'server';
+    els.modelName.textContent = '(on the server: this browser cannot run the model itself)';
+    if (pad.strokes.length > 0) predict();
   }
   // Registered after the model has loaded, so the worker's precache finds the large files in the HTTP cache
   // instead of downloading them a second time during the first visit.
