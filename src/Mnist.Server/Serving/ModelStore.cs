@@ -20,8 +20,26 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
     /// <summary>The configured model file (absolute).</summary>
     public string Path { get; internal set; } = "";
 
-    /// <summary>Why the last load or reload failed; null after a success.</summary>
+    /// <summary>Why the last load or reload failed; null after a success. For the log: it may name server paths.</summary>
     public string? LastError { get; private set; }
+
+    /// <summary><see cref="LastError"/> fit for a response body: folders removed, so a client learns which file is
+    /// wrong (by name) but nothing of the server's layout.</summary>
+    public string? PublicError => LastError is { } e ? RedactPaths(e) : null;
+
+    /// <summary>Removes the folder part of every absolute path in <paramref name="text"/> (the model's folder by
+    /// value, then anything that looks like a Unix or Windows absolute path), keeping file names.</summary>
+    internal string RedactPaths(string text)
+    {
+        string? folder = System.IO.Path.GetDirectoryName(Path);
+        if (!string.IsNullOrEmpty(folder)) text = text.Replace(folder + System.IO.Path.DirectorySeparatorChar, "", StringComparison.Ordinal);
+        return AbsolutePathFolders().Replace(text, "");
+    }
+
+    // A run of "/segment/" or "C:\segment\" at the start of a word: the folders of an absolute path (the last
+    // segment, the file name, has no separator after it and stays).
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.])(?:[A-Za-z]:)?(?:[\\/][^\\/\s'""`]+)+(?=[\\/])[\\/]")]
+    private static partial System.Text.RegularExpressions.Regex AbsolutePathFolders();
 
     /// <summary>The int8 companion looked for beside <see cref="Path"/> (<see cref="ModelLoader.CompanionPath"/>).</summary>
     public string CompanionPath => ModelLoader.CompanionPath(Path);
