@@ -21,7 +21,7 @@ public class FormatFuzzTests
 {
     private const int Cases = 3000;
     private const int MinimumCases = 300;
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(6);
 
     [Fact]
     public void Mutated_onnx_models_import_or_are_refused()
