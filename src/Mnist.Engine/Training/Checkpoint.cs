@@ -317,8 +317,22 @@ public sealed class Checkpoint
             arrays.Add((entry, data));
         }
         if (offset != body.Length) throw new InvalidDataException($"{body.Length - offset} unexpected bytes after the arrays.");
-        var saved = DateTimeOffset.TryParse(header.SavedUtc, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.MinValue;
+        var saved = ParseSaved(header.SavedUtc);
         return new Checkpoint(header.State, header.StepCount, saved, arrays, new Dictionary<string, ulong[]>(header.RandomStates, StringComparer.Ordinal));
+    }
+
+    // The time stamp is informational. TryParse still throws ArgumentOutOfRangeException for a text whose offset moves
+    // it outside DateTimeOffset's range (e.g. "0001-01-01T00:00:00+14:00"); such a stamp is simply unknown.
+    private static DateTimeOffset ParseSaved(string? text)
+    {
+        try
+        {
+            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.MinValue;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return DateTimeOffset.MinValue;
+        }
     }
 
     private Dictionary<string, float[]> Select(string kind)
