@@ -261,6 +261,35 @@ public class HardeningTests(TrainedServerFixture server)
         Assert.Contains(HttpStatusCode.TooManyRequests, statuses); // claiming addresses does not buy new buckets
     }
 
+    [Fact]
+    public async Task A_restart_while_the_model_file_is_bad_serves_the_last_good_model()
+    {
+        // As after kill -9 in the middle of a reload: the file at the configured path is unusable and the process
+        // starts again. Nothing is written at shutdown, so stopping the host stands for the kill.
+        string path = TestModels.PrivateFile(TestModels.RandomLenet(14));
+        string goodSha;
+        await using (KestrelHost first = await KestrelHost.StartAsync(path))
+        {
+            ModelStore store = first.App.Services.GetRequiredService<ModelStore>();
+            goodSha = store.Current!.Sha256;
+            TestModels.AtomicReplace(path, "half a model"u8.ToArray());
+            await Eventually.WaitForAsync(() => Task.FromResult(store.LastError is not null), "the bad file is rejected");
+        }
+
+        await using KestrelHost second = await KestrelHost.StartAsync(path);
+        ModelStore restarted = second.App.Services.GetRequiredService<ModelStore>();
+        Assert.Equal(goodSha, restarted.Current?.Sha256); // before: no model, 503 until someone fixes the file
+        Assert.NotNull(restarted.LastError);
+        Assert.Equal(HttpStatusCode.OK, (await second.Client.GetAsync("/readyz")).StatusCode);
+        using var body = new StringContent(TestImages.PixelsJson(0), Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.OK, (await second.Client.PostAsync("/v1/predict", body)).StatusCode);
+
+        // A valid file at the path replaces the copy as usual.
+        byte[] next = TestModels.RandomLenet(15);
+        TestModels.AtomicReplace(path, next);
+        await Eventually.WaitForAsync(() => Task.FromResult(restarted.Current?.Sha256 == Mnist.Inference.ModelInfo.HashBytes(next)), "the new file is served");
+    }
+
     /// <summary>A valid 1-bit grayscale PNG of the given size, all black: a few KB, because zlib packs the zero rows.</summary>
     private static byte[] OneBitPng(int width, int height)
     {
