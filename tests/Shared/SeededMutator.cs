@@ -79,6 +79,8 @@ internal static class SeededMutator
     public static (int Ran, int Accepted) Run(byte[] valid, int seed, int cases, TimeSpan timeBudget, int minimumCases,
         long allocationLimit, Action<byte[]> parse, params Type[] expected)
     {
+        // CI runs the fixed seed; MNIST_FUZZ_SEED explores others locally (a failure names the seed to pin).
+        if (int.TryParse(Environment.GetEnvironmentVariable("MNIST_FUZZ_SEED"), out int chosen)) seed = chosen;
         var clock = Stopwatch.StartNew();
         int ran = 0, accepted = 0;
         for (int i = 0; i < cases && (i < minimumCases || clock.Elapsed < timeBudget); i++)
