@@ -183,7 +183,8 @@ public static class MnistServer
         v1.MapModelApi();
         app.MapHealthApi(options.MetricsPath);
         app.MapOpenApi();
-        app.MapScalarApiReference(o => o.WithTitle("MNIST digit recognition API"));
+        // Scalar's default fonts come from its CDN, which the page's Content-Security-Policy (same origin only) blocks.
+        app.MapScalarApiReference(o => o.WithTitle("MNIST digit recognition API").DisableDefaultFonts());
         app.MapGet("/", () => TypedResults.Content(FallbackPage, "text/html; charset=utf-8")).ExcludeFromDescription();
         return app;
     }

@@ -71,4 +71,23 @@ public sealed class WebSecurityTests(AppFixture app)
         await page.GotoAsync(root + "?from=home-screen");
         await PadDriver.CreateAsync(page).ContinueWith(t => t.Result.WaitReadyAsync()).Unwrap();
     }
+
+    [SkippableFact]
+    public async Task The_api_reference_renders_under_its_policy()
+    {
+        Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
+        await using IBrowserContext context = await app.Browser.NewContextAsync();
+        IPage page = await context.NewPageAsync();
+        var violations = new List<string>();
+        page.Console += (_, m) =>
+        {
+            if (m.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)) violations.Add(m.Text);
+        };
+        await page.GotoAsync(app.Server.BaseAddress + "scalar/", new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+        // Rendered: the operations of the OpenAPI document are on the page (fetched and drawn by Scalar's scripts).
+        // The group names come from the document's tags, so they prove /openapi/v1.json was fetched and drawn.
+        await page.WaitForFunctionAsync("() => document.body.innerText.includes('Flask-compatible') && document.body.innerText.includes('Predictions')",
+            null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
 }
