@@ -28,4 +28,12 @@ public sealed class MnistClientOptions
 
     /// <summary>Timeout of one model download attempt (a model is a few hundred KB to a few MB). Default 60 s.</summary>
     public TimeSpan ModelDownloadTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The largest model <see cref="ModelUpdater"/> accepts, in bytes (default 64 MB; the shipped model is
+    /// about 1 MB). A larger body is refused before or while downloading, never held.</summary>
+    public long MaxModelBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Whether <see cref="ModelUpdater"/> may download over plain http from a host other than this machine
+    /// (default false). A model is code the app runs: without TLS anyone on the network path could replace it.</summary>
+    public bool AllowInsecureModelDownloads { get; set; }
 }

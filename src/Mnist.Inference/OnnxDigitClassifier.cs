@@ -30,6 +30,12 @@ public sealed class OnnxDigitClassifier : IDigitClassifier
     private const int Pixels = ClassifierMath.Pixels;
     private const int Classes = ClassifierMath.Classes;
 
+    /// <summary>
+    /// The largest fixed batch a model file may declare: 4096 images are 12.8 MB of input per run, 16× the server's
+    /// default batch; real exports fix 1 or leave the axis dynamic.
+    /// </summary>
+    public const int MaxFixedBatch = 4096;
+
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions;
     private readonly string[] _inputNames;
@@ -237,6 +243,10 @@ public sealed class OnnxDigitClassifier : IDigitClassifier
         if (layout is null)
             throw new ModelLoadException($"Input '{name}' has shape {Describe(meta)}; expected [N,1,28,28], [N,28,28,1], [N,28,28] or [N,784].");
         int? fixedBatch = d[0] > 0 ? d[0] : null;
+        // A fixed batch sizes the probe and every padded run (batch × 784 floats); a crafted file declaring 1,000,000
+        // made the load allocate gigabytes or overflow, and on hot reload that took the server down.
+        if (fixedBatch > MaxFixedBatch)
+            throw new ModelLoadException($"Input '{name}' fixes the batch at {fixedBatch}; at most {MaxFixedBatch} is accepted (export with a dynamic batch axis).");
         return (name, layout.Value, fixedBatch);
     }
 

@@ -92,6 +92,10 @@ public static class MnistServer
             // declares as number-or-string ("elapsed_ms": ["number","string"]) and generated clients get wrong. The
             // request bodies that carry numbers are read by PredictJsonParser, which is strict anyway.
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            // ASP.NET Core's default encoder is the relaxed one, which writes '<' and '>' as they are: an upload's
+            // file name "<img src=x onerror=…>" came back verbatim. The default encoder escapes HTML-significant
+            // characters (\u003C), so echoed client text is inert even if the JSON is ever shown as HTML.
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Mnist.Wire.WireJsonContext.Default);
         });
@@ -114,6 +118,15 @@ public static class MnistServer
                 Timeout = TimeSpan.FromSeconds(o.Value.Limits.RequestTimeoutSeconds),
                 TimeoutStatusCode = StatusCodes.Status408RequestTimeout,
             }));
+        services.AddOptions<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>().Configure<IOptions<MnistServerOptions>>((f, o) =>
+        {
+            // Only the configured proxies: the framework's default trusts loopback, which would let any local
+            // process pose as any client.
+            f.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+            f.KnownProxies.Clear();
+            f.KnownIPNetworks.Clear();
+            foreach (string proxy in o.Value.TrustedProxies) f.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+        });
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<MnistServerOptions>>((c, o) =>
         {
@@ -135,6 +148,9 @@ public static class MnistServer
     public static WebApplication Configure(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        MnistServerOptions options = app.Services.GetRequiredService<IOptions<MnistServerOptions>>().Value;
+        if (options.TrustedProxies.Length > 0) app.UseForwardedHeaders(); // before anything reads the client address
+        app.UseSecurityHeaders();
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
@@ -169,8 +185,9 @@ public static class MnistServer
         v1.MapPredictApi();
         v1.MapReadApi();
         v1.MapModelApi();
-        app.MapHealthApi();
+        app.MapHealthApi(options.MetricsPath);
         app.MapOpenApi();
+        // Its default fonts come from a CDN, which the page's Content-Security-Policy (same origin only) blocks.
         // The reference page works offline and calls no outside service: no fonts from a CDN, no AI chat, MCP,
         // telemetry or developer toolbar (its "Deploy" button), none of which belongs to this API.
         app.MapScalarApiReference(o => o.WithTitle("MNIST digit recognition API")

@@ -44,6 +44,8 @@ public sealed class PreprocessingParityTests(AppFixture app, ITestOutputHelper o
             new("pendigit on a canvas", seven, 500, 500),
             new("pendigit scaled ×0.013", seven.Select(s => s.Select(p => new[] { p[0] * 0.013f, p[1] * 0.013f }).ToArray()).ToArray(), 0, 0),
             new("many points", [Enumerable.Range(0, 2000).Select(i => new[] { 100 + 80 * MathF.Cos(i * 0.0031f), 100 + 120 * MathF.Sin(i * 0.0047f) }).ToArray()], 0, 0),
+            // Past the ink budget both sides answer blob without drawing (issue 18).
+            new("20,000-point zig-zag", [Enumerable.Range(0, 20_000).Select(i => new[] { i % 2 * 300f, i / 2 % 2 * 300f }).ToArray()], 0, 0),
         ]);
         return cases;
     }

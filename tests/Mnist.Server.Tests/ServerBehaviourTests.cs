@@ -15,6 +15,7 @@ public class ServerBehaviourTests
     {
         using var factory = new MnistServerFactory(TestModels.PrivateFile(TestModels.RandomLenet(4)), new Dictionary<string, string?>
         {
+            ["Mnist:RateLimit:Enabled"] = "true",
             ["Mnist:RateLimit:PermitsPerSecond"] = "1",
             ["Mnist:RateLimit:Burst"] = "3",
         });

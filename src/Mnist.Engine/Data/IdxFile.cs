@@ -138,17 +138,21 @@ public static class IdxFile
             }
             int[] dims = ReadDimensions(stream, path, expected == IdxKind.Images ? 3 : 1);
             checkDims?.Invoke(dims, path);
+            // Three 31-bit dimensions can overflow even 64 bits: stop multiplying once past what an array can hold.
             long length = 1;
-            foreach (int d in dims) length *= d;
+            foreach (int d in dims) length = Math.Min(length * d, (long)Array.MaxLength + 1);
+            string unit = expected == IdxKind.Images ? "images" : "labels";
             if (length > Array.MaxLength)
                 throw new DataFormatException(path, $"header declares {length} bytes of data, more than fits in memory.");
-            var data = new byte[length];
-            int got = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-            if (got < data.Length)
-            {
-                string unit = expected == IdxKind.Images ? "images" : "labels";
+            // An uncompressed file says up front whether the data is there: refuse before allocating anything.
+            if (!IsGzipStream(stream) && stream.CanSeek && stream.Length - stream.Position < length)
                 throw new DataFormatException(path,
-                    $"truncated: the header declares {dims[0]} {unit} ({data.Length} bytes of data) but only {got} bytes follow.");
+                    $"truncated: the header declares {dims[0]} {unit} ({length} bytes of data) but only {stream.Length - stream.Position} bytes follow.");
+            byte[] data = ReadGrowing(stream, (int)length, out int got);
+            if (got < length)
+            {
+                throw new DataFormatException(path,
+                    $"truncated: the header declares {dims[0]} {unit} ({length} bytes of data) but only {got} bytes follow.");
             }
             Span<byte> extra = stackalloc byte[1];
             if (stream.Read(extra) != 0)
@@ -159,6 +163,28 @@ public static class IdxFile
         {
             throw new DataFormatException(path, $"corrupt gzip data ({e.Message}).", e);
         }
+    }
+
+    private static bool IsGzipStream(Stream stream) => stream is GZipStream;
+
+    /// <summary>
+    /// Reads up to <paramref name="length"/> bytes into a buffer that grows with what actually arrives (doubling from
+    /// 1 MB), so a gzip file whose header declares 2 GB but holds a few bytes costs a few bytes, not the header's count.
+    /// </summary>
+    private static byte[] ReadGrowing(Stream stream, int length, out int got)
+    {
+        const int InitialBytes = 1 << 20;
+        byte[] buffer = new byte[Math.Min(length, InitialBytes)];
+        got = 0;
+        while (got < length)
+        {
+            if (got == buffer.Length)
+                Array.Resize(ref buffer, (int)Math.Min(length, 2L * buffer.Length));
+            int n = stream.Read(buffer, got, buffer.Length - got);
+            if (n == 0) break;
+            got += n;
+        }
+        return buffer;
     }
 
     private static int[] ReadDimensions(Stream stream, string path, int count)

@@ -148,8 +148,10 @@ public sealed record ModelCard(
         if (!metadata.TryGetValue(KeyArchitecture, out string? architecture)) return null;
         var c = CultureInfo.InvariantCulture;
         string? Get(string key) => metadata.TryGetValue(key, out string? v) ? v : null;
-        double? D(string key) => Get(key) is { } s ? double.Parse(s, NumberStyles.Float, c) : null;
-        long L(string key) => Get(key) is { } s ? long.Parse(s, NumberStyles.Integer, c) : 0;
+        // The card is free text in the file (another exporter may write "n/a"): a value that does not parse is
+        // absent, never a FormatException that makes a runnable model unloadable.
+        double? D(string key) => double.TryParse(Get(key), NumberStyles.Float, c, out double v) ? v : null;
+        long L(string key) => long.TryParse(Get(key), NumberStyles.Integer, c, out long v) ? v : 0;
         return new ModelCard(
             architecture,
             Get(KeyDataset) ?? "",
@@ -160,10 +162,10 @@ public sealed record ModelCard(
             Get(KeyProducerVersion) ?? "",
             L(KeyParameters),
             L(KeyFlops),
-            Get(KeySeed) is { } seed ? ulong.Parse(seed, NumberStyles.Integer, c) : null,
+            ulong.TryParse(Get(KeySeed), NumberStyles.Integer, c, out ulong seed) ? seed : null,
             Get(KeyCommandLine),
             Get(KeyMachine),
-            Get(KeyCreated) is { } created ? DateTimeOffset.Parse(created, c, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : default,
+            DateTimeOffset.TryParse(Get(KeyCreated), c, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset created) ? created : default,
             Get(KeyQuantization),
             Get(KeyQuantizedFrom),
             Get(KeyTrainingData));

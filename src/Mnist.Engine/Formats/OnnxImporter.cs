@@ -23,6 +23,14 @@ namespace Mnist.Engine.Formats;
 /// </remarks>
 public static class OnnxImporter
 {
+    /// <summary>
+    /// The most values one item (one image) may have at the input or after any layer: 2^20 floats, 4 MB. The
+    /// networks this project trains peak at 32×28×28 = 25,088; the limit leaves 40× headroom while refusing, before
+    /// anything is allocated, a tiny file whose declared shapes would need gigabytes per image (e.g. an input of
+    /// [N,1,23170,23170] followed by an Add of a scalar, which broadcasts the constant to 2 GB).
+    /// </summary>
+    public const int MaxItemElements = 1 << 20;
+
     /// <summary>Reads the ONNX file at <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not a well-formed ONNX file, or a graph that is not a chain.</exception>
@@ -42,7 +50,16 @@ public static class OnnxImporter
     public static ImportedModel Import(ModelProto model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return new Importer(model).Run();
+        try
+        {
+            return new Importer(model).Run();
+        }
+        catch (Exception e) when (e is ArgumentException or OverflowException)
+        {
+            // Layer constructors and shape arithmetic validate their arguments; here those arguments came from the
+            // file, so a rejection is a property of the file, reported like every other malformed-file error.
+            throw new InvalidDataException($"The ONNX graph describes an impossible layer or shape: {e.Message}", e);
+        }
     }
 
     private sealed class Importer
@@ -89,6 +106,7 @@ public static class OnnxImporter
                 throw new NotSupportedException($"Graph input '{input.Name}' has shape [{string.Join(",", dims)}]; it needs a batch axis and fixed item dimensions.");
             _fixedBatch = dims[0].Value;
             int[] fileItem = [.. dims.Skip(1).Select(d => checked((int)d.Value!.Value))];
+            CheckItemSize(fileItem, $"graph input '{input.Name}'");
             int count = Tensor<float>.ElementCount(fileItem);
             int[] engineInput = count == 28 * 28 ? [1, 28, 28] : fileItem;
             _physical = engineInput;
@@ -300,6 +318,7 @@ public static class OnnxImporter
             if (Ints(node, "dilations") is { } d && d.Any(v => v != 1)) throw Unsupported(node, index, "dilations other than 1");
             if (Int(node, "storage_order", 0) != 0) throw Unsupported(node, index, "storage_order = 1");
             if (node.Output.Count > 1 && node.Output[1].Length > 0) throw Unsupported(node, index, "the Indices output is used");
+            if (k[0] is < 1 or > MaxItemElements) throw new InvalidDataException($"Node {Label(node, index)} has kernel size {k[0]}.");
             int kernel = (int)k[0], stride = SquareStride(node, index), pad = Padding(node, index, kernel, stride);
             if (pad * 2 > kernel) throw Unsupported(node, index, $"padding {pad} is more than half the kernel {kernel}");
             bool average = node.OpType == "AveragePool";
@@ -532,7 +551,24 @@ public static class OnnxImporter
             _logical = itemShape;
         }
 
-        private void AddStep(Step step) => _steps.Add(step);
+        private void AddStep(Step step)
+        {
+            CheckItemSize(step.Output, $"layer '{step.Name}'");
+            _steps.Add(step);
+        }
+
+        // Shapes come from the file: each item must be non-empty and within MaxItemElements before anything is sized by it.
+        private static void CheckItemSize(int[] item, string what)
+        {
+            long n = 1;
+            foreach (int d in item)
+            {
+                if (d <= 0) throw new InvalidDataException($"The ONNX graph gives {what} the item shape [{string.Join(",", item)}], with an empty or negative dimension.");
+                n *= d;
+                if (n > MaxItemElements)
+                    throw new InvalidDataException($"The ONNX graph gives {what} the item shape [{string.Join(",", item)}], more than {MaxItemElements} values per image; refused before allocating.");
+            }
+        }
 
         private List<(string, Layer<float>)> BuildLayers()
         {
@@ -659,6 +695,7 @@ public static class OnnxImporter
             var s = Ints(node, "strides");
             if (s is null) return 1;
             if (s.Length != 2 || s[0] != s[1]) throw Unsupported(node, index, $"strides [{string.Join(",", s)}] are not equal 2-D");
+            if (s[0] is < 1 or > MaxItemElements) throw new InvalidDataException($"Node {Label(node, index)} has stride {s[0]}.");
             return (int)s[0];
         }
 
@@ -672,6 +709,7 @@ public static class OnnxImporter
                         var p = Ints(node, "pads");
                         if (p is null) return 0;
                         if (p.Length != 4 || p.Distinct().Count() != 1) throw Unsupported(node, index, $"pads [{string.Join(",", p)}] are not symmetric and equal");
+                        if (p[0] is < 0 or > MaxItemElements) throw new InvalidDataException($"Node {Label(node, index)} has padding {p[0]}.");
                         return (int)p[0];
                     }
 

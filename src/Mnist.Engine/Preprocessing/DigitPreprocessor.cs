@@ -103,6 +103,13 @@ public static class DigitPreprocessor
     /// <summary>Longer side, in intermediate canvas pixels, of the points' bounding box when strokes are drawn.</summary>
     public const int StrokeDrawingSize = 80;
 
+    /// <summary>
+    /// The most ink a drawing may have, in multiples of its size (<see cref="StrokeDrawingSize"/>): beyond it the
+    /// strokes are reported as <see cref="NoDigitReason.Blob"/> without being drawn, which bounds the cost of any
+    /// drawing within the point budget to well under a millisecond of rasterising.
+    /// </summary>
+    public const int MaxInkLengths = 64;
+
     /// <summary>With a known canvas, a drawing whose longer side is below this fraction of the canvas's is a dot.</summary>
     public const float MinStrokeExtentFraction = 0.04f;
 
@@ -197,6 +204,16 @@ public static class DigitPreprocessor
 
         // S2. Intermediate canvas.
         float k = StrokeDrawingSize / longSide;
+        // Drawing costs about (ink length · pen width); the point budget alone does not bound it, since 20,000 points
+        // zig-zagging corner to corner are 2.3 million pixels of ink on an 80-pixel drawing (717 ms per request).
+        // Handwriting stays far below the ink budget (an 8 written twice over is under 8 drawing sizes); past it
+        // the strokes cover their box many times over, which is a blob, not a digit.
+        double ink = 0;
+        foreach (IReadOnlyList<StrokePoint> stroke in strokes)
+            for (int i = 1; i < stroke.Count; i++)
+                ink += Math.Sqrt(Sqr(stroke[i].X - stroke[i - 1].X) + Sqr(stroke[i].Y - stroke[i - 1].Y)) * k;
+        if (ink > MaxInkLengths * StrokeDrawingSize)
+            return Empty(NoDigitReason.Blob, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"A blob, not a digit: the strokes are {ink / StrokeDrawingSize:F0} times as long as the drawing is large (at most {MaxInkLengths}).")) with { InkBounds = bounds };
         float radius = 0.5f * options.PenWidthFraction * StrokeDrawingSize;
         int margin = (int)MathF.Ceiling(radius) + 2;
         int cw = (int)MathF.Ceiling(w * k) + 2 * margin, ch = (int)MathF.Ceiling(h * k) + 2 * margin;
@@ -278,4 +295,6 @@ public static class DigitPreprocessor
             throw new ArgumentException($"Buffer has {length} bytes; {width}×{height} with stride {stride} needs {needed}.", name);
         return stride;
     }
+
+    private static double Sqr(double v) => v * v;
 }

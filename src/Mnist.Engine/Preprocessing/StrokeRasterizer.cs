@@ -27,7 +27,25 @@ internal static class StrokeRasterizer
         for (int y = yMin; y <= yMax; y++)
         {
             float py = y + 0.5f;
-            for (int x = xMin; x <= xMax; x++)
+            // Only the pixels near the segment on this row: a pixel within reach has its closest segment point q
+            // with |q.y - py| ≤ reach, so q lies on the part of the segment between those two heights, and the
+            // pixel within reach of that part's x-extent. Scanning the whole bounding box instead made a diagonal
+            // zig-zag cost (canvas area) per segment; this keeps it to about (length + reach) · reach, and every
+            // pixel the box scan would ink is still visited, with the same formula.
+            int rowMin = xMin, rowMax = xMax;
+            if (dy != 0f)
+            {
+                float t0 = (py - reach - a.Y) / dy, t1 = (py + reach - a.Y) / dy;
+                if (t0 > t1) (t0, t1) = (t1, t0);
+                t0 = Math.Max(t0, 0f);
+                t1 = Math.Min(t1, 1f);
+                if (t0 > t1) continue;
+                float x0 = a.X + t0 * dx, x1 = a.X + t1 * dx;
+                rowMin = Math.Max(xMin, (int)MathF.Floor(Math.Min(x0, x1) - reach - 1f));
+                rowMax = Math.Min(xMax, (int)MathF.Ceiling(Math.Max(x0, x1) + reach + 1f));
+            }
+
+            for (int x = rowMin; x <= rowMax; x++)
             {
                 float px = x + 0.5f;
                 // Parameter of the closest point on the segment, clamped to [0, 1] (round caps).

@@ -293,19 +293,22 @@ public sealed class Checkpoint
         {
             throw new InvalidDataException($"bad header JSON: {e.Message}", e);
         }
-        if (header?.State is null || header.Format != FormatName)
+        if (header?.State is null || header.Format != FormatName || header.Arrays is null || header.RandomStates is null)
             throw new InvalidDataException("header is not an mnist-cs checkpoint header.");
         offset += (int)jsonLength;
         var arrays = new List<(CheckpointArray, float[])>(header.Arrays.Count);
         foreach (var entry in header.Arrays)
         {
-            long count = 1;
+            if (entry?.Name is null || entry.Shape is null) throw new InvalidDataException("an array entry has no name or shape.");
+            // The shape is the file's word: bound the product by the bytes that are really left after every factor,
+            // so no product can wrap around (65536^4 = 0 in 64 bits) and nothing is allocated for data that is not there.
+            long count = 1, available = (body.Length - offset) / 4;
             foreach (int d in entry.Shape)
             {
                 if (d < 0) throw new InvalidDataException($"array {entry.Name} has a negative dimension.");
                 count *= d;
+                if (count > available) throw new InvalidDataException($"array {entry.Name} [{string.Join(',', entry.Shape)}] runs past the end of the file.");
             }
-            if (count * 4 > body.Length - offset) throw new InvalidDataException($"array {entry.Name} runs past the end of the file.");
             var data = new float[count];
             var src = body.Slice(offset, (int)count * 4);
             if (BitConverter.IsLittleEndian) src.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
@@ -314,8 +317,22 @@ public sealed class Checkpoint
             arrays.Add((entry, data));
         }
         if (offset != body.Length) throw new InvalidDataException($"{body.Length - offset} unexpected bytes after the arrays.");
-        var saved = DateTimeOffset.TryParse(header.SavedUtc, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.MinValue;
+        var saved = ParseSaved(header.SavedUtc);
         return new Checkpoint(header.State, header.StepCount, saved, arrays, new Dictionary<string, ulong[]>(header.RandomStates, StringComparer.Ordinal));
+    }
+
+    // The time stamp is informational. TryParse still throws ArgumentOutOfRangeException for a text whose offset moves
+    // it outside DateTimeOffset's range (e.g. "0001-01-01T00:00:00+14:00"); such a stamp is simply unknown.
+    private static DateTimeOffset ParseSaved(string? text)
+    {
+        try
+        {
+            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.MinValue;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return DateTimeOffset.MinValue;
+        }
     }
 
     private Dictionary<string, float[]> Select(string kind)

@@ -108,7 +108,8 @@ public static class FlaskApi
                 string name = HeaderUtilities.RemoveQuotes(cd.FileNameStar.HasValue ? cd.FileNameStar : cd.FileName).Value ?? "";
                 using RequestBody buffer = await RequestBody.ReadAsync(section.Body, limit, ct).ConfigureAwait(false);
                 if (buffer.Length == 0) throw InputException.Malformed($"The file in field '{Field}' is empty.");
-                return (CleanFileName(name), service.PreprocessImage(buffer.Span));
+                using (await service.EnterDecodeAsync(ct).ConfigureAwait(false))
+                    return (CleanFileName(name), service.PreprocessImage(buffer.Span));
             }
         }
         catch (BadHttpRequestException e)

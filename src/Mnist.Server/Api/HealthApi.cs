@@ -8,15 +8,19 @@ namespace Mnist.Server.Api;
 public static class HealthApi
 {
     /// <summary>Maps the operational endpoints.</summary>
-    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    /// <param name="app">The application.</param>
+    /// <param name="metricsPath">Where the metrics are served; empty: not at all (<c>Mnist:MetricsPath</c>).</param>
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app, string metricsPath = "/metrics")
     {
+        ArgumentNullException.ThrowIfNull(metricsPath);
         ArgumentNullException.ThrowIfNull(app);
         RouteGroupBuilder ops = app.MapGroup("").WithTags("Operations");
         ops.MapGet("/healthz", Live).WithName("Healthz").WithSummary("Liveness: the process answers");
         ops.MapGet("/readyz", Ready).WithName("Readyz").WithSummary("Readiness: a model is loaded (503 until then)")
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
-        ops.MapGet("/metrics", Metrics).WithName("Metrics").WithSummary("Prometheus metrics (text format 0.0.4)")
-            .Produces(StatusCodes.Status200OK, contentType: "text/plain");
+        if (metricsPath.Length > 0)
+            ops.MapGet(metricsPath, Metrics).WithName("Metrics").WithSummary("Prometheus metrics (text format 0.0.4)")
+                .Produces(StatusCodes.Status200OK, contentType: "text/plain");
         return app;
     }
 
@@ -29,7 +33,7 @@ public static class HealthApi
         ArgumentNullException.ThrowIfNull(store);
         return store.Current is { } m
             ? TypedResults.Ok(new HealthResponse("ready", m.Info.Name))
-            : TypedResults.Json(new HealthResponse("not_ready", null, store.LastError ?? "No model is loaded yet."), statusCode: StatusCodes.Status503ServiceUnavailable);
+            : TypedResults.Json(new HealthResponse("not_ready", null, store.PublicError ?? "No model is loaded yet."), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     /// <summary>Prometheus metrics (text format 0.0.4).</summary>

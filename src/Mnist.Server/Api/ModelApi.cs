@@ -71,6 +71,6 @@ public static class ModelApi
     }
 
     private static ProblemHttpResult NoModel(ModelStore store) => TypedResults.Problem(
-        detail: store.LastError is null ? "No model is loaded yet." : $"No model is loaded: {store.LastError.TrimEnd('.')}.",
+        detail: store.PublicError is null ? "No model is loaded yet." : $"No model is loaded: {store.PublicError.TrimEnd('.')}.",
         statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable");
 }

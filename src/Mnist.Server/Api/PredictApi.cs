@@ -77,6 +77,7 @@ public static class PredictApi
                 {
                     PreprocessResult prepared;
                     using (RequestBody body = await RequestBody.ReadAsync(request, service.Limits.MaxImageBytes, cancellationToken).ConfigureAwait(false))
+                    using (await service.EnterDecodeAsync(cancellationToken).ConfigureAwait(false))
                         prepared = service.PreprocessImage(body.Span);
                     return TypedResults.Ok(await service.ClassifyAsync(prepared, started, cancellationToken).ConfigureAwait(false));
                 }

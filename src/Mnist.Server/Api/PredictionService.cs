@@ -22,6 +22,9 @@ public sealed class PredictionService
     private readonly ModelStore _store;
     private readonly ServerMetrics _metrics;
     private readonly ImageDecoderOptions _decoder;
+    private readonly SemaphoreSlim _decodeSlots;
+    private int _decoding;
+    private int _peakDecoding;
 
     /// <summary>Creates the service.</summary>
     public PredictionService(PredictionBatcher batcher, ModelStore store, ServerMetrics metrics, IOptions<MnistServerOptions> options)
@@ -38,6 +41,37 @@ public sealed class PredictionService
             MaxHeight = limits.MaxImageSide,
             MaxPixels = limits.MaxImagePixels,
         };
+        int slots = limits.MaxConcurrentDecodes > 0 ? limits.MaxConcurrentDecodes : Environment.ProcessorCount;
+        _decodeSlots = new SemaphoreSlim(slots, slots);
+    }
+
+    /// <summary>The most image decodes that ran at the same time since start (for tests and diagnostics).</summary>
+    public int PeakConcurrentDecodes => Volatile.Read(ref _peakDecoding);
+
+    /// <summary>
+    /// Waits for a decode slot: at most <see cref="LimitOptions.MaxConcurrentDecodes"/> images (default the core count)
+    /// are decoded at once, since each may take up to 4 bytes per allowed pixel of native memory and its share of a
+    /// core; more at once only adds memory, not throughput. Dispose the result to free the slot.
+    /// </summary>
+    public async Task<IDisposable> EnterDecodeAsync(CancellationToken cancellationToken)
+    {
+        await _decodeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        int now = Interlocked.Increment(ref _decoding);
+        int peak;
+        while (now > (peak = Volatile.Read(ref _peakDecoding)) && Interlocked.CompareExchange(ref _peakDecoding, now, peak) != peak) { }
+        return new DecodeSlot(this);
+    }
+
+    private sealed class DecodeSlot(PredictionService owner) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0) return;
+            Interlocked.Decrement(ref owner._decoding);
+            owner._decodeSlots.Release();
+        }
     }
 
     /// <summary>The request limits.</summary>

@@ -71,7 +71,8 @@ public static class ReadApi
                 case PredictApi.BodyKind.Image:
                 {
                     using RequestBody body = await RequestBody.ReadAsync(request, service.Limits.MaxImageBytes, cancellationToken).ConfigureAwait(false);
-                    return TypedResults.Ok(service.ReadImage(body.Span, started));
+                    using (await service.EnterDecodeAsync(cancellationToken).ConfigureAwait(false))
+                        return TypedResults.Ok(service.ReadImage(body.Span, started));
                 }
                 default:
                     throw InputException.Unsupported(

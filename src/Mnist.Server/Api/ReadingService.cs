@@ -28,6 +28,9 @@ public sealed class ReadingService(PredictionService predictions, ModelStore sto
     /// <summary>The request limits.</summary>
     public LimitOptions Limits => predictions.Limits;
 
+    /// <summary>Waits for an image decode slot (<see cref="PredictionService.EnterDecodeAsync"/>).</summary>
+    public Task<IDisposable> EnterDecodeAsync(CancellationToken cancellationToken) => predictions.EnterDecodeAsync(cancellationToken);
+
     /// <summary>Reads a number in an encoded image (decoded within the request limits).</summary>
     /// <exception cref="InputException">400, 413, 415 or 422 (not an acceptable image, or too many pieces of ink).</exception>
     /// <exception cref="ServiceUnavailableException">No model is loaded.</exception>

@@ -71,7 +71,10 @@ public sealed class RequestBody : IDisposable
     public static async Task<RequestBody> ReadAsync(Stream stream, int limit, CancellationToken cancellationToken, long? sizeHint = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        byte[] buffer = Rent((int)Math.Min(sizeHint ?? 4096, limit + 1L) + 1);
+        // Content-Length is only a hint up to 64 KB: a client declaring 10 MB and sending 1 byte must not hold a
+        // 10 MB buffer (32 such uploads held +315 MB). Larger bodies start at 64 KB and double as bytes arrive, so
+        // memory follows what was received (copying at most twice the body).
+        byte[] buffer = Rent((int)Math.Min(Math.Min(sizeHint ?? 4096, SharedPoolMax), limit + 1L) + 1);
         int length = 0;
         try
         {

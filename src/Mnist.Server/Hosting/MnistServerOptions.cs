@@ -36,8 +36,19 @@ public sealed class MnistServerOptions
     /// <summary>Rate limiting per client address.</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>Addresses of reverse proxies whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> are believed
+    /// (default none). Behind a proxy every request comes from the proxy's address, so without this the per-client
+    /// rate limit is one bucket for all clients; with it, the limit keys on the client address the proxy reports.
+    /// Only list proxies you run: anyone else could claim any address.</summary>
+    public string[] TrustedProxies { get; set; } = [];
+
     /// <summary>Origins allowed to call the API from browsers (CORS). Empty: same origin only; <c>*</c>: any.</summary>
     public string[] CorsOrigins { get; set; } = [];
+
+    /// <summary>Where Prometheus metrics are served (default <c>/metrics</c>); empty disables the endpoint. Metrics show
+    /// traffic and model details, so a public deployment moves them to an unguessable path or disables them and
+    /// scrapes through a proxy that allows only the monitoring network.</summary>
+    public string MetricsPath { get; set; } = "/metrics";
 
     /// <summary>Seconds between checks of the model file when file-system events are missed (0 disables polling).</summary>
     public double ReloadPollSeconds { get; set; } = 2;
@@ -53,6 +64,10 @@ public sealed class MnistServerOptions
         if (IntraOpThreads is < 1 or > 64) throw new ArgumentException($"Mnist:IntraOpThreads must be 1..64; got {IntraOpThreads}.");
         if (ManagedInstances is < 1 or > 64) throw new ArgumentException($"Mnist:ManagedInstances must be 1..64; got {ManagedInstances}.");
         if (ReloadPollSeconds < 0) throw new ArgumentException($"Mnist:ReloadPollSeconds must be ≥ 0; got {ReloadPollSeconds}.");
+        if (MetricsPath.Length > 0 && (!MetricsPath.StartsWith('/') || MetricsPath.Length == 1))
+            throw new ArgumentException($"Mnist:MetricsPath must be empty or a path such as /metrics; got '{MetricsPath}'.");
+        foreach (string proxy in TrustedProxies)
+            if (!System.Net.IPAddress.TryParse(proxy, out _)) throw new ArgumentException($"Mnist:TrustedProxies: '{proxy}' is not an IP address.");
         Batching.Validate();
         Limits.Validate();
         RateLimit.Validate();
@@ -97,8 +112,15 @@ public sealed class LimitOptions
     /// <summary>Largest image width or height in pixels (default 8192).</summary>
     public int MaxImageSide { get; set; } = 8192;
 
-    /// <summary>Largest image area in pixels (default 40,000,000).</summary>
-    public long MaxImagePixels { get; set; } = 40_000_000;
+    /// <summary>Largest image area in pixels (default 16,777,216 = 4096², checked from the header before decoding).
+    /// PNG, BMP and GIF decode whole into a native buffer of 4 bytes per pixel, so this bounds one decode to 64 MB and
+    /// about 0.3 s of CPU; a 12-megapixel phone photo still passes. (At 40,000,000 a 4.9 KB PNG declaring 8192×4882
+    /// cost 671 ms and 160 MB per request.)</summary>
+    public long MaxImagePixels { get; set; } = 16_777_216;
+
+    /// <summary>Images decoded at the same time (default 0: the core count). Further image requests wait (within
+    /// the request timeout), so decode memory stays below this many times the per-image bound.</summary>
+    public int MaxConcurrentDecodes { get; set; }
 
     /// <summary>Most strokes in one drawing (default 200).</summary>
     public int MaxStrokes { get; set; } = 200;
@@ -118,6 +140,7 @@ public sealed class LimitOptions
         if (MaxJsonBytes < 16) throw new ArgumentException($"Mnist:Limits:MaxJsonBytes must be ≥ 16; got {MaxJsonBytes}.");
         if (MaxImageSide is < 28 or > 65535) throw new ArgumentException($"Mnist:Limits:MaxImageSide must be 28..65535; got {MaxImageSide}.");
         if (MaxImagePixels < 784) throw new ArgumentException($"Mnist:Limits:MaxImagePixels must be ≥ 784; got {MaxImagePixels}.");
+        if (MaxConcurrentDecodes is < 0 or > 1024) throw new ArgumentException($"Mnist:Limits:MaxConcurrentDecodes must be 0..1024; got {MaxConcurrentDecodes}.");
         if (MaxStrokes is < 1 or > 1000) throw new ArgumentException($"Mnist:Limits:MaxStrokes must be 1..1000; got {MaxStrokes}.");
         if (MaxPoints is < 1 or > 100_000) throw new ArgumentException($"Mnist:Limits:MaxPoints must be 1..100000; got {MaxPoints}.");
         if (MaxBatchItems is < 1 or > 10_000) throw new ArgumentException($"Mnist:Limits:MaxBatchItems must be 1..10000; got {MaxBatchItems}.");
@@ -131,12 +154,14 @@ public sealed class RateLimitOptions
     /// <summary>Whether rate limiting is on (default true).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Requests per second each client address may sustain (default 100,000: generous, so a load test on
-    /// one machine passes; lower it for a public deployment).</summary>
-    public int PermitsPerSecond { get; set; } = 100_000;
+    /// <summary>Requests per second each client address may sustain (default 50). A person drawing causes one or two
+    /// requests per stroke; 50/s leaves room for an app reading a stream of digits or a few users behind one NAT
+    /// address, while one address can no longer take the whole server (about 10,000 predictions/s on 2 cores).
+    /// Load tests from one address lift it (<c>Mnist:RateLimit:Enabled=false</c>).</summary>
+    public int PermitsPerSecond { get; set; } = 50;
 
-    /// <summary>Burst size: requests a client may send at once after being idle (default 200,000).</summary>
-    public int Burst { get; set; } = 200_000;
+    /// <summary>Burst size: requests a client may send at once after being idle (default 100).</summary>
+    public int Burst { get; set; } = 100;
 
     internal void Validate()
     {

@@ -13,6 +13,7 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
     private readonly Lock _reloadLock = new();
     private ServedModel? _current;
     private string? _lastRejectedKey;
+    private string? _lastGoodSha;
 
     /// <summary>The model being served, or null before the first successful load.</summary>
     public ServedModel? Current => Volatile.Read(ref _current);
@@ -20,8 +21,26 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
     /// <summary>The configured model file (absolute).</summary>
     public string Path { get; internal set; } = "";
 
-    /// <summary>Why the last load or reload failed; null after a success.</summary>
+    /// <summary>Why the last load or reload failed; null after a success. For the log: it may name server paths.</summary>
     public string? LastError { get; private set; }
+
+    /// <summary><see cref="LastError"/> fit for a response body: folders removed, so a client learns which file is
+    /// wrong (by name) but nothing of the server's layout.</summary>
+    public string? PublicError => LastError is { } e ? RedactPaths(e) : null;
+
+    /// <summary>Removes the folder part of every absolute path in <paramref name="text"/> (the model's folder by
+    /// value, then anything that looks like a Unix or Windows absolute path), keeping file names.</summary>
+    internal string RedactPaths(string text)
+    {
+        string? folder = System.IO.Path.GetDirectoryName(Path);
+        if (!string.IsNullOrEmpty(folder)) text = text.Replace(folder + System.IO.Path.DirectorySeparatorChar, "", StringComparison.Ordinal);
+        return AbsolutePathFolders().Replace(text, "");
+    }
+
+    // A run of "/segment/" or "C:\segment\" at the start of a word: the folders of an absolute path (the last
+    // segment, the file name, has no separator after it and stays).
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.])(?:[A-Za-z]:)?(?:[\\/][^\\/\s'""`]+)+(?=[\\/])[\\/]")]
+    private static partial System.Text.RegularExpressions.Regex AbsolutePathFolders();
 
     /// <summary>The int8 companion looked for beside <see cref="Path"/> (<see cref="ModelLoader.CompanionPath"/>).</summary>
     public string CompanionPath => ModelLoader.CompanionPath(Path);
@@ -41,7 +60,7 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return Reject(null, $"cannot read the file: {e.Message}");
+                return Reject(null, $"cannot read the file: {e.Message}") || FallBackToLastGood();
             }
             byte[]? int8Bytes = null;
             if (loader.UsesCompanion && File.Exists(CompanionPath))
@@ -69,13 +88,14 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                return Reject(key, e.Message);
+                return Reject(key, e.Message) || FallBackToLastGood();
             }
             next.OfferedKey = key;
             Volatile.Write(ref _current, next);
             _lastRejectedKey = null;
             LastError = null;
             if (next.Int8 is null && int8Bytes is not null) LogCompanionIgnored(logger, CompanionPath, next.PrecisionReason);
+            SaveLastGood(bytes, sha);
             if (old is null)
             {
                 LogLoaded(logger, next.Info.Name, next.Info.Runtime, next.Precision, sha[..12], Path, next.PrecisionReason);
@@ -87,6 +107,49 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
                 old.Dispose(); // running calls finish on the old classifier first
             }
             return true;
+        }
+    }
+
+    /// <summary>Where a copy of the last model that loaded is kept: <c>.NAME.last-good</c> beside <see cref="Path"/>.</summary>
+    public string LastGoodPath =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path) ?? "", "." + System.IO.Path.GetFileName(Path) + ".last-good");
+
+    // After a successful load: keep a copy, so that a restart (after a crash, a kill -9 in the middle of a reload, a
+    // reboot) while the file at Path is bad still serves the last model that worked. Written atomically and only when
+    // it changes; a folder the server may not write to costs the fallback, nothing else.
+    private void SaveLastGood(byte[] bytes, string sha)
+    {
+        if (sha == _lastGoodSha) return;
+        try
+        {
+            Mnist.Engine.Formats.AtomicFile.WriteAllBytes(LastGoodPath, bytes);
+            _lastGoodSha = sha;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogLastGoodNotSaved(logger, LastGoodPath, e.Message);
+        }
+    }
+
+    // No model is served and the configured file is unusable: serve the last good copy, if there is one. The error
+    // stays in LastError (and /readyz says ready, from the copy); a valid file at Path replaces it as usual.
+    private bool FallBackToLastGood()
+    {
+        if (Current is not null || !File.Exists(LastGoodPath)) return false;
+        try
+        {
+            byte[] bytes = File.ReadAllBytes(LastGoodPath);
+            ServedModel model = loader.Load(bytes, Path, null);
+            model.OfferedKey = "last-good";
+            _lastGoodSha = ModelInfo.HashBytes(bytes);
+            Volatile.Write(ref _current, model);
+            LogServingLastGood(logger, Path, LastError ?? "", model.Info.Name, model.Sha256[..12]);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogLastGoodNotSaved(logger, LastGoodPath, e.Message);
+            return false;
         }
     }
 
@@ -134,6 +197,12 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model file {Path} rejected: {Reason}. Still serving {Name} ({Sha}…)")]
     private static partial void LogRejected(ILogger logger, string path, string reason, string name, string sha);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model file {Path} is unusable ({Reason}); serving the last good copy, {Name} ({Sha}…), until a valid file appears there")]
+    private static partial void LogServingLastGood(ILogger logger, string path, string reason, string name, string sha);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Last good model copy {Path} not written or not loadable: {Reason}")]
+    private static partial void LogLastGoodNotSaved(ILogger logger, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "No model is served: {Path}: {Reason}. /readyz answers 503 until a valid file appears there.")]
     private static partial void LogNotLoaded(ILogger logger, string path, string reason);

@@ -19,6 +19,7 @@ const SHELL = [
   'js/app.js', 'js/pad.js', 'js/preprocessing.js', 'js/number.js', 'js/device.js', 'js/remote.js',
   'icons/icon.svg', 'icons/icon-maskable.svg', 'icons/icon-192.png', 'icons/icon-512.png',
 ].map(at);
+const APP_PAGES = new Set([at('./'), at('index.html')]);
 const ORT = ['lib/ort/ort.wasm.bundle.min.mjs', 'lib/ort/ort-wasm-simd-threaded.wasm'].map(at);
 const MODEL = at(MODEL_PATH.slice(1));
 
@@ -54,7 +55,13 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.href === MODEL || url.pathname === MODEL_PATH) { event.respondWith(modelResponse()); return; }
   if (ORT.includes(url.href)) { event.respondWith(cacheFirst(ORT_CACHE, request)); return; }
-  if (request.mode === 'navigate' || SHELL.includes(url.href)) { event.respondWith(staleWhileRevalidate(request)); }
+  if (request.mode === 'navigate') {
+    // Only the app's own page is the app shell. Other pages of this server (/mnist, /scalar, /metrics, a link from
+    // elsewhere) are not the app: answering them with the shell hid them behind it. They go to the network as usual.
+    if (APP_PAGES.has(url.origin + url.pathname)) event.respondWith(staleWhileRevalidate(request));
+    return;
+  }
+  if (SHELL.includes(url.href)) event.respondWith(staleWhileRevalidate(request));
 });
 
 async function cacheFirst(cacheName, request) {

@@ -18,6 +18,7 @@ public sealed class RealServerFixture : IDisposable
             b.UseSetting("Mnist:ModelPath", TestModel.Path);
             b.UseSetting("Mnist:Precision", "float");
             b.UseSetting("Logging:LogLevel:Default", "Warning");
+            b.UseSetting("Mnist:RateLimit:Enabled", "false"); // the SDK tests send faster than a person draws
         });
         Client = _factory.CreateClient();
         Device = new OnDeviceDigitRecognizer(TestModel.Path);

@@ -82,12 +82,16 @@ internal sealed class StandInServer : IAsyncDisposable
         old.Dispose();
     }
 
-    /// <summary>Serves <paramref name="bytes"/> as the model file without loading it (a broken download).</summary>
-    public void SetModelBytesUnchecked(byte[] bytes)
+    /// <summary>Serves <paramref name="bytes"/> as the model file without loading it (a broken download), with
+    /// their own ETag or, to play an altered body, <paramref name="etag"/>.</summary>
+    public void SetModelBytesUnchecked(byte[] bytes, string? etag = null)
     {
         Volatile.Write(ref _model, bytes);
-        Volatile.Write(ref _etag, ETagOf(bytes));
+        Volatile.Write(ref _etag, etag ?? ETagOf(bytes));
     }
+
+    /// <summary>When set, a model download sends half the body and then stalls this long (body-timeout tests).</summary>
+    public TimeSpan ModelBodyStall { get; set; }
 
     /// <summary>The next <paramref name="count"/> predict requests fail with <paramref name="status"/> (transient-failure tests).</summary>
     public void FailNext(int count, HttpStatusCode status = HttpStatusCode.ServiceUnavailable)
@@ -106,7 +110,8 @@ internal sealed class StandInServer : IAsyncDisposable
         _recognizer.Dispose();
     }
 
-    private static string ETagOf(byte[] model) => $"\"{Convert.ToHexStringLower(SHA256.HashData(model))[..16]}\"";
+    // As the real server: the ETag is the file's full SHA-256, which the SDK checks the body against.
+    private static string ETagOf(byte[] model) => $"\"{Convert.ToHexStringLower(SHA256.HashData(model))}\"";
 
     private void Map()
     {
@@ -131,6 +136,17 @@ internal sealed class StandInServer : IAsyncDisposable
             context.Response.Headers.ETag = etag;
             context.Response.Headers.CacheControl = "no-cache";
             if (context.Request.Headers.IfNoneMatch.Contains(etag)) return Results.StatusCode(StatusCodes.Status304NotModified);
+            if (ModelBodyStall > TimeSpan.Zero)
+            {
+                TimeSpan stall = ModelBodyStall;
+                return Results.Stream(async body =>
+                {
+                    await body.WriteAsync(model.AsMemory(0, model.Length / 2));
+                    await body.FlushAsync();
+                    await Task.Delay(stall);
+                    await body.WriteAsync(model.AsMemory(model.Length / 2));
+                }, "application/octet-stream");
+            }
             return Results.Bytes(model, "application/octet-stream");
         });
 

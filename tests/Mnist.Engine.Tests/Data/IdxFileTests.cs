@@ -137,3 +137,36 @@ public class IdxFileTests
         Assert.Contains("wrong dimensions: images are 32x32, expected 28x28", e.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>IDX headers that declare more data than the file holds (issue 18): a clear error, no allocation from the count.</summary>
+public class IdxCraftedHeaderTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_header_declaring_two_gigabytes_with_three_bytes_behind_it_allocates_nothing_like_that(bool gzip)
+    {
+        using var dir = new TempDir();
+        string path = dir.File(gzip ? "labels.gz" : "labels");
+        byte[] file = new byte[8 + 3];
+        BinaryPrimitives.WriteInt32BigEndian(file, (int)IdxKind.Labels);
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(4), 2_100_000_000);
+        if (gzip)
+        {
+            using var output = File.Create(path);
+            using var gz = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest);
+            gz.Write(file);
+        }
+        else
+        {
+            File.WriteAllBytes(path, file);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DataFormatException>(() => IdxFile.ReadLabels(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
+        Assert.Contains("2100000000 labels", e.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 16 << 20, $"allocated {allocated:N0} bytes for a file of {new FileInfo(path).Length} bytes");
+    }
+}

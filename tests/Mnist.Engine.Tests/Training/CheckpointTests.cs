@@ -175,4 +175,49 @@ public class CheckpointTests
             _written += buffer.Length;
         }
     }
+
+    [Fact]
+    public void A_crafted_shape_whose_product_overflows_is_invalid_data()
+    {
+        // 2^21 · 2^21 · 2^21 = 2^63 wraps to a negative count in 64 bits: the reader went on to new float[negative]
+        // (OverflowException). The checksum is recomputed, as anyone crafting a file would.
+        var (model, _) = Trained(1);
+        using var ms = new MemoryStream();
+        Checkpoint.Capture(model, null, State()).WriteTo(ms);
+        byte[] bytes = ms.ToArray();
+        int jsonLength = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(12));
+        var header = System.Text.Json.Nodes.JsonNode.Parse(bytes.AsSpan(16, jsonLength))!;
+        header["arrays"]![0]!["shape"] = new System.Text.Json.Nodes.JsonArray(1 << 21, 1 << 21, 1 << 21);
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+        var crafted = new List<byte>(bytes[..12]);
+        crafted.AddRange(BitConverter.GetBytes((uint)json.Length));
+        crafted.AddRange(json);
+        crafted.AddRange(bytes[(16 + jsonLength)..^32]);
+        crafted.AddRange(System.Security.Cryptography.SHA256.HashData(crafted.ToArray()));
+
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.ReadFrom(new MemoryStream(crafted.ToArray())));
+        Assert.Contains("runs past the end of the file", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_saved_time_outside_the_calendar_is_unknown_not_an_exception()
+    {
+        // Found by the fuzz tests: DateTimeOffset.TryParse throws for a stamp whose offset leaves its range.
+        var (model, _) = Trained(1);
+        using var ms = new MemoryStream();
+        Checkpoint.Capture(model, null, State()).WriteTo(ms);
+        byte[] bytes = ms.ToArray();
+        int jsonLength = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(12));
+        var header = System.Text.Json.Nodes.JsonNode.Parse(bytes.AsSpan(16, jsonLength))!;
+        header["saved_utc"] = "0001-01-01T00:00:00+14:00";
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+        var crafted = new List<byte>(bytes[..12]);
+        crafted.AddRange(BitConverter.GetBytes((uint)json.Length));
+        crafted.AddRange(json);
+        crafted.AddRange(bytes[(16 + jsonLength)..^32]);
+        crafted.AddRange(System.Security.Cryptography.SHA256.HashData(crafted.ToArray()));
+
+        Checkpoint loaded = Checkpoint.ReadFrom(new MemoryStream(crafted.ToArray()));
+        Assert.Equal(DateTimeOffset.MinValue, loaded.SavedUtc);
+    }
 }

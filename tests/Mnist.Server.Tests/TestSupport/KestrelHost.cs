@@ -28,7 +28,8 @@ public sealed class KestrelHost : IAsyncDisposable
     public static async Task<KestrelHost> StartAsync(string modelPath, Action<WebApplicationBuilder>? configure, params string[] extraArgs)
     {
         string[] args = ["--urls", "http://127.0.0.1:0", "--model", modelPath, "--environment", "Production",
-            "--Mnist:ReloadPollSeconds=0.2", "--Logging:LogLevel:Default=Warning", .. extraArgs];
+            "--Mnist:ReloadPollSeconds=0.2", "--Logging:LogLevel:Default=Warning",
+            "--Mnist:RateLimit:Enabled=false", .. extraArgs]; // tests send faster than a person; later args override
         WebApplicationBuilder builder = MnistServer.CreateBuilder(args);
         configure?.Invoke(builder);
         WebApplication app = MnistServer.Configure(builder.Build());

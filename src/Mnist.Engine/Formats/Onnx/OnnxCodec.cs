@@ -391,6 +391,7 @@ internal static class OnnxCodec
             }
         }
 
+        _ = t.ElementCount; // validates the dims now, so no reader of this tensor sees a negative or overflowing shape
         return t;
     }
 

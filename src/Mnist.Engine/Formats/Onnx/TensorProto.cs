@@ -36,6 +36,8 @@ public sealed class TensorProto
     public byte[]? RawData { get; set; }
 
     /// <summary>Product of <see cref="Dims"/> (1 for a scalar).</summary>
+    /// <exception cref="InvalidDataException">A negative dimension, or more elements than an array can hold: the dims
+    /// come from the file, so a product that wraps around (e.g. 2^32 · 2^32 = 0) must not pass for a small tensor.</exception>
     public long ElementCount
     {
         get
@@ -43,7 +45,16 @@ public sealed class TensorProto
             long n = 1;
             foreach (long d in Dims)
             {
+                if (d < 0 || d > Array.MaxLength)
+                {
+                    throw new InvalidDataException($"Tensor '{Name}' has dimension {d} in [{string.Join(",", Dims)}].");
+                }
+
                 n *= d;
+                if (n > Array.MaxLength)
+                {
+                    throw new InvalidDataException($"Tensor '{Name}' with dims [{string.Join(",", Dims)}] has more elements than an array can hold.");
+                }
             }
 
             return n;

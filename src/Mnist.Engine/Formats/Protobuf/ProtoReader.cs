@@ -17,6 +17,12 @@ namespace Mnist.Engine.Formats.Protobuf;
 /// </summary>
 public ref struct ProtoReader
 {
+    /// <summary>
+    /// How deep groups may nest inside one message; deeper input is refused. The same limit as the reference protobuf
+    /// implementations' default recursion limit (100); ONNX itself never uses groups.
+    /// </summary>
+    public const int MaxNestingDepth = 100;
+
     private readonly ReadOnlySpan<byte> _data;
     private int _position;
 
@@ -137,24 +143,44 @@ public ref struct ProtoReader
                 Take(4);
                 break;
             case WireType.StartGroup:
-                while (true)
-                {
-                    if (!TryReadTag(out _, out WireType inner))
-                    {
-                        throw new InvalidDataException("Unterminated protobuf group.");
-                    }
-
-                    if (inner == WireType.EndGroup)
-                    {
-                        break;
-                    }
-
-                    SkipField(inner);
-                }
-
+                SkipGroup();
                 break;
             default:
                 throw new InvalidDataException($"Unexpected protobuf wire type {wireType}.");
+        }
+    }
+
+    /// <summary>
+    /// Skips the rest of a group whose start tag was just read. Iterative, with a depth limit: a file of nothing but
+    /// start-group tags (one byte each) must not recurse once per byte, which overflowed the stack and killed the
+    /// process before any exception handler could run.
+    /// </summary>
+    private void SkipGroup()
+    {
+        int depth = 1;
+        while (depth > 0)
+        {
+            if (!TryReadTag(out _, out WireType inner))
+            {
+                throw new InvalidDataException("Unterminated protobuf group.");
+            }
+
+            switch (inner)
+            {
+                case WireType.StartGroup:
+                    if (++depth > MaxNestingDepth)
+                    {
+                        throw new InvalidDataException($"Protobuf groups nested deeper than {MaxNestingDepth} levels.");
+                    }
+
+                    break;
+                case WireType.EndGroup:
+                    depth--;
+                    break;
+                default:
+                    SkipField(inner); // not a group here, so this does not recurse
+                    break;
+            }
         }
     }
 

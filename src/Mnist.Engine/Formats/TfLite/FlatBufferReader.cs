@@ -17,9 +17,11 @@ internal readonly struct FlatBufferReader
 
     public string FileIdentifier => _data.Length >= 8 ? Encoding.ASCII.GetString(_data, 4, 4) : "";
 
-    private void Check(int pos, int size)
+    // Offsets and sizes come from the file: computed in 64 bits and checked here, so a crafted value yields
+    // InvalidDataException rather than an arithmetic overflow or a read outside the buffer.
+    private void Check(long pos, long size)
     {
-        if (pos < 0 || size < 0 || (long)pos + size > _data.Length)
+        if (pos < 0 || size < 0 || pos + size > _data.Length)
         {
             throw new InvalidDataException($"FlatBuffer access at {pos} (+{size}) is outside the {_data.Length}-byte buffer.");
         }
@@ -43,13 +45,19 @@ internal readonly struct FlatBufferReader
         return BinaryPrimitives.ReadSingleLittleEndian(_data.AsSpan(pos));
     }
 
-    private int Indirect(int pos) => checked(pos + ReadInt32(pos));
+    private int Indirect(int pos)
+    {
+        long target = (long)pos + ReadInt32(pos);
+        Check(target, 0);
+        return (int)target;
+    }
 
     /// <summary>Absolute position of field <paramref name="field"/> of the table at <paramref name="table"/>, or 0 when absent.</summary>
     public int Field(int table, int field)
     {
-        int vtable = checked(table - ReadInt32(table));
-        Check(vtable, 4);
+        long vtableAt = (long)table - ReadInt32(table);
+        Check(vtableAt, 4);
+        int vtable = (int)vtableAt;
         int vtableSize = BinaryPrimitives.ReadUInt16LittleEndian(_data.AsSpan(vtable));
         int slot = 4 + (2 * field);
         if (slot + 2 > vtableSize)
@@ -59,7 +67,13 @@ internal readonly struct FlatBufferReader
 
         Check(vtable + slot, 2);
         int off = BinaryPrimitives.ReadUInt16LittleEndian(_data.AsSpan(vtable + slot));
-        return off == 0 ? 0 : table + off;
+        if (off == 0)
+        {
+            return 0;
+        }
+
+        Check((long)table + off, 0);
+        return table + off;
     }
 
     public bool Has(int table, int field) => Field(table, field) != 0;
@@ -106,7 +120,7 @@ internal readonly struct FlatBufferReader
         }
 
         int length = ReadInt32(pos);
-        Check(pos + 4, length);
+        Check((long)pos + 4, length);
         return Encoding.UTF8.GetString(_data, pos + 4, length);
     }
 
@@ -120,7 +134,7 @@ internal readonly struct FlatBufferReader
         }
 
         int count = ReadInt32(pos);
-        Check(pos + 4, checked(count * elementSize));
+        Check((long)pos + 4, (long)count * elementSize);
         return (count, pos + 4);
     }
 

@@ -89,7 +89,13 @@ public sealed class TfLiteModel
             .Select(c => new TfLiteOperatorCode((sbyte)r.GetByte(c, 0), r.GetInt32(c, 3), r.GetInt32(c, 2, 1)))
             .ToArray();
         var buffers = r.GetTables(model, 4).Select(b => r.GetBytes(b, 0)).ToArray();
-        var metadata = r.GetTables(model, 6).ToDictionary(m => r.GetString(m, 0) ?? "", m => r.GetInt32(m, 1));
+        var metadata = new Dictionary<string, int>();
+        foreach (int m in r.GetTables(model, 6))
+        {
+            // A repeated name is the file's choice, not a reason to fail with ArgumentException: the last one wins.
+            metadata[r.GetString(m, 0) ?? ""] = r.GetInt32(m, 1);
+        }
+
         int[] subgraphs = r.GetTables(model, 2);
         if (subgraphs.Length == 0)
         {

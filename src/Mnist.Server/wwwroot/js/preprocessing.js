@@ -24,6 +24,8 @@ export const DEFAULT_PEN_WIDTH_FRACTION = f(0.15);
 /** Largest accepted number of strokes and of points. */
 export const MAX_STROKES = 1000;
 export const MAX_STROKE_POINTS = 100000;
+/** Most ink, in drawing sizes, before strokes are a blob (DigitPreprocessor.MaxInkLengths). */
+export const MAX_INK_LENGTHS = 64;
 
 const MIN_STROKE_EXTENT_FRACTION = f(0.04);
 const BOX_THRESHOLD = f(0.2);
@@ -94,6 +96,18 @@ export function fromStrokes(strokes, canvasWidth = 0, canvasHeight = 0, options 
 
   // S2. Intermediate canvas.
   const k = f(STROKE_DRAWING_SIZE / longSide);
+  // As DigitPreprocessor: past MAX_INK_LENGTHS drawing sizes of ink the strokes are a blob and are not drawn
+  // (drawing costs ink length × pen width; a 20,000-point zig-zag would be millions of pixels).
+  let inkLength = 0;
+  for (const [xs, ys] of pts) {
+    for (let i = 1; i < xs.length; i++) {
+      const dx = f(xs[i] - xs[i - 1]), dy = f(ys[i] - ys[i - 1]);
+      inkLength += Math.sqrt(dx * dx + dy * dy) * k;
+    }
+  }
+  if (inkLength > MAX_INK_LENGTHS * STROKE_DRAWING_SIZE) {
+    return empty(NoDigitReason.Blob, `A blob, not a digit: the strokes are ${(inkLength / STROKE_DRAWING_SIZE).toFixed(0)} times as long as the drawing is large (at most ${MAX_INK_LENGTHS}).`, bounds);
+  }
   const radius = f(f(0.5 * penWidthFraction) * STROKE_DRAWING_SIZE);
   const margin = Math.ceil(radius) + 2;
   const cw = Math.ceil(f(w * k)) + 2 * margin, ch = Math.ceil(f(h * k)) + 2 * margin;
