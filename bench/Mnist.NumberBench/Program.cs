@@ -11,12 +11,15 @@ using DrawnDigit = Mnist.NumberBench.DrawnDigit;
 //   mnist-numberbench eval   --model FILE --digits PENDIGITS.jsonl [--writers 21-30] [--count N] [--seed S] [--images] [--set Name=Value ...]
 //   mnist-numberbench single --model FILE --digits PENDIGITS.jsonl --mnist DIR     read vs predict on lone digits
 //   mnist-numberbench write  --digits PENDIGITS.jsonl --out DIR [--writers 21-30] [--count N] [--seed S]
+//   mnist-numberbench shapes --out DIR [--count N]     the non-digit drawings (held-out ones as measured) as JSON lines
+//                                                      and a contact sheet of their 28×28 renderings, both families
 var opts = Options.Parse(args);
 switch (opts.Command)
 {
     case "eval": return Eval(opts);
     case "single": return Single(opts);
     case "write": return Write(opts);
+    case "shapes": return Shapes(opts);
     default:
         Console.Error.WriteLine("usage: mnist-numberbench eval|single|write --digits PENDIGITS.jsonl [--model FILE] ...");
         return 2;
@@ -143,6 +146,51 @@ static int Write(Options o)
     }
     Console.WriteLine($"wrote {numbers.Count} numbers to {o.Out}");
     return 0;
+}
+
+static int Shapes(Options o)
+{
+    int per = Math.Min(o.Count, 24);
+    Directory.CreateDirectory(o.Out!);
+    var heldOut = Mnist.Engine.Training.NonDigitEvaluation.HeldOutDrawings(o.Count);
+    using (var lines = new StreamWriter(Path.Combine(o.Out!, "held-out-shapes.jsonl")))
+    {
+        foreach (var (category, strokes) in heldOut)
+        {
+            string json = System.Text.Json.JsonSerializer.Serialize(strokes.Select(s => s.Select(p => new[] { MathF.Round(p.X, 1), MathF.Round(p.Y, 1) })));
+            lines.WriteLine($"{{\"category\":\"{category}\",\"strokes\":{json}}}");
+        }
+    }
+    // Sheet: one row per category (training family first), per drawings across, each 28×28 scaled ×2.
+    var rows = new List<(string Category, StrokePoint[][] Strokes)[]>();
+    foreach (var category in Mnist.Engine.Data.NonDigits.NonDigitShapes.Training)
+    {
+        var row = new (string, StrokePoint[][])[per];
+        for (int i = 0; i < per; i++)
+        {
+            var rng = new StreamRandom(7, 1, (ulong)category.GetHashCode(StringComparison.Ordinal), (ulong)i);
+            row[i] = (category, Mnist.Engine.Data.NonDigits.NonDigitShapes.Draw(category, ref rng));
+        }
+        rows.Add(row);
+    }
+    foreach (var group in heldOut.GroupBy(d => d.Category)) rows.Add(group.Take(per).ToArray());
+    const int Cell = 56;
+    using var bitmap = new SkiaSharp.SKBitmap(per * Cell, rows.Count * Cell, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque);
+    for (int r = 0; r < rows.Count; r++)
+        for (int c = 0; c < rows[r].Length; c++)
+        {
+            var result = DigitPreprocessor.FromStrokes(rows[r][c].Strokes);
+            if (result.IsEmpty) continue;
+            for (int y = 0; y < Cell; y++)
+                for (int x = 0; x < Cell; x++)
+                    bitmap.SetPixel(c * Cell + x, r * Cell + y, Gray(result.Pixels[(y / 2) * 28 + x / 2]));
+        }
+    using (var file = File.Create(Path.Combine(o.Out!, "shapes.png")))
+        bitmap.Encode(file, SkiaSharp.SKEncodedImageFormat.Png, 100);
+    Console.WriteLine($"wrote {heldOut.Count} held-out drawings and a sheet of {rows.Count} categories to {o.Out}");
+    return 0;
+
+    static SkiaSharp.SKColor Gray(float v) { byte b = (byte)Math.Clamp(v * 255f, 0, 255); return new SkiaSharp.SKColor(b, b, b); }
 }
 
 static int ArgMax(float[] p)

@@ -45,6 +45,11 @@ public sealed class EvalDrawnTests : IDisposable
         double worstAccuracy = worst.GetProperty("accuracy").GetDouble();
         Assert.Equal(perWriter.Min(w => w.GetProperty("accuracy").GetDouble()), worstAccuracy);
         Assert.Equal(10, root.GetProperty("confusion").GetArrayLength());
+        double accepted = root.GetProperty("accepted").GetDouble(), wrong = root.GetProperty("wrong_among_accepted").GetDouble();
+        Assert.InRange(accepted, 0.25, 1.0);
+        Assert.InRange(wrong, 0, 1);
+        // Accepted and right cannot exceed the right ones: accepted·(1 − wrong) ≤ accuracy.
+        Assert.True(accepted * (1 - wrong) <= accuracy + 1e-9, $"accepted {accepted}, wrong among them {wrong}, accuracy {accuracy}");
     }
 
     [Fact]

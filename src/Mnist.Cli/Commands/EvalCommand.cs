@@ -6,6 +6,7 @@ using Mnist.Engine.Data;
 using Mnist.Engine.Formats;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Training;
+using Mnist.Engine.Data.NonDigits;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -48,8 +49,19 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
         [Description("Only these writers of --drawn, e.g. 21-30 (default: all). Use writers the model was not trained on.")]
         public string? DrawnWriters { get; init; }
 
+        [CommandOption("--non-digits")]
+        [Description("Measure how often non-digits are answered with a confident digit: drawings of letters and shapes never trained on (A, E, H, M, W, star, heart, smiley, #, +, triangle) and, when found, Fashion-MNIST's test images.")]
+        public bool NonDigits { get; init; }
+
+        [CommandOption("--non-digit-count <N>")]
+        [Description("Drawings per held-out category with --non-digits (default 200).")]
+        public int? NonDigitCount { get; init; }
+
         public override ValidationResult Validate()
         {
+            if (NonDigits && Drawn is not null) return ValidationResult.Error("--non-digits and --drawn are separate measurements; give one.");
+            if (NonDigitCount is not null && !NonDigits) return ValidationResult.Error("--non-digit-count needs --non-digits.");
+            if (NonDigitCount is < 1 or > 100_000) return ValidationResult.Error("--non-digit-count must be 1–100000.");
             if (DrawnWriters is not null && Drawn is null) return ValidationResult.Error("--drawn-writers needs --drawn FILE.");
             if (DrawnWriters is not null)
             {
@@ -85,12 +97,13 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
             {
                 loaded = ModelFiles.Load(settings.Model);
             }
-            catch (NotSupportedException) when (settings.Drawn is null && InputFiles.Sniff(settings.Model) == ModelFormat.Onnx)
+            catch (NotSupportedException) when (settings.Drawn is null && !settings.NonDigits && InputFiles.Sniff(settings.Model) == ModelFormat.Onnx)
             {
                 // An ONNX graph the managed engine cannot run, such as the int8 companion models/mnist.int8.onnx:
                 // ONNX Runtime scores it instead (below).
             }
             if (settings.Drawn is not null) return EvaluateDrawn(settings, loaded!);
+            if (settings.NonDigits) return EvaluateNonDigits(settings, loaded!);
             var dataset = DatasetCatalog.Get(settings.Dataset ?? loaded?.Dataset ?? "mnist");
             var location = DataLocator.Resolve(dataset, settings.Data);
             var test = MnistDataset.Load(location.Folder, MnistSplit.Test, dataset);
@@ -155,6 +168,8 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
                     ["writer"] = p.Writer, ["accuracy"] = p.Accuracy, ["count"] = p.Count,
                 })]),
                 ["worst_writer"] = new JsonObject { ["writer"] = worst.Writer, ["accuracy"] = worst.Accuracy, ["count"] = worst.Count },
+                ["accepted"] = r.AcceptedRate,
+                ["wrong_among_accepted"] = r.WrongAmongAccepted,
                 ["per_class"] = new JsonArray([.. r.PerClassAccuracy.Select(v => (JsonNode)JsonValue.Create(v))]),
                 ["confusion"] = new JsonArray([.. r.Confusion.ToRows().Select(row => (JsonNode)new JsonArray([.. row.Select(v => (JsonNode)JsonValue.Create(v))]))]),
             }.ToJsonString(CliJson.SerializerOptions));
@@ -171,7 +186,45 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
             perWriter.AddRow(p.Writer.ToString(ic), p.Count.ToString("N0", ic), (p.Accuracy * 100).ToString("F2", ic) + "%");
         AnsiConsole.Write(perWriter);
         AnsiConsole.MarkupLine(string.Create(ic, $"worst writer: [bold]{worst.Writer}[/] at {worst.Accuracy * 100:F2}% ({worst.Correct} of {worst.Count})"));
+        AnsiConsole.MarkupLine(string.Create(ic, $"answered confidently: {r.AcceptedRate * 100:F2}% ({r.Accepted:N0}); wrong among them: {r.WrongAmongAccepted * 100:F2}% ({r.AcceptedWrong})"));
         PrintConfusion(r.Confusion);
+        return 0;
+    }
+
+    private static int EvaluateNonDigits(Settings settings, LoadedModel loaded)
+    {
+        var rows = new List<NonDigitAcceptance>(NonDigitEvaluation.EvaluateShapes(loaded.Model, settings.NonDigitCount ?? 200));
+        string? missing = null;
+        try
+        {
+            var location = DataLocator.Resolve(DatasetCatalog.FashionMnist, null);
+            var objects = MnistDataset.Load(location.Folder, MnistSplit.Test, DatasetCatalog.FashionMnist);
+            rows.Add(NonDigitEvaluation.EvaluateImages(loaded.Model, objects, "fashion-mnist test"));
+        }
+        catch (Exception e) when (e is IOException or DataFormatException or InvalidDataException)
+        {
+            missing = $"Fashion-MNIST not measured: {e.Message}";
+        }
+        if (settings.Json)
+        {
+            Console.Out.WriteLine(new JsonObject
+            {
+                ["non_digits"] = new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
+                {
+                    ["name"] = r.Name, ["count"] = r.Count, ["accepted"] = r.AcceptedRate,
+                })]),
+            }.ToJsonString());
+            if (missing is not null) Console.Error.WriteLine(missing);
+            return 0;
+        }
+        var ic = CultureInfo.InvariantCulture;
+        AnsiConsole.MarkupLine($"{Markup.Escape(settings.Model)} on non-digits (share answered with a confident digit; lower is better):");
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("input").AddColumn(new TableColumn("count").RightAligned()).AddColumn(new TableColumn("read as a digit").RightAligned());
+        foreach (var r in rows)
+            table.AddRow(Markup.Escape(r.Name), r.Count.ToString("N0", ic), (r.AcceptedRate * 100).ToString("F1", ic) + "%");
+        AnsiConsole.Write(table);
+        if (missing is not null) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(missing)}[/]");
         return 0;
     }
 

@@ -38,7 +38,11 @@ internal static class ModelFiles
         var card = ModelCard.Create(model, state.Architecture, state.Dataset, accuracy, state.TrainSeconds, state.Seed,
             "mnist " + string.Join(' ', TrainCommand.RecordedArgs())) with
         {
-            TrainingData = state.Drawn is { } drawn ? "drawn digits: " + drawn.ToSummary() : null,
+            TrainingData = string.Join("; ", new[]
+            {
+                state.Drawn is { } drawn ? "drawn digits: " + drawn.ToSummary() : null,
+                state.NonDigits is { } nonDigits ? "not a digit (uniform target): " + nonDigits.ToSummary() : null,
+            }.Where(part => part is not null)) is { Length: > 0 } data ? data : null,
         };
         string onnx = Path.Combine(outDir, OnnxModelName);
         OnnxExporter.Save(model, card, onnx);

@@ -7,6 +7,7 @@ using Mnist.Cli.Cli;
 using Mnist.Cli.Reports;
 using Mnist.Engine.Data;
 using Mnist.Engine.Data.Augmentation;
+using Mnist.Engine.Data.NonDigits;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Training;
 using Spectre.Console;
@@ -90,8 +91,18 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Stroke augmentation of drawn digits: none, default or strong (default: default; with --resume: the checkpoint's).")]
         public string? DrawnAugment { get; init; }
 
+        [CommandOption("--non-digits <N>")]
+        [Description("Mix N drawings of letters, shapes and scribbles per epoch into the training set as 'not a digit' (uniform target), so the model answers non-digits unconfidently. With --resume: the same value again.")]
+        public int? NonDigits { get; init; }
+
+        [CommandOption("--non-digit-images <N>")]
+        [Description("Also mix N Fashion-MNIST training images per epoch in as 'not a digit' (found as 'mnist data --dataset fashion' finds them). With --resume: the same value again.")]
+        public int? NonDigitImages { get; init; }
+
         public override ValidationResult Validate()
         {
+            if (NonDigits is < 0 or > 1_000_000) return ValidationResult.Error("--non-digits must be 0–1000000.");
+            if (NonDigitImages is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-images must be 0–1000000.");
             if (Drawn is null && (DrawnWriters is not null || DrawnCopies is not null || DrawnAugment is not null))
                 return ValidationResult.Error("--drawn-writers, --drawn-copies and --drawn-augment need --drawn FILE.");
             if (DrawnCopies is < 1 or > 100) return ValidationResult.Error("--drawn-copies must be 1–100.");
@@ -191,6 +202,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         if (testLimit is int m) test = test.Take(m);
 
         var drawn = LoadDrawn(settings, checkpoint?.State.Drawn);
+        var nonDigits = LoadNonDigits(settings, dataset);
         // Created only now that data and options are known good, so a failed start leaves no empty run folder behind.
         Directory.CreateDirectory(outDir);
 
@@ -201,6 +213,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             Dataset = dataset.Id,
             CheckpointPath = Path.Combine(outDir, CheckpointFileName),
             Drawn = drawn,
+            NonDigits = nonDigits,
         };
         var session = checkpoint is null
             ? TrainingSession.Start(registered, train, test, options)
@@ -239,7 +252,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             return ExitCodes.Interrupted;
         }
 
-        string modelPath = ModelFiles.Save(session.Model, session.CreateCheckpoint(includeOptimizer: false), outDir);
+        string modelPath = ModelFiles.Save(session.FinalModel, session.CreateCheckpoint(includeOptimizer: false), outDir);
         var summary = new RunSummary(recipe, dataset, location.Folder, train.Count, test, options.Seed, result, session.Model.ParameterCount,
             modelPath, outDir, MachineInfo.Current(), CommandLine(), started, DateTimeOffset.UtcNow, drawn?.Describe());
         MetricsJson.Write(summary, Path.Combine(outDir, MetricsFileName));
@@ -283,6 +296,22 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             settings.DrawnAugment ?? saved?.Augmentation ?? "default");
     }
 
+    /// <summary>The non-digits to mix in: <c>--non-digits</c> shapes and <c>--non-digit-images</c> Fashion-MNIST images per epoch.</summary>
+    private static NonDigitTrainingSet? LoadNonDigits(Settings settings, DatasetInfo dataset)
+    {
+        int shapes = settings.NonDigits ?? 0, images = settings.NonDigitImages ?? 0;
+        if (shapes + images == 0) return null;
+        if (dataset.Id != DatasetCatalog.Mnist.Id)
+            throw new ArgumentException("--non-digits and --non-digit-images are for digit datasets (mnist).");
+        MnistDataset? objects = null;
+        if (images > 0)
+        {
+            var location = DataLocator.Resolve(DatasetCatalog.FashionMnist, null);
+            objects = MnistDataset.Load(location.Folder, MnistSplit.Train, DatasetCatalog.FashionMnist);
+        }
+        return new NonDigitTrainingSet(shapes, objects, images);
+    }
+
     /// <summary>
     /// The command-line arguments as recorded in model cards and metrics: the <c>--drawn</c> file by its name only, so no
     /// machine's folders end up in a model file.
@@ -316,13 +345,15 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         session.EpochCompleted = m =>
         {
             var line = MetricsJson.Epoch(m);
-            WriteJsonLine(new JsonObject
+            var json = new JsonObject
             {
                 ["epoch"] = m.Epoch,
                 ["train_loss"] = line["train_loss"]!.DeepClone(),
                 ["test_accuracy"] = line["test_accuracy"]!.DeepClone(),
                 ["seconds"] = line["seconds"]!.DeepClone(),
-            });
+            };
+            if (m.LastWeightsAccuracy is double a) json["last_weights_accuracy"] = Math.Round(a, 6);
+            WriteJsonLine(json);
         };
         return session.Run(ct);
     }

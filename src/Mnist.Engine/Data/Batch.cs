@@ -20,7 +20,10 @@ public sealed class Batch
     /// </summary>
     public float[] Images { get; }
 
-    /// <summary>Labels 0..9; the first <see cref="Count"/> are valid.</summary>
+    /// <summary>The label of a sample that is none of the classes (<see cref="MnistDataset.NotADigit"/> in the dataset).</summary>
+    public const int NotADigit = -1;
+
+    /// <summary>Labels 0..9, or <see cref="NotADigit"/>; the first <see cref="Count"/> are valid.</summary>
     public int[] Labels { get; }
 
     /// <summary>Dataset index of each sample; the first <see cref="Count"/> are valid.</summary>

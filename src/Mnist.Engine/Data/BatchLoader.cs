@@ -85,7 +85,8 @@ public sealed class BatchLoader
         {
             int index = order[start + k];
             batch.Indices[k] = index;
-            batch.Labels[k] = Data.Labels[index];
+            byte label = Data.Labels[index];
+            batch.Labels[k] = label == MnistDataset.NotADigit ? Batch.NotADigit : label;
         }
         if (Options.Augmentation.IsIdentity)
         {

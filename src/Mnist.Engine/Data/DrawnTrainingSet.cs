@@ -108,7 +108,7 @@ public sealed class DrawnTrainingSet
         mnist.Labels.AsSpan().CopyTo(labels);
         for (int i = 0; i < _digits.Length; i++)
             for (int c = 0; c < Copies; c++) labels[mnist.Count + i * Copies + c] = (byte)_digits[i].Label;
-        return new MnistDataset(images, labels, mnist.Rows, mnist.Cols, mnist.Source);
+        return new MnistDataset(images, labels, mnist.Rows, mnist.Cols, mnist.Source, allowNotADigit: true);
     }
 
     /// <summary>
@@ -120,8 +120,8 @@ public sealed class DrawnTrainingSet
     {
         var augmenter = new StrokeAugmenter(Augmentation, seed);
         ArgumentNullException.ThrowIfNull(combined);
-        if (offset < 0 || offset + Count != combined.Count)
-            throw new ArgumentException($"The training set holds {combined.Count} samples; {offset} + {Count} drawn renderings expected.", nameof(offset));
+        if (offset < 0 || offset + Count > combined.Count)
+            throw new ArgumentException($"The training set holds {combined.Count} samples; {offset} + {Count} drawn renderings do not fit.", nameof(offset));
         int n = DigitPreprocessor.PixelCount;
         byte[] images = combined.Images;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };

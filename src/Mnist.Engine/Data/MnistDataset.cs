@@ -9,6 +9,13 @@ public sealed class MnistDataset
     /// <summary>Number of classes (labels are 0..9).</summary>
     public const int ClassCount = 10;
 
+    /// <summary>
+    /// The label of a training sample that is none of the classes (a letter, a shape, a garment): its target is the
+    /// uniform distribution, so the network learns to answer such input with a flat, unconfident output. Only in
+    /// training sets built with <c>allowNotADigit</c>; never in a dataset file.
+    /// </summary>
+    public const byte NotADigit = 255;
+
     /// <summary>Image height and width of MNIST-style data.</summary>
     public const int ImageSize = 28;
 
@@ -18,8 +25,9 @@ public sealed class MnistDataset
     /// <param name="rows">Image height.</param>
     /// <param name="cols">Image width.</param>
     /// <param name="source">Where the data came from, for messages.</param>
+    /// <param name="allowNotADigit">Whether labels may also be <see cref="NotADigit"/> (training sets with non-digits mixed in).</param>
     /// <exception cref="DataFormatException">Sizes disagree or a label is out of range.</exception>
-    public MnistDataset(byte[] images, byte[] labels, int rows = ImageSize, int cols = ImageSize, string? source = null)
+    public MnistDataset(byte[] images, byte[] labels, int rows = ImageSize, int cols = ImageSize, string? source = null, bool allowNotADigit = false)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(labels);
@@ -31,6 +39,11 @@ public sealed class MnistDataset
         if (count != labels.Length)
             throw new DataFormatException(source, $"image/label count mismatch: {count} images but {labels.Length} labels.");
         int bad = labels.AsSpan().IndexOfAnyExceptInRange((byte)0, (byte)(ClassCount - 1));
+        while (allowNotADigit && bad >= 0 && labels[bad] == NotADigit)
+        {
+            int next = labels.AsSpan(bad + 1).IndexOfAnyExceptInRange((byte)0, (byte)(ClassCount - 1));
+            bad = next < 0 ? -1 : bad + 1 + next;
+        }
         if (bad >= 0)
             throw new DataFormatException(source, $"label {labels[bad]} at index {bad} is outside 0..{ClassCount - 1}.");
         Images = images;
@@ -70,11 +83,12 @@ public sealed class MnistDataset
         return Images.AsSpan(index * PixelsPerImage, PixelsPerImage);
     }
 
-    /// <summary>How many samples each class has.</summary>
+    /// <summary>How many samples each class has (<see cref="NotADigit"/> samples are not counted).</summary>
     public int[] ClassCounts()
     {
         var counts = new int[ClassCount];
-        foreach (byte l in Labels) counts[l]++;
+        foreach (byte l in Labels)
+            if (l < ClassCount) counts[l]++;
         return counts;
     }
 

@@ -26,7 +26,8 @@ namespace Mnist.Engine.Training;
 /// </code>
 /// <para>Arrays: every model parameter (<c>conv1.weight</c> …, kind <c>parameter</c>), the running statistics of
 /// every <see cref="BatchNorm{T}"/> layer (<c>bn1.running_mean</c>, <c>bn1.running_var</c>, kind <c>buffer</c>) and,
-/// in a resume checkpoint, every optimizer state buffer (<c>exp_avg</c> …, kind <c>optimizer</c>). Dropout mask
+/// in a resume checkpoint, every optimizer state buffer (<c>exp_avg</c> …, kind <c>optimizer</c>) and the weight average
+/// when the recipe keeps one (<c>average.parameters</c> …, kind <c>average</c>). Dropout mask
 /// generators are saved as 4-word states under their layer names.</para>
 /// <para><see cref="Save(string)"/> writes atomically: a temporary file beside the target, flushed to disk, then
 /// renamed over it; a reader sees the old file or the complete new one, never a truncated one.</para>
@@ -80,7 +81,10 @@ public sealed class Checkpoint
     /// <summary>Random generator states by layer name (dropout masks).</summary>
     public IReadOnlyDictionary<string, ulong[]> RandomStates { get; }
 
-    private const string KindParameter = "parameter", KindBuffer = "buffer", KindOptimizer = "optimizer";
+    /// <summary>The running weight average (<see cref="WeightAverage.Export"/>) of a resume checkpoint, when the recipe keeps one.</summary>
+    public IReadOnlyDictionary<string, float[]> Averages => Select(KindAverage);
+
+    private const string KindParameter = "parameter", KindBuffer = "buffer", KindOptimizer = "optimizer", KindAverage = "average";
 
     private List<(CheckpointArray Entry, float[] Data)> Arrays { get; }
 
@@ -88,7 +92,11 @@ public sealed class Checkpoint
     /// Copies the state of <paramref name="model"/> (parameters, BatchNorm running statistics, dropout generators) and,
     /// when given, of <paramref name="optimizer"/> (state buffers, step count) into a new checkpoint.
     /// </summary>
-    public static Checkpoint Capture(Sequential<float> model, Optimizer<float>? optimizer, TrainingState state)
+    public static Checkpoint Capture(Sequential<float> model, Optimizer<float>? optimizer, TrainingState state) =>
+        Capture(model, optimizer, state, null);
+
+    /// <summary>As <see cref="Capture(Sequential{float}, Optimizer{float}?, TrainingState)"/>, with the run's weight average (resume checkpoints).</summary>
+    public static Checkpoint Capture(Sequential<float> model, Optimizer<float>? optimizer, TrainingState state, WeightAverage? average)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(state);
@@ -111,6 +119,9 @@ public sealed class Checkpoint
                 arrays.Add((new CheckpointArray { Name = name, Kind = KindOptimizer, Shape = [buffer.Length] }, (float[])buffer.Clone()));
             steps = optimizer.StepCount;
         }
+        if (average is not null)
+            foreach (var (name, data) in average.Export())
+                arrays.Add((new CheckpointArray { Name = name, Kind = KindAverage, Shape = [data.Length] }, data));
         return new Checkpoint(state, steps, DateTimeOffset.UtcNow, arrays, random);
     }
 

@@ -18,10 +18,16 @@ public sealed record WriterAccuracy(int Writer, int Count, int Correct)
 /// <summary>How a model reads drawn digits: overall, per class, per writer, with the confusion matrix.</summary>
 public sealed class DrawnEvaluationResult
 {
-    internal DrawnEvaluationResult(DrawnDigitSet digits, int[] predictions, int classes)
+    internal DrawnEvaluationResult(DrawnDigitSet digits, int[] predictions, bool[] confident, int classes)
     {
         Digits = digits;
         Predictions = predictions;
+        for (int i = 0; i < predictions.Length; i++)
+        {
+            if (!confident[i]) continue;
+            Accepted++;
+            if (predictions[i] != digits.Samples[i].Label) AcceptedWrong++;
+        }
         Confusion = new ConfusionMatrix(classes);
         var perWriter = new SortedDictionary<int, (int Count, int Correct)>();
         for (int i = 0; i < predictions.Length; i++)
@@ -63,6 +69,18 @@ public sealed class DrawnEvaluationResult
     /// <summary>Correct / Count.</summary>
     public double Accuracy => Count == 0 ? 0 : (double)Correct / Count;
 
+    /// <summary>Digits answered with a confident digit (<see cref="PredictionQuality.Assess"/>): what a user sees as a reading.</summary>
+    public int Accepted { get; }
+
+    /// <summary>Of the accepted digits, those read wrong.</summary>
+    public int AcceptedWrong { get; }
+
+    /// <summary>Accepted / Count.</summary>
+    public double AcceptedRate => Count == 0 ? 0 : (double)Accepted / Count;
+
+    /// <summary>AcceptedWrong / Accepted: how often a confident answer is wrong.</summary>
+    public double WrongAmongAccepted => Accepted == 0 ? 0 : (double)AcceptedWrong / Accepted;
+
     /// <summary>Digits in which preprocessing found no digit (not in <see cref="Confusion"/>).</summary>
     public int NoDigit { get; }
 
@@ -95,38 +113,26 @@ public static class DrawnEvaluation
         ArgumentNullException.ThrowIfNull(digits);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         int n = DigitPreprocessor.PixelCount, classes = model.OutputItemShape[^1];
-        var images = new float[digits.Count * n];
-        var rendered = new bool[digits.Count];
+        var images = new float[digits.Count][];
         Parallel.For(0, digits.Count, i =>
         {
             var r = DigitPreprocessor.FromStrokes(digits.Samples[i].StrokeList);
-            if (r.IsEmpty) return;
-            rendered[i] = true;
-            r.Pixels.AsSpan().CopyTo(images.AsSpan(i * n, n));
+            images[i] = r.IsEmpty ? [] : r.Pixels;
         });
+        var probabilities = NonDigitEvaluation.Probabilities(model, images, batchSize);
         var predictions = new int[digits.Count];
-        bool wasTraining = model.Training;
-        model.Training = false;
-        try
+        var confident = new bool[digits.Count];
+        for (int i = 0; i < digits.Count; i++)
         {
-            for (int start = 0; start < digits.Count; start += batchSize)
+            if (images[i].Length != n)
             {
-                int count = Math.Min(batchSize, digits.Count - start);
-                var x = new Tensor<float>(images.AsSpan(start * n, count * n).ToArray(), count, 1, DigitPreprocessor.Size, DigitPreprocessor.Size);
-                var logits = model.Forward(x).Span;
-                for (int k = 0; k < count; k++)
-                {
-                    var row = logits.Slice(k * classes, classes);
-                    int best = 0;
-                    for (int j = 1; j < classes; j++) if (row[j] > row[best]) best = j;
-                    predictions[start + k] = rendered[start + k] ? best : -1;
-                }
+                predictions[i] = -1;
+                continue;
             }
+            var a = PredictionQuality.Assess(probabilities.AsSpan(i * classes, classes));
+            predictions[i] = a.Digit;
+            confident[i] = a.IsConfident;
         }
-        finally
-        {
-            model.Training = wasTraining;
-        }
-        return new DrawnEvaluationResult(digits, predictions, classes);
+        return new DrawnEvaluationResult(digits, predictions, confident, classes);
     }
 }

@@ -10,6 +10,8 @@ namespace Mnist.Engine.Training;
 /// <param name="WallSeconds">Wall time of this epoch including waiting for data and the evaluation (within the process that ran it).</param>
 /// <param name="LearningRate">Learning rate of the epoch's last step.</param>
 /// <param name="Samples">Training samples seen in this epoch.</param>
+/// <param name="LastWeightsAccuracy">With a weight average (whose accuracy <paramref name="TestAccuracy"/> is): the test accuracy of the
+/// last weights themselves, which shows what the average adds; null otherwise.</param>
 public sealed record EpochMetrics(
     int Epoch,
     double TrainLoss,
@@ -19,4 +21,5 @@ public sealed record EpochMetrics(
     double EpochSeconds,
     double WallSeconds,
     double LearningRate,
-    long Samples);
+    long Samples,
+    double? LastWeightsAccuracy = null);

@@ -1,4 +1,5 @@
 using Mnist.Engine.Data;
+using Mnist.Engine.Data.NonDigits;
 using Mnist.Engine.Layers;
 
 namespace Mnist.Engine.Training;
@@ -20,6 +21,9 @@ public sealed record TrainingOptions
 
     /// <summary>Drawn digits to mix into the training set, re-rendered with fresh augmentation every epoch; null for none.</summary>
     public DrawnTrainingSet? Drawn { get; init; }
+
+    /// <summary>Non-digits (shapes, other objects) to mix in with a uniform target, fresh every epoch; null for none.</summary>
+    public NonDigitTrainingSet? NonDigits { get; init; }
 
     /// <summary>Threads that build (augment) batches; they run one batch ahead of the optimizer.</summary>
     public int LoaderThreads { get; init; } = Environment.ProcessorCount;

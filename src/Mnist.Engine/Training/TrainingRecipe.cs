@@ -35,6 +35,12 @@ public sealed record TrainingRecipe(
     public IReadOnlyDictionary<string, DatasetVariant> ByDataset { get; init; } = new Dictionary<string, DatasetVariant>();
 
     /// <summary>
+    /// Decay of a <see cref="WeightAverage"/> kept during training and evaluated and saved instead of the last weights,
+    /// or null to use the last weights.
+    /// </summary>
+    public double? WeightAverageDecay { get; init; }
+
+    /// <summary>
     /// This recipe as it trains on <paramref name="dataset"/> (a catalog id such as "mnist"): the dataset's
     /// <see cref="DatasetVariant"/> applied, or the recipe itself when it has none.
     /// </summary>

@@ -38,6 +38,7 @@ public static class TrainingRecipes
         AugmentationOptions.Default with { LowResolutionProbability = 0.3f, StrokeStyleProbability = 0.25f, OneFlagProbability = 0.5f }, 0.1,
         "Three conv-BN-ReLU-pool blocks and a hidden layer, AdamW one-cycle, 12 epochs with affine, pen-stroke, low-resolution and one-flag augmentation.")
     {
+        WeightAverageDecay = 0.999,
         ByDataset = new Dictionary<string, DatasetVariant>
         {
             ["fashion"] = new()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mnist.Engine.Data;
+using Mnist.Engine.Data.NonDigits;
 using Mnist.Engine.Layers;
 using Mnist.Engine.Networks;
 using Mnist.Engine.Optim;
@@ -38,6 +39,8 @@ public sealed class TrainingSession
     private long _partialSamples;
     private double _trainSeconds;
     private EvaluationResult? _lastEvaluation;
+    private readonly WeightAverage? _average;
+    private readonly Sequential<float>? _averaged;
 
     private TrainingSession(TrainingRecipe recipe, MnistDataset train, MnistDataset test, TrainingOptions options, Sequential<float> model, int epochs)
     {
@@ -45,11 +48,18 @@ public sealed class TrainingSession
         Options = options;
         _datasetTrainCount = train.Count;
         _train = options.Drawn?.AppendTo(train) ?? train;
+        _train = options.NonDigits?.AppendTo(_train) ?? _train;
         _test = test;
         Model = model;
         Epochs = epochs;
         Optimizer = recipe.CreateOptimizer(model.Parameters);
         _trainer = new Trainer(model, Optimizer, recipe.LabelSmoothing);
+        if (recipe.WeightAverageDecay is double decay)
+        {
+            _average = new WeightAverage(model, decay);
+            _averaged = CreateModel(recipe.Architecture, options);
+            _average.CopyTo(_averaged);
+        }
         _loader = new BatchLoader(_train, new BatchLoaderOptions
         {
             BatchSize = recipe.BatchSize,
@@ -69,6 +79,11 @@ public sealed class TrainingSession
         : this(recipe, train, test, options, model, epochs)
     {
         checkpoint.Restore(Optimizer);
+        if (_average is not null)
+        {
+            _average.Import(checkpoint.Averages);
+            _average.CopyTo(_averaged!);
+        }
         var s = checkpoint.State;
         _history.AddRange(s.History);
         EpochsCompleted = s.EpochsCompleted;
@@ -119,6 +134,14 @@ public sealed class TrainingSession
                     ? $"The checkpoint mixes in drawn digits ({s.Drawn.ToSummary()}); resume with --drawn {s.Drawn.File} (the same file) as well."
                     : $"The checkpoint mixes in drawn digits as: {s.Drawn.ToSummary()} (SHA-256 {s.Drawn.Sha256}); this run asks for: {drawn.ToSummary()} (SHA-256 {drawn.Sha256}).",
                 nameof(options));
+        var nonDigits = options?.NonDigits?.Describe();
+        if (s.NonDigits != nonDigits)
+            throw new ArgumentException(s.NonDigits is null
+                ? "The checkpoint was trained without non-digits; resume it without them."
+                : nonDigits is null
+                    ? $"The checkpoint mixes in non-digits ({s.NonDigits.ToSummary()}); resume with the same non-digit options."
+                    : $"The checkpoint mixes in non-digits as: {s.NonDigits.ToSummary()}; this run asks for: {nonDigits.ToSummary()}.",
+                nameof(options));
         if (!checkpoint.HasOptimizerState)
             throw new ArgumentException("The checkpoint has no optimizer state (a model file); resume needs checkpoint.bin.", nameof(checkpoint));
         options = (options ?? new TrainingOptions()) with { Seed = s.Seed, Dataset = s.Dataset };
@@ -137,6 +160,12 @@ public sealed class TrainingSession
     /// <summary>The network being trained.</summary>
     public Sequential<float> Model { get; }
 
+    /// <summary>
+    /// The model the run produces: the weight average when the recipe keeps one (updated at the end of each epoch), else
+    /// <see cref="Model"/>. Evaluated after each epoch and saved as the run's model.
+    /// </summary>
+    public Sequential<float> FinalModel => _averaged ?? Model;
+
     /// <summary>The recipe's optimizer over <see cref="Model"/>'s parameters.</summary>
     public Optimizer<float> Optimizer { get; }
 
@@ -146,7 +175,7 @@ public sealed class TrainingSession
     /// <summary>Epochs fully done.</summary>
     public int EpochsCompleted { get; private set; }
 
-    /// <summary>Training samples per epoch: the dataset's plus the drawn renderings.</summary>
+    /// <summary>Training samples per epoch: the dataset's plus the drawn renderings and the non-digits.</summary>
     public int TrainCount => _train.Count;
 
     /// <summary>Optimizer steps per epoch.</summary>
@@ -174,13 +203,21 @@ public sealed class TrainingSession
         var wall = Stopwatch.StartNew();
         while (EpochsCompleted < Epochs)
             RunEpoch(cancellationToken);
-        var final = _lastEvaluation ?? Evaluation.Evaluate(Model, _test, Options.EvaluationBatchSize);
+        var final = _lastEvaluation ?? Evaluation.Evaluate(FinalModel, _test, Options.EvaluationBatchSize);
         return new TrainingResult(_history.ToArray(), final, _trainSeconds, wall.Elapsed.TotalSeconds, _resumedFrom);
     }
 
-    /// <summary>The current state as a checkpoint (with optimizer state unless <paramref name="includeOptimizer"/> is false).</summary>
+    /// <summary>
+    /// The current state as a checkpoint: a resume checkpoint (the trained weights, optimizer state and weight average),
+    /// or with <paramref name="includeOptimizer"/> false a model file of <see cref="FinalModel"/>.
+    /// </summary>
     public Checkpoint CreateCheckpoint(bool includeOptimizer = true) =>
-        Checkpoint.Capture(Model, includeOptimizer ? Optimizer : null, new TrainingState
+        includeOptimizer
+            ? Checkpoint.Capture(Model, Optimizer, CaptureState(), _average)
+            : Checkpoint.Capture(FinalModel, null, CaptureState());
+
+    private TrainingState CaptureState() =>
+        new()
         {
             Architecture = Recipe.Architecture,
             Recipe = Recipe.Name,
@@ -188,6 +225,7 @@ public sealed class TrainingSession
             Dataset = Options.Dataset,
             TrainCount = _datasetTrainCount,
             Drawn = Options.Drawn?.Describe(),
+            NonDigits = Options.NonDigits?.Describe(),
             TestCount = _test.Count,
             Epochs = Epochs,
             EpochsCompleted = EpochsCompleted,
@@ -196,7 +234,8 @@ public sealed class TrainingSession
             PartialSamples = _partialSamples,
             TrainSeconds = _trainSeconds,
             History = _history.ToArray(),
-        });
+            WeightAverageDecay = Recipe.WeightAverageDecay,
+        };
 
     private void RunEpoch(CancellationToken ct)
     {
@@ -209,6 +248,7 @@ public sealed class TrainingSession
         int batchesThisRun = 0;
         // This epoch's renderings of the drawn digits, before its batches are built (the previous epoch's loader is done).
         Options.Drawn?.Render(_train, _datasetTrainCount, epoch - 1, Options.Seed, Math.Max(1, Options.LoaderThreads));
+        Options.NonDigits?.Render(_train, _datasetTrainCount + (Options.Drawn?.Count ?? 0), epoch - 1, Options.Seed, Math.Max(1, Options.LoaderThreads));
         try
         {
             foreach (var batch in _loader.Epoch(epoch - 1, ct))
@@ -223,6 +263,7 @@ public sealed class TrainingSession
                 long t0 = Stopwatch.GetTimestamp();
                 if (_schedule is not null) Optimizer.LearningRate = _schedule.LearningRateAt(Optimizer.StepCount);
                 double loss = _trainer.Step(x, batch.LabelSpan);
+                _average?.Update(Optimizer.StepCount);
                 double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
 
                 epochSeconds += dt;
@@ -249,13 +290,15 @@ public sealed class TrainingSession
 
         double trainLoss = _partialSamples == 0 ? 0 : _partialLossSum / _partialSamples;
         long samples = _partialSamples;
-        _lastEvaluation = Evaluation.Evaluate(Model, _test, Options.EvaluationBatchSize);
+        if (_average is not null) _average.CopyTo(_averaged!);
+        _lastEvaluation = Evaluation.Evaluate(FinalModel, _test, Options.EvaluationBatchSize);
         EpochsCompleted = epoch;
         _batchesCompleted = 0;
         _partialLossSum = 0;
         _partialSamples = 0;
+        double? lastWeights = _average is null ? null : Evaluation.Evaluate(Model, _test, Options.EvaluationBatchSize).Accuracy;
         var metrics = new EpochMetrics(epoch, trainLoss, _lastEvaluation.Accuracy, _lastEvaluation.MeanLoss, _trainSeconds,
-            epochSeconds, wall.Elapsed.TotalSeconds, Optimizer.LearningRate, samples);
+            epochSeconds, wall.Elapsed.TotalSeconds, Optimizer.LearningRate, samples, lastWeights);
         _history.Add(metrics);
         SaveCheckpoint();
         EpochCompleted?.Invoke(metrics);

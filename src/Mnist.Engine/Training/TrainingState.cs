@@ -1,4 +1,5 @@
 using Mnist.Engine.Data;
+using Mnist.Engine.Data.NonDigits;
 
 namespace Mnist.Engine.Training;
 
@@ -26,6 +27,12 @@ public sealed record TrainingState
 
     /// <summary>The drawn digits mixed into the training set, or null for none.</summary>
     public DrawnTrainingState? Drawn { get; init; }
+
+    /// <summary>The non-digits mixed into the training set (uniform targets), or null for none.</summary>
+    public NonDigitTrainingState? NonDigits { get; init; }
+
+    /// <summary>Decay of the weight average evaluated and saved instead of the raw weights, or null for none.</summary>
+    public double? WeightAverageDecay { get; init; }
 
     /// <summary>Test samples evaluated after each epoch (the whole test split, or a subset for quick runs).</summary>
     public int TestCount { get; init; }

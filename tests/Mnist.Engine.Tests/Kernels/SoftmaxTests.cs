@@ -20,20 +20,26 @@ public class SoftmaxTests
             [Math.Exp(1) / z, Math.Exp(2) / z, Math.Exp(3) / z, 1 / 3.0, 1 / 3.0, 1 / 3.0], p.Select(v => (double)v).ToArray(), "softmax");
     }
 
+    /// <summary>Label -1 (none of the classes) has the uniform target 1/cols whatever ε (outlier exposure).</summary>
     [Theory]
-    [InlineData(0.0)]
-    [InlineData(0.1)]
-    public void CrossEntropy_matches_PyTorch_definition(double epsilon)
+    [InlineData(0.0, 0)]
+    [InlineData(0.1, 0)]
+    [InlineData(0.0, -1)]
+    [InlineData(0.1, -1)]
+    public void CrossEntropy_matches_PyTorch_definition(double epsilon, int middleLabel)
     {
         const int Rows = 3, Cols = 4;
         double[] x = [0.5, -1.0, 2.0, 0.0, 3.0, 3.0, -2.0, 1.0, -0.5, 0.25, 0.75, -3.0];
-        int[] labels = [2, 0, 3];
+        int[] labels = [2, middleLabel, 3];
         double expected = 0;
         for (int r = 0; r < Rows; r++)
         {
             double lse = Math.Log(Enumerable.Range(0, Cols).Sum(c => Math.Exp(x[r * Cols + c])));
             for (int c = 0; c < Cols; c++)
-                expected -= ((c == labels[r] ? 1 - epsilon : 0) + epsilon / Cols) * (x[r * Cols + c] - lse);
+            {
+                double target = labels[r] < 0 ? 1.0 / Cols : (c == labels[r] ? 1 - epsilon : 0) + epsilon / Cols;
+                expected -= target * (x[r * Cols + c] - lse);
+            }
         }
         expected /= Rows;
 
@@ -68,7 +74,7 @@ public class SoftmaxTests
         Assert.Throws<ArgumentException>(() => Softmax.SoftmaxRows<float>(x.AsSpan(1), p, 2, 10));
         Assert.Throws<ArgumentOutOfRangeException>(() => Softmax.SoftmaxRows<float>([], [], 0, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => Softmax.SoftmaxCrossEntropy<float>(x, [0, 10], 2, 10, 0, p, g));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Softmax.SoftmaxCrossEntropy<float>(x, [0, -1], 2, 10, 0, p, g));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Softmax.SoftmaxCrossEntropy<float>(x, [0, -2], 2, 10, 0, p, g));
         Assert.Throws<ArgumentOutOfRangeException>(() => Softmax.SoftmaxCrossEntropy<float>(x, labels, 2, 10, 1.5, p, g));
         Assert.Throws<ArgumentOutOfRangeException>(() => Softmax.SoftmaxCrossEntropy<float>(x, labels, 2, 10, double.NaN, p, g));
         Assert.Throws<ArgumentException>(() => Softmax.SoftmaxCrossEntropy<float>(x, [0], 2, 10, 0, p, g));

@@ -24,7 +24,7 @@ public static class ReferenceSoftmax
         }
     }
 
-    /// <summary>Mean cross-entropy against (1-ε)·onehot + ε/cols; see <see cref="Softmax.SoftmaxCrossEntropy{T}"/>.</summary>
+    /// <summary>Mean cross-entropy against (1-ε)·onehot + ε/cols, or 1/cols for label -1; see <see cref="Softmax.SoftmaxCrossEntropy{T}"/>.</summary>
     public static double SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, int rows, int cols, double labelSmoothing,
         Span<T> probs, Span<T> dLogits) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -41,7 +41,8 @@ public static class ReferenceSoftmax
             T logSum = T.Log(sum);
             for (int c = 0; c < cols; c++)
             {
-                double target = (c == labels[r] ? 1 - labelSmoothing : 0) + labelSmoothing / cols;
+                // Label -1 (none of the classes): the uniform target, whatever the smoothing.
+                double target = labels[r] < 0 ? 1.0 / cols : (c == labels[r] ? 1 - labelSmoothing : 0) + labelSmoothing / cols;
                 // Cells with zero target contribute nothing, even when their log-probability is -∞.
                 if (target != 0)
                     total -= target * double.CreateChecked(logits[r * cols + c] - max - logSum);

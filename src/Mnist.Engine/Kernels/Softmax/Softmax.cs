@@ -59,8 +59,8 @@ public static class Softmax
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must be in [0, 1].");
         for (int r = 0; r < rows; r++)
         {
-            if ((uint)labels[r] >= (uint)cols)
-                throw new ArgumentOutOfRangeException(nameof(labels), labels[r], $"labels[{r}] = {labels[r]} is not a class index in [0, {cols}).");
+            if (labels[r] < -1 || labels[r] >= cols)
+                throw new ArgumentOutOfRangeException(nameof(labels), labels[r], $"labels[{r}] = {labels[r]} is not a class index in [0, {cols}) or -1 (none).");
         }
         if (typeof(T) != typeof(float))
             return ReferenceSoftmax.SoftmaxCrossEntropy(logits, labels, rows, cols, labelSmoothing, probs, dLogits);
@@ -74,18 +74,21 @@ public static class Softmax
         {
             ReadOnlySpan<float> xr = x.Slice(r * cols, cols);
             Span<float> pr = p.Slice(r * cols, cols), dr = d.Slice(r * cols, cols);
+            // A row labelled -1 (none of the classes) has the uniform target: no one-hot part, all weight spread.
+            bool none = labels[r] < 0;
+            double rowOnTarget = none ? 0 : onTarget, rowUniform = none ? 1.0 / cols : uniform;
             // Read the row's logits before SoftmaxRow, which may overwrite them when probs aliases logits.
-            float label = xr[labels[r]];
-            float rowSum = uniform != 0 ? AggregationDriver.Invoke<IdentityOperator, AddOperator>(xr) : 0f;
+            float label = none ? 0f : xr[labels[r]];
+            float rowSum = rowUniform != 0 ? AggregationDriver.Invoke<IdentityOperator, AddOperator>(xr) : 0f;
             (float max, float expSum) = SoftmaxRow(xr, pr);
             // -log p_c = logsumexp - x_c, and Σ_c target_c = 1, so the row loss is logsumexp - Σ_c target_c·x_c.
             double logSumExp = max + Math.Log(expSum);
-            total += logSumExp - (onTarget * label) - (uniform * rowSum);
+            total += logSumExp - (rowOnTarget * label) - (rowUniform * rowSum);
             // dLogits = probs/rows - target/rows: scale, subtract the uniform part, then the one-hot part.
             BinaryDriver.Invoke<MultiplyOperator>(pr, invRows, dr);
-            if (uniform != 0)
-                BinaryDriver.Invoke<AddOperator>(dr, (float)(-uniform / rows), dr);
-            dr[labels[r]] -= (float)(onTarget / rows);
+            if (rowUniform != 0)
+                BinaryDriver.Invoke<AddOperator>(dr, (float)(-rowUniform / rows), dr);
+            if (!none) dr[labels[r]] -= (float)(onTarget / rows);
         }
         return total / rows;
     }

@@ -12,7 +12,7 @@ import { DrawingPad } from './pad.js';
 import { fromStrokes, SIZE } from './preprocessing.js';
 import { DeviceModel } from './device.js';
 import { predictOnServer, readOnServer } from './remote.js';
-import { readNumber } from './number.js';
+import { readNumber, assess } from './number.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -70,15 +70,20 @@ function renderPreview(pixels) {
   ctx.putImageData(image, 0, 0);
 }
 
-function show(id, { digit, probabilities, message, latencyText, latencyMs, mode, state }) {
+function show(id, { digit, probabilities, message, latencyText, latencyMs, mode, state, confident = true }) {
   els.prediction.textContent = digit ?? '';
-  els.prediction.setAttribute('aria-label', digit == null ? 'No digit recognized' : `Recognized digit: ${digit}`);
+  // An unconfident answer (the model's output is flat or split: a letter, a shape, a scrawl) is shown as a guess.
+  const guess = digit != null && !confident;
+  els.prediction.classList.toggle('guess', guess);
+  els.prediction.setAttribute('aria-label', digit == null ? 'No digit recognized'
+    : guess ? `Not sure this is a digit; best guess ${digit}` : `Recognized digit: ${digit}`);
   els.message.textContent = message;
   els.latency.textContent = latencyText ?? '';
   renderBars(probabilities);
   shown++;
   Object.assign(els.prediction.dataset, {
     seq: String(shown), answered: String(id), mode, state, latencyMs: latencyMs == null ? '' : latencyMs.toFixed(3),
+    confident: digit == null ? '' : String(!guess),
   });
   if (shown === 1) els.prediction.dataset.firstAt = performance.now().toFixed(1);
 }
@@ -110,6 +115,11 @@ function showNumber(id, reading, { mode, state, note, latencyMs }) {
 }
 
 // ---- prediction ------------------------------------------------------------------------------------------------
+function sureText(digit, confidence, confident) {
+  const percent = `${(100 * confidence).toFixed(1)}%`;
+  return confident ? `${percent} sure` : `Not sure this is a digit (best guess ${digit}, ${percent})`;
+}
+
 function currentMode() { return els.mode.value === 'server' ? 'server' : 'device'; }
 
 async function predict() {
@@ -143,10 +153,10 @@ async function predict() {
       const probabilities = await deviceModel.classify(pre.pixels);
       const ms = performance.now() - t0;
       if (id !== sequence) return;
-      const digit = probabilities.indexOf(Math.max(...probabilities));
+      const { digit, confident } = assess(probabilities);
       show(id, {
-        digit, probabilities, mode, state: 'done', latencyMs: ms,
-        message: `${(100 * probabilities[digit]).toFixed(1)}% sure`,
+        digit, probabilities, mode, state: 'done', latencyMs: ms, confident,
+        message: sureText(digit, probabilities[digit], confident),
         latencyText: `${ms.toFixed(1)} ms on this device`,
       });
       // The whole number, after the one-digit answer is shown (its framing work would otherwise delay it).
@@ -165,8 +175,8 @@ async function predict() {
       show(id, {
         digit: hasDigit ? answer.digit : null,
         probabilities: hasDigit ? answer.probabilities : null,
-        mode, state: hasDigit ? 'done' : 'empty', latencyMs: ms,
-        message: hasDigit ? `${(100 * answer.confidence).toFixed(1)}% sure` : (answer.message ?? MESSAGES.no_ink),
+        mode, state: hasDigit ? 'done' : 'empty', latencyMs: ms, confident: answer.confident !== false,
+        message: hasDigit ? sureText(answer.digit, answer.confidence, answer.confident !== false) : (answer.message ?? MESSAGES.no_ink),
         latencyText: `${ms.toFixed(0)} ms round trip` + (answer.elapsed_ms != null ? ` (server ${Number(answer.elapsed_ms).toFixed(1)} ms)` : ''),
       });
     }

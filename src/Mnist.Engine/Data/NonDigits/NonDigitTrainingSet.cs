@@ -1,0 +1,167 @@
+using Mnist.Engine.Data.Augmentation;
+using Mnist.Engine.Preprocessing;
+
+namespace Mnist.Engine.Data.NonDigits;
+
+/// <summary>
+/// Non-digits mixed into a training set with the label <see cref="MnistDataset.NotADigit"/> (uniform target), so that the
+/// network answers letters, shapes and other objects with a flat output that the confidence check rejects. Every epoch
+/// renders <see cref="Shapes"/> fresh drawings of <see cref="NonDigitShapes.Training"/> categories (stroke-augmented,
+/// through <see cref="DigitPreprocessor.FromStrokes"/>) and takes <see cref="Objects"/> images of another dataset (e.g.
+/// Fashion-MNIST's training split) through <see cref="DigitPreprocessor.FromGray"/>, as a photo of them would reach the
+/// network.
+/// </summary>
+/// <remarks>Determinism: sample k of epoch e depends only on (seed, e, k), never on threads or order.</remarks>
+public sealed class NonDigitTrainingSet
+{
+    /// <summary>The stream id that separates these draws from other uses of the same seed.</summary>
+    public const ulong Domain = 0x0D161700;
+
+    // Keys of the stroke augmentation, far from the drawn digits' keys (which count from 0) so the two never share draws.
+    private const long AugmentationKeyBase = 1L << 40;
+
+    private readonly MnistDataset? _objects;
+    private readonly StrokeAugmenter? _augmenter;
+
+    /// <summary>Prepares the non-digits of each epoch.</summary>
+    /// <param name="shapes">Shape drawings per epoch (0 for none).</param>
+    /// <param name="objects">Images of things that are not digits (e.g. Fashion-MNIST's training split), or null.</param>
+    /// <param name="objectsPerEpoch">Images of <paramref name="objects"/> taken per epoch (0 when it is null).</param>
+    /// <param name="augmentationName">Stroke augmentation preset for the shapes (<see cref="StrokeAugmentationOptions.FromName"/>).</param>
+    /// <exception cref="ArgumentException">Negative counts, objects asked for without a dataset, or nothing at all.</exception>
+    public NonDigitTrainingSet(int shapes, MnistDataset? objects = null, int objectsPerEpoch = 0, string augmentationName = "strong")
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(shapes);
+        ArgumentOutOfRangeException.ThrowIfNegative(objectsPerEpoch);
+        if (objectsPerEpoch > 0 && (objects is null || objects.Count == 0))
+            throw new ArgumentException("Non-digit objects were asked for without a dataset to take them from.", nameof(objects));
+        if (shapes + objectsPerEpoch == 0)
+            throw new ArgumentException("Mix in at least one shape or object per epoch.", nameof(shapes));
+        var augmentation = StrokeAugmentationOptions.FromName(augmentationName);
+        augmentation.Validate();
+        Shapes = shapes;
+        Objects = objectsPerEpoch;
+        _objects = objectsPerEpoch > 0 ? objects : null;
+        ObjectSource = _objects is null ? null : Path.GetFileName(Path.GetDirectoryName(_objects.Source) ?? "") is { Length: > 0 } folder ? folder : "objects";
+        AugmentationName = augmentationName.Trim().ToLowerInvariant();
+        _augmenter = augmentation.IsIdentity ? null : new StrokeAugmenter(augmentation, 0);
+        Augmentation = augmentation;
+    }
+
+    /// <summary>Shape drawings per epoch.</summary>
+    public int Shapes { get; }
+
+    /// <summary>Object images per epoch.</summary>
+    public int Objects { get; }
+
+    /// <summary>The folder name the objects came from (never a path), or null without objects.</summary>
+    public string? ObjectSource { get; }
+
+    /// <summary>The stroke augmentation preset's name.</summary>
+    public string AugmentationName { get; }
+
+    /// <summary>The stroke augmentation of the shapes.</summary>
+    public StrokeAugmentationOptions Augmentation { get; }
+
+    /// <summary>Training samples this adds per epoch.</summary>
+    public int Count => Shapes + Objects;
+
+    /// <summary>What checkpoints and model cards record about it (and resume compares).</summary>
+    public NonDigitTrainingState Describe() => new()
+    {
+        Shapes = Shapes, Objects = Objects, ObjectSource = ObjectSource, Augmentation = AugmentationName,
+        Categories = string.Join(",", NonDigitShapes.Training),
+    };
+
+    /// <summary>
+    /// <paramref name="data"/>'s samples followed by <see cref="Count"/> slots labelled <see cref="MnistDataset.NotADigit"/>
+    /// (pixels blank until <see cref="Render"/>).
+    /// </summary>
+    public MnistDataset AppendTo(MnistDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Rows != DigitPreprocessor.Size || data.Cols != DigitPreprocessor.Size)
+            throw new ArgumentException($"Non-digits are {DigitPreprocessor.Size}×{DigitPreprocessor.Size}; the training set is {data.Rows}×{data.Cols}.", nameof(data));
+        var images = new byte[(long)(data.Count + Count) * data.PixelsPerImage];
+        data.Images.AsSpan().CopyTo(images);
+        var labels = new byte[data.Count + Count];
+        data.Labels.AsSpan().CopyTo(labels);
+        labels.AsSpan(data.Count).Fill(MnistDataset.NotADigit);
+        return new MnistDataset(images, labels, data.Rows, data.Cols, data.Source, allowNotADigit: true);
+    }
+
+    /// <summary>Renders epoch <paramref name="epoch"/>'s non-digits into <paramref name="combined"/> from sample <paramref name="offset"/> on.</summary>
+    public void Render(MnistDataset combined, int offset, int epoch, ulong seed, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(combined);
+        if (offset < 0 || offset + Count > combined.Count)
+            throw new ArgumentException($"The training set holds {combined.Count} samples; {offset} + {Count} non-digits do not fit.", nameof(offset));
+        int n = DigitPreprocessor.PixelCount;
+        byte[] images = combined.Images;
+        var augmenter = _augmenter is null ? null : new StrokeAugmenter(Augmentation, seed);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        Parallel.For(0, Count, parallel, () => new float[n], (k, _, buffer) =>
+        {
+            var target = images.AsSpan((offset + k) * n, n);
+            var rng = new StreamRandom(seed, Domain, (ulong)epoch, (ulong)k);
+            bool done = k < Shapes ? RenderShape(k, epoch, ref rng, augmenter, buffer) : RenderObject(ref rng, buffer);
+            if (done) DrawnTrainingSet.ToBytes(buffer, target);
+            else target.Clear(); // never happens in practice; an empty image is harmless (the product never classifies one)
+            return buffer;
+        }, _ => { });
+    }
+
+    /// <summary>Shape k of an epoch: the training categories in turn, each drawing and its augmentation from the stream.</summary>
+    private static bool RenderShape(int k, int epoch, ref StreamRandom rng, StrokeAugmenter? augmenter, Span<float> destination)
+    {
+        var categories = NonDigitShapes.Training;
+        for (int attempt = 0; attempt < 4; attempt++)
+        {
+            var strokes = NonDigitShapes.Draw(categories[k % categories.Count], ref rng);
+            if (augmenter is not null && augmenter.Render(strokes, epoch, AugmentationKeyBase + k * 4L + attempt, destination)) return true;
+            var plain = DigitPreprocessor.FromStrokes(strokes);
+            if (!plain.IsEmpty)
+            {
+                plain.Pixels.AsSpan().CopyTo(destination);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private bool RenderObject(ref StreamRandom rng, Span<float> destination)
+    {
+        var objects = _objects!;
+        for (int attempt = 0; attempt < 4; attempt++)
+        {
+            var r = DigitPreprocessor.FromGray(objects.Image(rng.NextInt(objects.Count)), objects.Cols, objects.Rows);
+            if (r.IsEmpty) continue;
+            r.Pixels.AsSpan().CopyTo(destination);
+            return true;
+        }
+        return false;
+    }
+}
+
+/// <summary>What a checkpoint records about the non-digits of a run.</summary>
+public sealed record NonDigitTrainingState
+{
+    /// <summary>Shape drawings per epoch.</summary>
+    public int Shapes { get; init; }
+
+    /// <summary>Object images per epoch.</summary>
+    public int Objects { get; init; }
+
+    /// <summary>The folder the objects came from, by name.</summary>
+    public string? ObjectSource { get; init; }
+
+    /// <summary>Stroke augmentation preset of the shapes.</summary>
+    public string Augmentation { get; init; } = "";
+
+    /// <summary>The shape categories trained on, comma-separated.</summary>
+    public string Categories { get; init; } = "";
+
+    /// <summary>One line for messages and model cards.</summary>
+    public string ToSummary() =>
+        $"{Shapes} shapes ({Augmentation} augmentation)" + (Objects > 0 ? $" and {Objects} images of {ObjectSource} per epoch" : " per epoch");
+}

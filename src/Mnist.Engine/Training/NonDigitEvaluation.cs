@@ -1,0 +1,135 @@
+using Mnist.Engine.Data;
+using Mnist.Engine.Data.Augmentation;
+using Mnist.Engine.Data.NonDigits;
+using Mnist.Engine.Layers;
+using Mnist.Engine.Preprocessing;
+using Mnist.Engine.Tensors;
+
+namespace Mnist.Engine.Training;
+
+/// <summary>How often one kind of non-digit was accepted as a confident digit.</summary>
+/// <param name="Name">Category (e.g. "star") or source (e.g. "fashion-mnist test").</param>
+/// <param name="Count">Inputs that reached the model (preprocessing found ink).</param>
+/// <param name="Accepted">Of them answered with a confident digit (<see cref="PredictionQuality.Assess"/>).</param>
+public sealed record NonDigitAcceptance(string Name, int Count, int Accepted)
+{
+    /// <summary>Accepted / Count: the share of this non-digit that a user would see read as a digit.</summary>
+    public double AcceptedRate => Count == 0 ? 0 : (double)Accepted / Count;
+}
+
+/// <summary>
+/// Measures how a model answers input that is not a digit: drawings of the held-out categories of
+/// <see cref="NonDigitShapes"/> (never trained on), rendered through <see cref="DigitPreprocessor.FromStrokes"/> like
+/// drawn digits, and images of other objects through <see cref="DigitPreprocessor.FromGray"/> like uploads. The figure
+/// is the share answered with a <em>confident</em> digit — what the product shows as a reading rather than "not sure".
+/// </summary>
+public static class NonDigitEvaluation
+{
+    /// <summary>The seed of the measurement drawings: fixed, so every model is measured on the same drawings.</summary>
+    public const ulong MeasurementSeed = 20_261_202;
+
+    /// <summary>The held-out drawings: <paramref name="perCategory"/> of each held-out category, with the default stroke augmentation.</summary>
+    public static IReadOnlyList<(string Category, StrokePoint[][] Strokes)> HeldOutDrawings(int perCategory)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(perCategory, 1);
+        var augmenter = new StrokeAugmenter(StrokeAugmentationOptions.Default, MeasurementSeed);
+        var drawings = new List<(string, StrokePoint[][])>();
+        for (int c = 0; c < NonDigitShapes.HeldOut.Count; c++)
+        {
+            string category = NonDigitShapes.HeldOut[c];
+            for (int i = 0; i < perCategory; i++)
+            {
+                var rng = new StreamRandom(MeasurementSeed, NonDigitTrainingSet.Domain, (ulong)c, (ulong)i);
+                var strokes = NonDigitShapes.Draw(category, ref rng);
+                drawings.Add((category, augmenter.Augment(strokes, c, i).Strokes));
+            }
+        }
+        return drawings;
+    }
+
+    /// <summary>Acceptance per held-out category (<paramref name="perCategory"/> drawings each), then "all shapes".</summary>
+    public static IReadOnlyList<NonDigitAcceptance> EvaluateShapes(Sequential<float> model, int perCategory = 200)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var drawings = HeldOutDrawings(perCategory);
+        var images = new float[drawings.Count][];
+        Parallel.For(0, drawings.Count, i =>
+        {
+            var r = DigitPreprocessor.FromStrokes(drawings[i].Strokes);
+            images[i] = r.IsEmpty ? [] : r.Pixels;
+        });
+        var confident = Confident(model, images);
+        var result = new List<NonDigitAcceptance>();
+        foreach (var group in drawings.Select((d, i) => (d.Category, i)).GroupBy(x => x.Category))
+        {
+            var members = group.Where(x => images[x.i].Length > 0).ToArray();
+            result.Add(new NonDigitAcceptance(group.Key, members.Length, members.Count(x => confident[x.i])));
+        }
+        result.Add(new NonDigitAcceptance("all shapes", result.Sum(r => r.Count), result.Sum(r => r.Accepted)));
+        return result;
+    }
+
+    /// <summary>Acceptance of the images of <paramref name="objects"/> (e.g. Fashion-MNIST's test split), each preprocessed as an upload.</summary>
+    public static NonDigitAcceptance EvaluateImages(Sequential<float> model, MnistDataset objects, string name)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(objects);
+        var images = new float[objects.Count][];
+        Parallel.For(0, objects.Count, i =>
+        {
+            var r = DigitPreprocessor.FromGray(objects.Image(i), objects.Cols, objects.Rows);
+            images[i] = r.IsEmpty ? [] : r.Pixels;
+        });
+        var confident = Confident(model, images);
+        int count = images.Count(im => im.Length > 0), accepted = 0;
+        for (int i = 0; i < images.Length; i++) if (images[i].Length > 0 && confident[i]) accepted++;
+        return new NonDigitAcceptance(name, count, accepted);
+    }
+
+    /// <summary>Whether the model answers each 784-pixel image (empty arrays are skipped: false) with a confident digit.</summary>
+    internal static bool[] Confident(Sequential<float> model, float[][] images, int batchSize = 500)
+    {
+        var probabilities = Probabilities(model, images, batchSize);
+        var confident = new bool[images.Length];
+        int classes = model.OutputItemShape[^1];
+        for (int i = 0; i < images.Length; i++)
+            confident[i] = images[i].Length > 0 && PredictionQuality.Assess(probabilities.AsSpan(i * classes, classes)).IsConfident;
+        return confident;
+    }
+
+    /// <summary>Softmax probabilities [images, classes] of the model (inference mode); rows of empty images are zero.</summary>
+    internal static float[] Probabilities(Sequential<float> model, float[][] images, int batchSize = 500)
+    {
+        int n = DigitPreprocessor.PixelCount, classes = model.OutputItemShape[^1];
+        var result = new float[images.Length * classes];
+        bool wasTraining = model.Training;
+        model.Training = false;
+        try
+        {
+            for (int start = 0; start < images.Length; start += batchSize)
+            {
+                int count = Math.Min(batchSize, images.Length - start);
+                var x = new float[count * n];
+                for (int k = 0; k < count; k++)
+                    if (images[start + k].Length == n) images[start + k].CopyTo(x, k * n);
+                var logits = model.Forward(new Tensor<float>(x, count, 1, DigitPreprocessor.Size, DigitPreprocessor.Size)).Span;
+                for (int k = 0; k < count; k++)
+                {
+                    if (images[start + k].Length != n) continue;
+                    var row = logits.Slice(k * classes, classes);
+                    var p = result.AsSpan((start + k) * classes, classes);
+                    float max = row[0];
+                    for (int j = 1; j < classes; j++) max = Math.Max(max, row[j]);
+                    float sum = 0;
+                    for (int j = 0; j < classes; j++) sum += p[j] = MathF.Exp(row[j] - max);
+                    for (int j = 0; j < classes; j++) p[j] /= sum;
+                }
+            }
+        }
+        finally
+        {
+            model.Training = wasTraining;
+        }
+        return result;
+    }
+}
