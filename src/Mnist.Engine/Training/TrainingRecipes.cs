@@ -26,7 +26,9 @@ public static class TrainingRecipes
     /// 12 epochs of on-the-fly affine augmentation (±10°, zoom 0.9–1.1, ±2.5 px, shear ±10°), a quarter of the samples
     /// redrawn as uniform pen strokes, 30% of the samples seen
     /// at low resolution (0.3–0.6 of the side), half of the ones given a continental up-stroke flag, and label
-    /// smoothing 0.1. Augmentation is what makes drawn and
+    /// smoothing 0.1; the model evaluated and saved is the weight average (<see cref="WeightAverage"/>, decay 0.999): seed 1
+    /// on MNIST alone, 98.56/99.10/99.33% after epochs 1–3 against 98.23/98.80/99.09% for the last weights, 99.56 against
+    /// 99.55% after epoch 12, where the annealed learning rate has already settled the weights. Augmentation is what makes drawn and
     /// photographed digits, which are never as tidy as MNIST, come out right: a digit a few pixels tall in a photo
     /// reaches the network as blurred as the low-resolution samples. On Fashion-MNIST it trains the <c>clothing</c>
     /// network with <see cref="AugmentationOptions.Clothing"/> instead.
