@@ -113,12 +113,7 @@ public static class DrawnEvaluation
         ArgumentNullException.ThrowIfNull(digits);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         int n = DigitPreprocessor.PixelCount, classes = model.OutputItemShape[^1];
-        var images = new float[digits.Count][];
-        Parallel.For(0, digits.Count, i =>
-        {
-            var r = DigitPreprocessor.FromStrokes(digits.Samples[i].StrokeList);
-            images[i] = r.IsEmpty ? [] : r.Pixels;
-        });
+        var images = NonDigitEvaluation.Render(digits.Count, i => DigitPreprocessor.FromStrokes(digits.Samples[i].StrokeList));
         var probabilities = NonDigitEvaluation.Probabilities(model, images, batchSize);
         var predictions = new int[digits.Count];
         var confident = new bool[digits.Count];

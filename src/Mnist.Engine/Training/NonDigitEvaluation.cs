@@ -52,12 +52,7 @@ public static class NonDigitEvaluation
     {
         ArgumentNullException.ThrowIfNull(model);
         var drawings = HeldOutDrawings(perCategory);
-        var images = new float[drawings.Count][];
-        Parallel.For(0, drawings.Count, i =>
-        {
-            var r = DigitPreprocessor.FromStrokes(drawings[i].Strokes);
-            images[i] = r.IsEmpty ? [] : r.Pixels;
-        });
+        var images = Render(drawings.Count, i => DigitPreprocessor.FromStrokes(drawings[i].Strokes));
         var confident = Confident(model, images);
         var result = new List<NonDigitAcceptance>();
         foreach (var group in drawings.Select((d, i) => (d.Category, i)).GroupBy(x => x.Category))
@@ -74,12 +69,7 @@ public static class NonDigitEvaluation
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(objects);
-        var images = new float[objects.Count][];
-        Parallel.For(0, objects.Count, i =>
-        {
-            var r = DigitPreprocessor.FromGray(objects.Image(i), objects.Cols, objects.Rows);
-            images[i] = r.IsEmpty ? [] : r.Pixels;
-        });
+        var images = Render(objects.Count, i => DigitPreprocessor.FromGray(objects.Image(i), objects.Cols, objects.Rows));
         var confident = Confident(model, images);
         int count = images.Count(im => im.Length > 0), accepted = 0;
         for (int i = 0; i < images.Length; i++) if (images[i].Length > 0 && confident[i]) accepted++;
@@ -97,13 +87,24 @@ public static class NonDigitEvaluation
         return confident;
     }
 
-    /// <summary>Softmax probabilities [images, classes] of the model (inference mode); rows of empty images are zero.</summary>
+    /// <summary>Preprocesses inputs 0..<paramref name="count"/>−1 in parallel: each one's 784 pixels, or an empty array where preprocessing found no digit.</summary>
+    internal static float[][] Render(int count, Func<int, PreprocessResult> preprocess)
+    {
+        var images = new float[count][];
+        Parallel.For(0, count, i =>
+        {
+            var r = preprocess(i);
+            images[i] = r.IsEmpty ? [] : r.Pixels;
+        });
+        return images;
+    }
+
+    /// <summary>Softmax probabilities [images, classes] of the model (<see cref="Predictions.Predict"/>); rows of empty images are zero.</summary>
     internal static float[] Probabilities(Sequential<float> model, float[][] images, int batchSize = 500)
     {
         int n = DigitPreprocessor.PixelCount, classes = model.OutputItemShape[^1];
         var result = new float[images.Length * classes];
         bool wasTraining = model.Training;
-        model.Training = false;
         try
         {
             for (int start = 0; start < images.Length; start += batchSize)
@@ -112,18 +113,10 @@ public static class NonDigitEvaluation
                 var x = new float[count * n];
                 for (int k = 0; k < count; k++)
                     if (images[start + k].Length == n) images[start + k].CopyTo(x, k * n);
-                var logits = model.Forward(new Tensor<float>(x, count, 1, DigitPreprocessor.Size, DigitPreprocessor.Size)).Span;
+                var probabilities = Predictions.Predict(model, new Tensor<float>(x, count, 1, DigitPreprocessor.Size, DigitPreprocessor.Size)).Span;
                 for (int k = 0; k < count; k++)
-                {
-                    if (images[start + k].Length != n) continue;
-                    var row = logits.Slice(k * classes, classes);
-                    var p = result.AsSpan((start + k) * classes, classes);
-                    float max = row[0];
-                    for (int j = 1; j < classes; j++) max = Math.Max(max, row[j]);
-                    float sum = 0;
-                    for (int j = 0; j < classes; j++) sum += p[j] = MathF.Exp(row[j] - max);
-                    for (int j = 0; j < classes; j++) p[j] /= sum;
-                }
+                    if (images[start + k].Length == n)
+                        probabilities.Slice(k * classes, classes).CopyTo(result.AsSpan((start + k) * classes, classes));
             }
         }
         finally
