@@ -59,7 +59,7 @@ public class NonDigitTests
     {
         var objects = new MnistDataset(Enumerable.Range(0, 784 * 2).Select(i => (byte)(i % 28 is > 8 and < 20 && i % 784 / 28 is > 5 and < 22 ? 200 : 0)).ToArray(), [0, 0]);
         var set = new NonDigitTrainingSet(0, objects, 5);
-        Assert.Equal("objects", set.ObjectSource is null ? null : "objects");
+        Assert.NotNull(set.ObjectSource);
         var combined = set.AppendTo(new MnistDataset(new byte[784], [4]));
         set.Render(combined, 1, 0, 1);
         var expected = DigitPreprocessor.FromGray(objects.Image(0), 28, 28).Pixels.Select(v => (byte)MathF.Round(v * 255)).ToArray();
