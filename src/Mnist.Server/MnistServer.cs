@@ -75,6 +75,7 @@ public static class MnistServer
         services.AddSingleton(TimeProvider.System);
 
         // Model, batching, metrics. The batcher and the reload service start with the host.
+        services.AddMetrics();
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<ModelLoader>();
         services.AddSingleton<ModelStore>();
@@ -83,6 +84,12 @@ public static class MnistServer
         services.AddSingleton<ReadingService>();
         services.AddHostedService<ModelReloadService>();
         services.AddHostedService(sp => sp.GetRequiredService<PredictionBatcher>());
+
+        // Operations: health checks behind /healthz and /readyz, the not-ready pause on shutdown, OpenTelemetry.
+        services.AddSingleton<ShutdownDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
+        services.AddHealthChecks().AddCheck<ModelHealthCheck>("model", tags: [ModelHealthCheck.ReadyTag]);
+        services.AddServerTelemetry();
 
         // Wire JSON: source-generated, snake_case.
         services.ConfigureHttpJsonOptions(o =>
@@ -141,7 +148,7 @@ public static class MnistServer
         });
 
         // OpenAPI document at /openapi/v1.json.
-        services.AddOpenApi(o => o.AddSchemaTransformer(OpenApiBodies.OmittedWhenNullIsOptional));
+        services.AddOpenApi(o => o.AddSchemaTransformer(OpenApiBodies.OmittedWhenNullIsOptional).AddDocumentTransformer(HealthApi.DescribeMetrics));
     }
 
     /// <summary>The middleware pipeline and the endpoints.</summary>
@@ -149,6 +156,8 @@ public static class MnistServer
     {
         ArgumentNullException.ThrowIfNull(app);
         MnistServerOptions options = app.Services.GetRequiredService<IOptions<MnistServerOptions>>().Value;
+        ModelStore store = app.Services.GetRequiredService<ModelStore>();
+        app.Services.GetRequiredService<ServerMetrics>().ObserveModelFrom(() => store.Current);
         if (options.TrustedProxies.Length > 0) app.UseForwardedHeaders(); // before anything reads the client address
         app.UseSecurityHeaders();
         app.UseMiddleware<RequestMetricsMiddleware>();

@@ -48,13 +48,13 @@ public class HotReloadTests
 
         // 2. An invalid file: rejected, the second model keeps serving, the failure is counted.
         TestModels.AtomicReplace(path, Encoding.UTF8.GetBytes("this is not an onnx model"));
-        await Eventually.WaitForAsync(async () => (await host.Client.GetStringAsync("/metrics")).Contains("mnist_model_reload_failures_total 1", StringComparison.Ordinal),
+        await Eventually.WaitForAsync(async () => PrometheusScrape.Value(await host.Client.GetStringAsync("/metrics"), "mnist_model_reload_failures_total") == 1,
             "the invalid file to be rejected");
         Assert.Equal(secondSha, await ShaAsync(host.Client));
 
         // 3. A truncated ONNX file: rejected as well.
         TestModels.AtomicReplace(path, second.AsSpan(0, second.Length / 2).ToArray());
-        await Eventually.WaitForAsync(async () => (await host.Client.GetStringAsync("/metrics")).Contains("mnist_model_reload_failures_total 2", StringComparison.Ordinal),
+        await Eventually.WaitForAsync(async () => PrometheusScrape.Value(await host.Client.GetStringAsync("/metrics"), "mnist_model_reload_failures_total") == 2,
             "the truncated file to be rejected");
 
         // 4. A third valid model: reloading works after failures.
@@ -69,7 +69,7 @@ public class HotReloadTests
         Assert.Empty(failures);
         Assert.True(ok > 50, $"only {ok} requests ran during the reloads");
         string metrics = await host.Client.GetStringAsync("/metrics");
-        Assert.Contains("mnist_model_reloads_total 2", metrics, StringComparison.Ordinal);
+        Assert.Equal(2, PrometheusScrape.Value(metrics, "mnist_model_reloads_total"));
 
         // The ETag of the download follows the model.
         using HttpResponseMessage download = await host.Client.GetAsync("/v1/models/current.onnx");

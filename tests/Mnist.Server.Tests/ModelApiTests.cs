@@ -74,13 +74,13 @@ public class OperationsTests(TrainedServerFixture server)
         Assert.Equal("text/plain", r.Content.Headers.ContentType?.MediaType);
         string text = await r.Content.ReadAsStringAsync();
         Assert.Contains("# TYPE mnist_http_requests_total counter", text, StringComparison.Ordinal);
-        Assert.Contains("mnist_http_requests_total{endpoint=\"/v1/predict\",method=\"POST\",status=\"200\"}", text, StringComparison.Ordinal);
-        Assert.Contains("mnist_http_request_duration_seconds_bucket{endpoint=\"/v1/predict\",le=\"+Inf\"}", text, StringComparison.Ordinal);
-        Assert.Contains("mnist_batch_size_bucket{le=\"1\"}", text, StringComparison.Ordinal);
-        Assert.Contains("mnist_model_reloads_total", text, StringComparison.Ordinal);
-        Assert.Contains("process_resident_memory_bytes", text, StringComparison.Ordinal);
-        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            Assert.Matches(@"^(# (HELP|TYPE) \w+ .+|[a-z_]+(\{.*\})? ([-+0-9.eE]+|\+Inf))$", line);
+        Assert.True(PrometheusScrape.Value(text, "mnist_http_requests_total", ("endpoint", "/v1/predict"), ("method", "POST"), ("status", "200")) >= 1, text);
+        Assert.True(PrometheusScrape.Value(text, "mnist_http_request_duration_seconds_bucket", ("endpoint", "/v1/predict"), ("le", "+Inf")) >= 1, text);
+        Assert.True(PrometheusScrape.Value(text, "mnist_batch_size_bucket", ("le", "1")) >= 1, text);
+        Assert.NotNull(PrometheusScrape.Value(text, "mnist_model_reloads_total"));
+        Assert.True(PrometheusScrape.Value(text, "process_resident_memory_bytes") > 1e6, text);
+        Assert.Equal(1, PrometheusScrape.Value(text, "mnist_model_info", ("precision", "float")) ?? PrometheusScrape.Value(text, "mnist_model_info", ("precision", "int8")));
+        Assert.Null(PrometheusScrape.FirstMalformedLine(text));
     }
 
     [Fact]

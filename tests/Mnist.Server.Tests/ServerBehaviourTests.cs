@@ -36,7 +36,7 @@ public class ServerBehaviourTests
         Assert.Equal(3, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
         // Health and metrics are not rate limited.
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
-        Assert.Contains("mnist_rate_limited_total 3", await client.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        Assert.Equal(3, PrometheusScrape.Value(await client.GetStringAsync("/metrics"), "mnist_rate_limited_total"));
     }
 
     [Fact]

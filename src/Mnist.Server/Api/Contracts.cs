@@ -53,9 +53,9 @@ public sealed record ModelInference(
 public sealed record ModelDownloads(string Onnx, string TfLite);
 
 /// <summary>Liveness or readiness.</summary>
-/// <param name="Status"><c>ok</c>, <c>ready</c> or <c>not_ready</c>.</param>
+/// <param name="Status"><c>ok</c> or <c>unhealthy</c> (liveness); <c>ready</c> or <c>not_ready</c> (readiness).</param>
 /// <param name="Model">The served model's name, when there is one.</param>
-/// <param name="Reason">Why the server is not ready.</param>
+/// <param name="Reason">Why the server is not ready (the first failing health check).</param>
 public sealed record HealthResponse(
     string Status,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Model = null,

@@ -147,7 +147,9 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
         try
         {
             for (int i = 0; i < n; i++) batch[i].Pixels.CopyTo(x, i * Pixels);
-            _metrics.RecordBatch(n, Stopwatch.GetElapsedTime(batch[0].Enqueued).TotalSeconds);
+            double queueSeconds = Stopwatch.GetElapsedTime(batch[0].Enqueued).TotalSeconds;
+            _metrics.RecordBatch(n, queueSeconds);
+            using Activity? span = StartBatchSpan(batch, queueSeconds);
             ServedModel model = ClassifyWithCurrentModel(x, n, y);
             for (int i = 0; i < n; i++) batch[i].SetResult(new BatchResult(y.AsSpan(i * Classes, Classes).ToArray(), model));
         }
@@ -163,6 +165,25 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
         }
     }
 
+    /// <summary>The batch's span: a child of its first request's span, linked to every request in it (a batch serves
+    /// several traces at once). Null when nobody listens, which costs one check.</summary>
+    private static Activity? StartBatchSpan(List<PendingDigit> batch, double queueSeconds)
+    {
+        if (!Telemetry.Source.HasListeners()) return null;
+        ActivityContext parent = default;
+        var links = new List<ActivityLink>(batch.Count);
+        foreach (PendingDigit p in batch)
+        {
+            if (p.Requester == default) continue;
+            if (parent == default) parent = p.Requester;
+            links.Add(new ActivityLink(p.Requester));
+        }
+        Activity? span = Telemetry.Source.StartActivity("mnist.batch", ActivityKind.Internal, parent, links: links);
+        span?.SetTag("mnist.batch.size", batch.Count);
+        span?.SetTag("mnist.batch.queue_ms", queueSeconds * 1000);
+        return span;
+    }
+
     /// <summary>Runs the batch on the current model; when a reload disposed that model between reading it and
     /// calling it, the batch runs again on the model that replaced it.</summary>
     private ServedModel ClassifyWithCurrentModel(float[] x, int n, float[] y)
@@ -170,6 +191,10 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
         for (int attempt = 0; ; attempt++)
         {
             ServedModel model = _store.Current ?? throw new ServiceUnavailableException("No model is loaded.");
+            using Activity? span = Telemetry.Source.StartActivity("mnist.model");
+            span?.SetTag("mnist.model.name", model.Info.Name);
+            span?.SetTag("mnist.model.precision", model.Precision);
+            span?.SetTag("mnist.batch.size", n);
             try
             {
                 model.Classifier.ClassifyBatch(x.AsSpan(0, n * Pixels), n, y.AsSpan(0, n * Classes));
@@ -188,6 +213,9 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
     {
         public float[] Pixels { get; } = pixels;
         public long Enqueued { get; } = Stopwatch.GetTimestamp();
+
+        /// <summary>The span of the request that queued this digit (none when tracing is off).</summary>
+        public ActivityContext Requester { get; } = Activity.Current?.Context ?? default;
     }
 }
 

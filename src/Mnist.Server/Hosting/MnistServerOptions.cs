@@ -50,6 +50,11 @@ public sealed class MnistServerOptions
     /// scrapes through a proxy that allows only the monitoring network.</summary>
     public string MetricsPath { get; set; } = "/metrics";
 
+    /// <summary>Seconds between the shutdown signal and the web server's stop, during which <c>/readyz</c> answers
+    /// 503 while requests are still served (default 0). Behind a load balancer set it to a little more than the
+    /// balancer's health-check interval times its failure count, so it stops routing here first.</summary>
+    public double DrainSeconds { get; set; }
+
     /// <summary>Seconds between checks of the model file when file-system events are missed (0 disables polling).</summary>
     public double ReloadPollSeconds { get; set; } = 2;
 
@@ -63,6 +68,7 @@ public sealed class MnistServerOptions
         if (Precision == "int8" && Engine == "managed") throw new ArgumentException("Mnist:Precision int8 needs ONNX Runtime: the managed engine runs float models only.");
         if (IntraOpThreads is < 1 or > 64) throw new ArgumentException($"Mnist:IntraOpThreads must be 1..64; got {IntraOpThreads}.");
         if (ManagedInstances is < 1 or > 64) throw new ArgumentException($"Mnist:ManagedInstances must be 1..64; got {ManagedInstances}.");
+        if (DrainSeconds is < 0 or > 25) throw new ArgumentException($"Mnist:DrainSeconds must be 0..25 (the host stops waiting after 30 s); got {DrainSeconds}.");
         if (ReloadPollSeconds < 0) throw new ArgumentException($"Mnist:ReloadPollSeconds must be ≥ 0; got {ReloadPollSeconds}.");
         if (MetricsPath.Length > 0 && (!MetricsPath.StartsWith('/') || MetricsPath.Length == 1))
             throw new ArgumentException($"Mnist:MetricsPath must be empty or a path such as /metrics; got '{MetricsPath}'.");

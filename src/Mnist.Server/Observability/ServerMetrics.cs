@@ -1,45 +1,102 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
+using System.Diagnostics.Metrics;
+using Mnist.Server.Serving;
 
 namespace Mnist.Server.Observability;
 
 /// <summary>
-/// The server's metrics in Prometheus text exposition format 0.0.4: requests by endpoint, method and status,
-/// request latency, micro-batch sizes, predictions, model reloads and process figures. Recording is lock-free
-/// (Interlocked counters); <see cref="Write"/> renders a snapshot.
+/// The server's metrics as <see cref="System.Diagnostics.Metrics"/> instruments on the meter <see cref="MeterName"/>:
+/// requests by endpoint, method and status, request latency, micro-batch sizes, predictions, model reloads and process
+/// figures. OpenTelemetry exports them (Prometheus at <c>/metrics</c>, OTLP when configured); the instrument names and
+/// units are chosen so that the Prometheus names stay the ones published before (<c>mnist.predictions</c> →
+/// <c>mnist_predictions_total</c>, <c>mnist.http.request.duration</c> in seconds →
+/// <c>mnist_http_request_duration_seconds</c>).
 /// </summary>
 public sealed class ServerMetrics
 {
-    /// <summary>The content type of <see cref="Write"/>'s output.</summary>
-    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+    /// <summary>The meter every instrument of the server belongs to.</summary>
+    public const string MeterName = "Mnist.Server";
 
     private static readonly double[] LatencyBounds = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-    private static readonly double[] BatchBounds = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+    private static readonly int[] BatchBounds = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
-    private readonly ConcurrentDictionary<(string Endpoint, string Method, int Status), StrongBox> _requests = new();
-    private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
-    private readonly Histogram _batchSizes = new(BatchBounds);
-    private readonly Histogram _queueWait = new(LatencyBounds);
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _latency;
+    private readonly Histogram<int> _batchSizes;
+    private readonly Histogram<double> _queueWait;
     private long _predictions;
     private long _noDigit;
     private long _reloads;
     private long _reloadFailures;
     private long _rateLimited;
+    private Func<ServedModel?>? _currentModel;
+
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (one meter per service
+    /// provider, so two servers in one process keep their figures apart).</summary>
+    public ServerMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meter = meterFactory.Create(MeterName);
+        _requests = _meter.CreateCounter<long>("mnist.http.requests", null, "HTTP requests by route, method and status.");
+        _latency = _meter.CreateHistogram("mnist.http.request.duration", "s", "Time from request start to response end, by route.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBounds });
+        _batchSizes = _meter.CreateHistogram("mnist.batch.size", null, "Digits per model call (micro-batching).",
+            tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchBounds });
+        _queueWait = _meter.CreateHistogram("mnist.batch.queue", "s", "How long a batch's first digit waited in the queue.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBounds });
+        // Label-free totals are observed from plain counters: listed from the start (at 0, so a query or an alert finds
+        // the series before the first event) and one Interlocked add on the hot path.
+        _meter.CreateObservableCounter("mnist.predictions", () => Interlocked.Read(ref _predictions), null, "Digits classified by the model.");
+        _meter.CreateObservableCounter("mnist.no_digit", () => Interlocked.Read(ref _noDigit), null, "Inputs answered \"no digit\" without a model call.");
+        _meter.CreateObservableCounter("mnist.model.reloads", () => Interlocked.Read(ref _reloads), null, "Successful model reloads after the file changed.");
+        _meter.CreateObservableCounter("mnist.model.reload_failures", () => Interlocked.Read(ref _reloadFailures), null, "Replacement model files rejected (the old model kept serving).");
+        _meter.CreateObservableCounter("mnist.rate_limited", () => Interlocked.Read(ref _rateLimited), null, "Requests refused with 429 by the rate limiter.");
+        _meter.CreateObservableGauge("mnist.model.info", ObserveModel, null, "The model being served (value 1, labelled with its name, SHA-256 and precision).");
+
+        // The process figures under the names Prometheus clients have always used (process_resident_memory_bytes, …).
+        _meter.CreateObservableGauge("process.resident_memory", static () => Environment.WorkingSet, "By", "Resident memory size in bytes.");
+        _meter.CreateObservableCounter("process.cpu", static () => Environment.CpuUsage.TotalTime.TotalSeconds, "s", "Total user and system CPU time in seconds.");
+        _meter.CreateObservableGauge("process.start_time", static () => ProcessStart, "s", "Start time of the process since the Unix epoch in seconds.");
+        _meter.CreateObservableGauge("dotnet.gc.heap", static () => GC.GetTotalMemory(false), "By", "Bytes in the managed heap.");
+        _meter.CreateObservableCounter("dotnet.gc.collections", static () => (long)GC.CollectionCount(2), null, "Garbage collections of generation 2.");
+        _meter.CreateObservableGauge("dotnet.threadpool.threads", static () => ThreadPool.ThreadCount, null, "Thread-pool threads.");
+    }
+
+    private static readonly double ProcessStart = ReadProcessStart();
+
+    private static double ReadProcessStart()
+    {
+        using Process p = Process.GetCurrentProcess();
+        return new DateTimeOffset(p.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
+    }
+
+    /// <summary>Where the model info gauge reads the model being served (set by the model store, which records
+    /// into these metrics and so cannot be a constructor argument).</summary>
+    internal void ObserveModelFrom(Func<ServedModel?> currentModel) => _currentModel = currentModel;
+
+    private IEnumerable<Measurement<int>> ObserveModel()
+    {
+        if (_currentModel?.Invoke() is not { } m) yield break;
+        yield return new Measurement<int>(1,
+            new KeyValuePair<string, object?>("name", m.Info.Name),
+            new KeyValuePair<string, object?>("sha256", m.Sha256),
+            new KeyValuePair<string, object?>("precision", m.Precision));
+    }
 
     /// <summary>Records one finished HTTP request. <paramref name="endpoint"/> is a route pattern (bounded label values).</summary>
     public void RecordRequest(string endpoint, string method, int status, double seconds)
     {
-        _requests.GetOrAdd((endpoint, method, status), static _ => new StrongBox()).Increment();
-        _latency.GetOrAdd(endpoint, static _ => new Histogram(LatencyBounds)).Observe(seconds);
+        _requests.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("method", method),
+            new KeyValuePair<string, object?>("status", StatusText(status)));
+        _latency.Record(seconds, new KeyValuePair<string, object?>("endpoint", endpoint));
     }
 
     /// <summary>Records one model call of <paramref name="size"/> digits whose first digit waited <paramref name="queueSeconds"/>.</summary>
     public void RecordBatch(int size, double queueSeconds)
     {
-        _batchSizes.Observe(size);
-        _queueWait.Observe(queueSeconds);
+        _batchSizes.Record(size);
+        _queueWait.Record(queueSeconds);
         Interlocked.Add(ref _predictions, size);
     }
 
@@ -65,56 +122,8 @@ public sealed class ServerMetrics
     /// <summary>Rejected reloads so far.</summary>
     public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
 
-    /// <summary>Renders every metric; <paramref name="modelName"/>, <paramref name="modelSha256"/> and
-    /// <paramref name="precision"/> (<c>float</c> or <c>int8</c>) label the model info gauge.</summary>
-    public string Write(string? modelName, string? modelSha256, string? precision = null)
-    {
-        var sb = new StringBuilder(8192);
-        sb.Append("# HELP mnist_http_requests_total HTTP requests by route, method and status.\n# TYPE mnist_http_requests_total counter\n");
-        foreach (var ((endpoint, method, status), box) in _requests.OrderBy(k => k.Key.Endpoint, StringComparer.Ordinal).ThenBy(k => k.Key.Status))
-            sb.Append(CultureInfo.InvariantCulture, $"mnist_http_requests_total{{endpoint=\"{Escape(endpoint)}\",method=\"{method}\",status=\"{status}\"}} {box.Value}\n");
+    // Status codes as label values without allocating a string per request.
+    private static readonly string[] StatusTexts = Enumerable.Range(0, 600).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
-        sb.Append("# HELP mnist_http_request_duration_seconds Time from request start to response end, by route.\n# TYPE mnist_http_request_duration_seconds histogram\n");
-        foreach (var (endpoint, h) in _latency.OrderBy(k => k.Key, StringComparer.Ordinal))
-            h.Write(sb, "mnist_http_request_duration_seconds", $"endpoint=\"{Escape(endpoint)}\"");
-
-        sb.Append("# HELP mnist_batch_size Digits per model call (micro-batching).\n# TYPE mnist_batch_size histogram\n");
-        _batchSizes.Write(sb, "mnist_batch_size", "");
-        sb.Append("# HELP mnist_batch_queue_seconds How long a batch's first digit waited in the queue.\n# TYPE mnist_batch_queue_seconds histogram\n");
-        _queueWait.Write(sb, "mnist_batch_queue_seconds", "");
-
-        Counter(sb, "mnist_predictions_total", "Digits classified by the model.", Predictions);
-        Counter(sb, "mnist_no_digit_total", "Inputs answered \"no digit\" without a model call.", Interlocked.Read(ref _noDigit));
-        Counter(sb, "mnist_model_reloads_total", "Successful model reloads after the file changed.", Reloads);
-        Counter(sb, "mnist_model_reload_failures_total", "Replacement model files rejected (the old model kept serving).", ReloadFailures);
-        Counter(sb, "mnist_rate_limited_total", "Requests refused with 429 by the rate limiter.", Interlocked.Read(ref _rateLimited));
-
-        sb.Append("# HELP mnist_model_info The model being served.\n# TYPE mnist_model_info gauge\n");
-        if (modelName is not null)
-            sb.Append(CultureInfo.InvariantCulture, $"mnist_model_info{{name=\"{Escape(modelName)}\",sha256=\"{modelSha256}\",precision=\"{precision ?? "float"}\"}} 1\n");
-
-        using Process p = Process.GetCurrentProcess();
-        Gauge(sb, "process_resident_memory_bytes", "Resident memory size in bytes.", p.WorkingSet64);
-        Gauge(sb, "process_cpu_seconds_total", "Total user and system CPU time in seconds.", p.TotalProcessorTime.TotalSeconds, "counter");
-        Gauge(sb, "process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.", new DateTimeOffset(p.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0);
-        Gauge(sb, "dotnet_gc_heap_bytes", "Bytes in the managed heap.", GC.GetTotalMemory(false));
-        Gauge(sb, "dotnet_gc_collections_total", "Garbage collections of generation 2.", GC.CollectionCount(2), "counter");
-        Gauge(sb, "dotnet_threadpool_threads", "Thread-pool threads.", ThreadPool.ThreadCount);
-        return sb.ToString();
-    }
-
-    private static void Counter(StringBuilder sb, string name, string help, long value) =>
-        sb.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n");
-
-    private static void Gauge(StringBuilder sb, string name, string help, double value, string type = "gauge") =>
-        sb.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value.ToString("R", CultureInfo.InvariantCulture)}\n");
-
-    private static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-
-    private sealed class StrongBox
-    {
-        private long _value;
-        public long Value => Interlocked.Read(ref _value);
-        public void Increment() => Interlocked.Increment(ref _value);
-    }
+    private static string StatusText(int status) => (uint)status < (uint)StatusTexts.Length ? StatusTexts[status] : "other";
 }
