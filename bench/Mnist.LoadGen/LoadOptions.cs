@@ -19,12 +19,16 @@ internal sealed record LoadOptions
     public double RssEverySeconds { get; init; }
     public int DelayMs { get; init; }
     public int ItemsPerRequest { get; init; } = 1;
+    /// <summary>Count the answers by the model that produced them (the <c>model</c> field of the JSON answer).</summary>
+    public bool ByModel { get; init; }
+    /// <summary>Stop the measured run early once this file exists (a script ends the load when its scenario is done).</summary>
+    public string? StopFile { get; init; }
     /// <summary>MNIST as the CLI finds it: $MNIST_DATA, else the per-user cache that <c>mnist data</c> fills.</summary>
     public string MnistDir { get; init; } = Mnist.Engine.Data.DataLocator.Resolve(Mnist.Engine.Data.DatasetCatalog.Mnist).Folder;
 
     public const string Usage = """
         usage: mnist-loadgen [--url http://127.0.0.1:5080] [--path /v1/predict] [--body pixels|png|blank]
-                             [--connections 64] [--duration 30] [--warmup 3] [--server-pid PID|auto] [--rss-every S] [--delay-ms 0] [--data DIR]
+                             [--connections 64] [--duration 30] [--warmup 3] [--server-pid PID|auto] [--rss-every S] [--delay-ms 0] [--data DIR] [--by-model] [--stop-file F]
           --body pixels   JSON {"pixels":[784]} of real MNIST test digits (default)
           --body png      28x28 PNG bodies (Content-Type image/png)
           --body blank    all-black pixels: answered "no digit" without a model call (HTTP + parsing overhead only)
@@ -32,6 +36,9 @@ internal sealed record LoadOptions
           --server-pid P  sample the server's VmRSS every second: the process listening on the URL's port among P
                           and its descendants (P may be a wrapper such as timeout or a subshell), or among all
                           processes with "auto"
+          --by-model      count the answers by the model that produced them (the answer's "model" field), with
+                          the seconds of the first and last answer of each (rollouts)
+          --stop-file F   end the measured run early once file F exists (--duration is then the longest it runs)
           --rss-every S   also print the RSS as a series, one sample every S seconds (long flatness runs)
         """;
 
@@ -56,6 +63,8 @@ internal sealed record LoadOptions
                     "--rss-every" => o with { RssEverySeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--delay-ms" => o with { DelayMs = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     "--data" => o with { MnistDir = Next() },
+                    "--by-model" => o with { ByModel = true },
+                    "--stop-file" => o with { StopFile = Next() },
                     "--help" or "-h" => throw new FormatException(""),
                     _ => throw new FormatException($"unknown option {args[i]}"),
                 };

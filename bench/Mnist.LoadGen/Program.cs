@@ -68,6 +68,8 @@ if (rss.Count > 0)
 if (rss.Series.Count > 0)
     Console.WriteLine("server_rss_series_mb " + string.Join(' ', rss.Series.Select(p => string.Create(inv, $"{p.Seconds:F0}s:{p.Kb / 1024.0:F1}"))));
 foreach (var (status, n) in r.ErrorKinds.OrderByDescending(k => k.Value).Take(5)) Console.WriteLine($"error {status}: {n}");
+foreach (var (model, tally) in r.Models.OrderBy(m => m.Value.First))
+    Console.WriteLine(string.Create(inv, $"model {model}: {tally.Count} answers, first at {tally.First:F1} s, last at {tally.Last:F1} s"));
 return r.Errors == 0 ? 0 : 1;
 
 void PrintSeriesPoint((double Seconds, long Kb)? point)
@@ -78,14 +80,20 @@ void PrintSeriesPoint((double Seconds, long Kb)? point)
 async Task<Result> RunAsync(TimeSpan duration, bool record)
 {
     var result = new Result();
+    long start = Stopwatch.GetTimestamp();
     long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+    // The stop file ends the run by moving its end to now.
+    using Timer? watch = record && o.StopFile is { } stopFile
+        ? new Timer(_ => { if (File.Exists(stopFile)) Interlocked.Exchange(ref end, Stopwatch.GetTimestamp()); }, null, 100, 100)
+        : null;
     var workers = Enumerable.Range(0, o.Connections).Select(w => Task.Run(async () =>
     {
         var latencies = new List<long>(record ? 65536 : 0);
         long ok = 0, errors = 0;
         var kinds = new Dictionary<string, long>();
+        var models = new Dictionary<string, ModelTally>();
         int i = w * 7919;
-        while (Stopwatch.GetTimestamp() < end)
+        while (Stopwatch.GetTimestamp() < Interlocked.Read(ref end))
         {
             byte[] body = bodies[(i++ & int.MaxValue) % bodies.Length];
             using var content = new ByteArrayContent(body);
@@ -95,7 +103,18 @@ async Task<Result> RunAsync(TimeSpan duration, bool record)
             try
             {
                 using HttpResponseMessage response = await client.PostAsync(target, content);
-                await response.Content.CopyToAsync(Stream.Null);
+                if (o.ByModel && record && response.StatusCode == HttpStatusCode.OK)
+                {
+                    string model = ModelOf(await response.Content.ReadAsByteArrayAsync());
+                    double at = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                    if (!models.TryGetValue(model, out ModelTally? tally)) models[model] = tally = new ModelTally { First = at };
+                    tally.Count++;
+                    tally.Last = at;
+                }
+                else
+                {
+                    await response.Content.CopyToAsync(Stream.Null);
+                }
                 if (response.StatusCode != HttpStatusCode.OK) error = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
@@ -121,14 +140,42 @@ async Task<Result> RunAsync(TimeSpan duration, bool record)
             result.Errors += errors;
             result.All.AddRange(latencies);
             foreach (var (k, v) in kinds) result.ErrorKinds[k] = result.ErrorKinds.GetValueOrDefault(k) + v;
+            foreach (var (m, t) in models)
+            {
+                if (!result.Models.TryGetValue(m, out ModelTally? all)) result.Models[m] = all = new ModelTally { First = t.First, Last = t.Last };
+                all.Count += t.Count;
+                all.First = Math.Min(all.First, t.First);
+                all.Last = Math.Max(all.Last, t.Last);
+            }
         }
     })).ToArray();
     await Task.WhenAll(workers);
     return result;
 }
 
+// The top-level "model" of an answer ("?" when there is none).
+static string ModelOf(byte[] json)
+{
+    var reader = new System.Text.Json.Utf8JsonReader(json);
+    while (reader.Read())
+    {
+        if (reader.TokenType == System.Text.Json.JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("model"u8) && reader.Read())
+            return reader.GetString() ?? "?";
+        if (reader.TokenType is System.Text.Json.JsonTokenType.StartObject or System.Text.Json.JsonTokenType.StartArray && reader.CurrentDepth >= 1) reader.Skip();
+    }
+    return "?";
+}
+
+internal sealed class ModelTally
+{
+    public long Count;
+    public double First;
+    public double Last;
+}
+
 internal sealed class Result
 {
+    public readonly Dictionary<string, ModelTally> Models = [];
     public long Ok;
     public long Errors;
     public readonly List<long> All = [];
