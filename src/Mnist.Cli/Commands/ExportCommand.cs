@@ -10,6 +10,7 @@ using Mnist.Engine.Formats.Onnx;
 using Mnist.Inference;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Mnist.Engine.IO;
 
 namespace Mnist.Cli.Commands;
 

@@ -12,6 +12,7 @@ using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Mnist.Engine.IO;
 
 namespace Mnist.Cli.Commands;
 
@@ -174,7 +175,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             string path = Path.Combine(outDir, CheckpointFileName);
             if (!File.Exists(path))
                 throw new IOException($"--resume: {path} does not exist (a run writes it after its first epoch).");
-            ReportFiles.DeleteStaleTemporaries(outDir);
+            AtomicFile.DeleteLeftovers(outDir);
             checkpoint = Checkpoint.Load(path);
             if (settings.Arch is not null && settings.Arch != checkpoint.State.Recipe)
                 throw new ArgumentException($"--resume: {path} is a '{checkpoint.State.Recipe}' run, not '{settings.Arch}'.");

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mnist.Engine.Training;
+using Mnist.Engine.IO;
 
 namespace Mnist.Cli.Reports;
 
@@ -102,5 +103,5 @@ internal static class MetricsJson
 
     /// <summary>Writes <c>metrics.json</c> atomically.</summary>
     public static void Write(RunSummary summary, string path) =>
-        ReportFiles.WriteAtomically(path, Encoding.UTF8.GetBytes(Build(summary).ToJsonString(s_indented) + "\n"));
+        AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(Build(summary).ToJsonString(s_indented) + "\n"));
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Mnist.Engine.Data;
 using Mnist.Engine.Training;
 using SkiaSharp;
+using Mnist.Engine.IO;
 
 namespace Mnist.Cli.Reports;
 
@@ -58,6 +59,6 @@ internal static class MisclassifiedGrid
         }
 
         using var png = surface.Snapshot().Encode(SKEncodedImageFormat.Png, 100);
-        ReportFiles.WriteAtomically(path, png.AsSpan());
+        AtomicFile.WriteAllBytes(path, png.AsSpan());
     }
 }

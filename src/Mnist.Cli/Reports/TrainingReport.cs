@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Mnist.Engine.Training;
 using ScottPlot;
+using Mnist.Engine.IO;
 
 namespace Mnist.Cli.Reports;
 
@@ -22,7 +23,7 @@ internal static class TrainingReport
         AccuracyChart(s.Result.History, Path.Combine(reportDir, AccuracyPng));
         ConfusionChart(s.Result.Final, s.Dataset.ClassNames, Path.Combine(reportDir, ConfusionPng));
         MisclassifiedGrid.Write(s.Test, s.Result.Final, s.Dataset.ClassNames, Path.Combine(reportDir, MisclassifiedPng));
-        ReportFiles.WriteAtomically(Path.Combine(reportDir, "index.md"), Encoding.UTF8.GetBytes(Index(s)));
+        AtomicFile.WriteAllBytes(Path.Combine(reportDir, "index.md"), Encoding.UTF8.GetBytes(Index(s)));
     }
 
     public static void LossChart(IReadOnlyList<EpochMetrics> history, string path)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Mnist.Engine.IO;
 
 namespace Mnist.Engine.Data;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mnist.Engine.Layers;
 using Mnist.Engine.Preprocessing;
+using Mnist.Engine.IO;
 
 namespace Mnist.Engine.Formats;
 

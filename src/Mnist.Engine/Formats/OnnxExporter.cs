@@ -1,5 +1,6 @@
 using Mnist.Engine.Formats.Onnx;
 using Mnist.Engine.Layers;
+using Mnist.Engine.IO;
 
 namespace Mnist.Engine.Formats;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Mnist.Engine.Formats.TfLite;
 using Mnist.Engine.Layers;
+using Mnist.Engine.IO;
 
 namespace Mnist.Engine.Formats;
 

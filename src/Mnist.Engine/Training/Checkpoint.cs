@@ -7,6 +7,7 @@ using Mnist.Engine.Data;
 using Mnist.Engine.Layers;
 using Mnist.Engine.Networks;
 using Mnist.Engine.Optim;
+using Mnist.Engine.IO;
 
 namespace Mnist.Engine.Training;
 

@@ -122,7 +122,7 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
         if (sha == _lastGoodSha) return;
         try
         {
-            Mnist.Engine.Formats.AtomicFile.WriteAllBytes(LastGoodPath, bytes);
+            Mnist.Engine.IO.AtomicFile.WriteAllBytes(LastGoodPath, bytes);
             _lastGoodSha = sha;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

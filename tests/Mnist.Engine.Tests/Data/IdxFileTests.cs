@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Mnist.Engine.Data;
+using Mnist.Engine.IO;
 
 namespace Mnist.Engine.Tests.Data;
 
