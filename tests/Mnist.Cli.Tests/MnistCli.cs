@@ -19,18 +19,9 @@ internal static class MnistCli
         }
     }
 
-    /// <summary>$MNIST_DATA, else shared/datasets/mnist beside an ancestor folder.</summary>
-    public static string MnistFolder()
-    {
-        if (Environment.GetEnvironmentVariable("MNIST_DATA") is { Length: > 0 } env) return env;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "datasets", "mnist");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        Assert.Fail("MNIST not found: set MNIST_DATA to the folder holding the MNIST IDX files.");
-        return null!;
-    }
+    /// <summary>The MNIST folder (<see cref="global::Mnist.Testing.TestEnvironment.MnistFolder"/>): a visible skip naming
+    /// <c>mnist data</c> when it cannot be found or fetched, a failure in CI.</summary>
+    public static string MnistFolder() => global::Mnist.Testing.TestEnvironment.MnistFolder();
 
     /// <summary>Starts <c>mnist args…</c>; it is killed if still running after <paramref name="timeout"/>.</summary>
     public static ChildProcess Start(TimeSpan timeout, params string[] args) => Start(timeout, null, args);

@@ -14,10 +14,10 @@ namespace Mnist.E2E;
 [Collection("app")]
 public sealed class NonDigitTests(AppFixture app, ITestOutputHelper output)
 {
-    [SkippableFact]
+    [Fact]
     public async Task Unconfident_answers_are_shown_as_guesses_in_both_modes()
     {
-        Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
+        AppFixture.RequireChromium();
         // Two drawings of each held-out category, scaled to the pad like a finger would draw them.
         var drawings = NonDigitEvaluation.HeldOutDrawings(2);
         await using IBrowserContext context = await app.NewPhoneContextAsync();

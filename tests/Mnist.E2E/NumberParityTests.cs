@@ -45,10 +45,10 @@ public sealed class NumberParityTests(AppFixture app, ITestOutputHelper output)
         }
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Chromium_reads_the_same_numbers_as_the_CSharp_reader()
     {
-        Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
+        AppFixture.RequireChromium();
         SyntheticNumber[] numbers = [.. SyntheticNumbers.Make(20, seed: 11), .. SyntheticNumbers.Make(5, seed: 12, minDigits: 5, maxDigits: 7)];
         // Each number also on a canvas (the dot check on: small strokes framed alone come out "too small").
         var cases = new List<(string Name, float[][][] Strokes, float W, float H)>();

@@ -138,10 +138,10 @@ public sealed class PreprocessingParityTests(AppFixture app, ITestOutputHelper o
         }
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Chromium_runs_the_served_module_with_the_same_pixels()
     {
-        Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
+        AppFixture.RequireChromium();
         await using var context = await app.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync(app.Server.BaseAddress + "index.html");

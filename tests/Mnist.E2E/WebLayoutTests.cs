@@ -9,7 +9,7 @@ namespace Mnist.E2E;
 [Collection("app")]
 public sealed class WebLayoutTests(AppFixture app)
 {
-    private static readonly PendigitsSample[] Samples = Pendigits.Spread(3);
+    private static PendigitsSample[] Samples => Pendigits.Spread(3);
 
     /// <summary>The fraction of its track each bar fills, and the probability the page says it shows.</summary>
     private const string BarsScript = """
@@ -31,10 +31,10 @@ public sealed class WebLayoutTests(AppFixture app)
 
     private static Task<double> ScrollWidthAsync(IPage page) => page.EvaluateAsync<double>("() => document.documentElement.scrollWidth");
 
-    [SkippableFact]
+    [Fact]
     public async Task Each_probability_bar_is_rendered_as_wide_as_its_probability()
     {
-        Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
+        AppFixture.RequireChromium();
         await using IBrowserContext context = await app.Browser.NewContextAsync(Phone(390));
         IPage page = await context.NewPageAsync();
         await page.GotoAsync(app.Server.BaseAddress.ToString());
@@ -64,10 +64,10 @@ public sealed class WebLayoutTests(AppFixture app)
         }
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Without_the_on_device_runtime_the_page_switches_to_the_server_with_a_short_note_and_fits_320_px()
     {
-        Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
+        AppFixture.RequireChromium();
         await using IBrowserContext context = await app.Browser.NewContextAsync(Phone(320));
         // As on a server built without the npm assets: the runtime's files do not load.
         await context.RouteAsync("**/lib/ort/**", route => route.AbortAsync());
@@ -90,10 +90,10 @@ public sealed class WebLayoutTests(AppFixture app)
         Assert.True(width <= 320, $"the page scrolls sideways at 320 px: {width} px wide");
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task A_320_px_phone_never_scrolls_sideways_in_digit_or_number_mode()
     {
-        Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
+        AppFixture.RequireChromium();
         await using IBrowserContext context = await app.Browser.NewContextAsync(Phone(320));
         IPage page = await context.NewPageAsync();
         await page.GotoAsync(app.Server.BaseAddress.ToString());

@@ -11,12 +11,12 @@ namespace Mnist.E2E;
 [Collection("app")]
 public sealed class WebSecurityTests(AppFixture app)
 {
-    private static readonly PendigitsSample[] Samples = Pendigits.Spread(100);
+    private static PendigitsSample[] Samples => Pendigits.Spread(100);
 
-    [SkippableFact]
+    [Fact]
     public async Task The_app_works_in_both_modes_under_the_content_security_policy_without_a_violation()
     {
-        Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
+        AppFixture.RequireChromium();
         await using IBrowserContext context = await app.NewPhoneContextAsync();
         IPage page = await context.NewPageAsync();
         var violations = new List<string>();
@@ -47,10 +47,10 @@ public sealed class WebSecurityTests(AppFixture app)
         Assert.True(violations.Count == 0 && inPage.Length == 0, string.Join("\n", violations.Concat(inPage)));
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task The_service_worker_leaves_other_pages_of_the_server_to_the_network()
     {
-        Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
+        AppFixture.RequireChromium();
         await using IBrowserContext context = await app.NewPhoneContextAsync();
         IPage page = await context.NewPageAsync();
         string root = app.Server.BaseAddress.ToString();
@@ -72,10 +72,10 @@ public sealed class WebSecurityTests(AppFixture app)
         await PadDriver.CreateAsync(page).ContinueWith(t => t.Result.WaitReadyAsync()).Unwrap();
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task The_api_reference_renders_under_its_policy()
     {
-        Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
+        AppFixture.RequireChromium();
         await using IBrowserContext context = await app.Browser.NewContextAsync();
         IPage page = await context.NewPageAsync();
         var violations = new List<string>();

@@ -16,7 +16,7 @@ namespace Mnist.Engine.InteropTests;
 /// </summary>
 public sealed class Int8QuantizationTests(ITestOutputHelper output)
 {
-    [SkippableFact]
+    [Fact]
     public void ShippedModel_Int8_KeepsAccuracyAndTop1InOnnxRuntime()
     {
         var (floatBytes, quantized) = QuantizeShipped();
@@ -55,7 +55,7 @@ public sealed class Int8QuantizationTests(ITestOutputHelper output)
     /// integers: acc = Σ (x_q − x_zp)·w_q + B, y = saturate(round(acc · x_scale·w_scale[m] / y_scale) + y_zp).
     /// ORT requantizes in float, so a value may land one step off at a rounding tie; anything more is a wrong operand.
     /// </summary>
-    [SkippableFact]
+    [Fact]
     public void ShippedModel_FirstQLinearConv_MatchesScalarReference()
     {
         var (_, quantized) = QuantizeShipped();
@@ -124,7 +124,7 @@ public sealed class Int8QuantizationTests(ITestOutputHelper output)
     /// The shipped network's hidden layer (fc1, 1152→128, ReLU) and its logits layer run as integer matrix products: no
     /// float Gemm or MatMul is left in the file, and ORT's top-1 agrees with the float model on the first 2,000 test digits.
     /// </summary>
-    [SkippableFact]
+    [Fact]
     public void ShippedModel_Int8_HasNoFloatLinearLayers_AndAgreesWithFloat()
     {
         var (floatBytes, quantized) = QuantizeShipped();
@@ -156,7 +156,7 @@ public sealed class Int8QuantizationTests(ITestOutputHelper output)
     /// scale of the Mul after the Cast), then for the hidden layer y = saturate(round(real / y_scale) + y_zp) and for the logits
     /// the float real itself. ORT requantizes in float, so a uint8 may land one step off at a rounding tie.
     /// </summary>
-    [SkippableFact]
+    [Fact]
     public void ShippedModel_IntegerLinearLayers_MatchScalarReference()
     {
         var (_, quantized) = QuantizeShipped();
@@ -281,18 +281,8 @@ public sealed class Int8QuantizationTests(ITestOutputHelper output)
     private (byte[] FloatBytes, ModelProto Quantized) QuantizeShipped()
     {
         string path = Path.Combine(MnistTestSet.RepositoryRoot() ?? ".", "models", "mnist.onnx");
-        Skip.IfNot(File.Exists(path), $"models/mnist.onnx not found at {path}");
-        string dir = MnistTestSet.DataDirectory();
-        MnistDataset train;
-        try
-        {
-            train = MnistDataset.Load(dir, MnistSplit.Train);
-        }
-        catch (DataFormatException e) when (!MnistTestSet.InCi)
-        {
-            Skip.If(true, $"MNIST training set not available: {e.Message}");
-            throw;
-        }
+        Assert.True(File.Exists(path), $"models/mnist.onnx is part of the repository but was not found at {path}");
+        MnistDataset train = MnistDataset.Load(global::Mnist.Testing.TestEnvironment.MnistFolder(), MnistSplit.Train);
 
         byte[] bytes = File.ReadAllBytes(path);
         var imported = OnnxImporter.Load(bytes);
@@ -324,10 +314,5 @@ public sealed class Int8QuantizationTests(ITestOutputHelper output)
         return new InferenceSession(model, options);
     }
 
-    private static MnistTestSet RequireTestSet()
-    {
-        var data = MnistTestSet.TryLoad(out string? reason);
-        Skip.If(data is null && !MnistTestSet.InCi, reason);
-        return data ?? throw new InvalidOperationException(reason + " (CI is set: the test set is required)");
-    }
+    private static MnistTestSet RequireTestSet() => MnistTestSet.Load();
 }

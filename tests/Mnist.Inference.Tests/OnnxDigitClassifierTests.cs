@@ -158,33 +158,51 @@ public class OnnxDigitClassifierTests
         });
     }
 
+    /// <summary>
+    /// Hot reload disposes a classifier under load. Calls that straddle Dispose must finish with the same answers as
+    /// before (the session is not released under them), every caller must then be refused, and no call completes
+    /// after a refusal. The old version only checked completed + refused == 200, which any outcome satisfied.
+    /// </summary>
     [Fact]
     public async Task Dispose_during_calls_lets_them_finish_and_refuses_later_ones()
     {
-        var c = OnnxDigitClassifier.Load(TestModels.Linear());
-        float[] x = Batch(64);
-        int completed = 0, refused = 0;
-        Task running = Task.Run(() =>
+        const int n = 2048, callers = 2;
+        float[] x = Batch(n);
+        var expected = new float[n * 10];
+        using (var reference = OnnxDigitClassifier.Load(TestModels.Linear())) reference.ClassifyBatch(x, n, expected);
+
+        int straddled = 0;
+        // A call straddles Dispose only if it is running at that instant; with two callers on long batches that is
+        // almost always so, and a few attempts make it certain.
+        for (int attempt = 0; attempt < 5 && straddled == 0; attempt++)
         {
-            var probs = new float[640];
-            for (int k = 0; k < 200; k++)
+            var c = OnnxDigitClassifier.Load(TestModels.Linear());
+            int completed = 0, disposeReturned = 0;
+            Task[] running = [.. Enumerable.Range(0, callers).Select(_ => Task.Run(() =>
             {
-                try
+                var probs = new float[n * 10];
+                while (true)
                 {
-                    c.ClassifyBatch(x, 64, probs);
-                    completed++;
-                    Assert.True(probs.Take(10).Sum() is > 0.999f and < 1.001f);
+                    try
+                    {
+                        c.ClassifyBatch(x, n, probs);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        return; // refused: this caller makes no further call, so none completes after a refusal
+                    }
+                    Assert.True(probs.AsSpan().SequenceEqual(expected), "a call finished with different answers");
+                    if (Volatile.Read(ref disposeReturned) != 0) Interlocked.Increment(ref straddled);
+                    Interlocked.Increment(ref completed);
                 }
-                catch (ObjectDisposedException)
-                {
-                    refused++;
-                }
-            }
-        });
-        await Task.Delay(5);
-        c.Dispose();
-        await running;
-        Assert.Equal(200, completed + refused);
+            }))];
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref completed) >= 4, TimeSpan.FromSeconds(30)), "the callers did not get going");
+            c.Dispose();
+            Volatile.Write(ref disposeReturned, 1);
+            await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(30)); // each caller ends only by being refused
+            Assert.Throws<ObjectDisposedException>(() => c.ClassifyBatch(x, 1, new float[10]));
+        }
+        Assert.True(straddled > 0, "in 5 attempts no call was in flight at Dispose");
     }
 
     [Fact]

@@ -80,33 +80,74 @@ public class ServerBehaviourTests
         }
     }
 
+    /// <summary>
+    /// Requests the server has accepted when shutdown starts get full answers, and shutdown waits for them. The bodies are
+    /// held half-sent until shutdown has begun, so the requests are provably in flight (the old version counted any reset
+    /// as "never accepted" and so could not fail on a dropped request); stopping must not complete while they are held.
+    /// </summary>
     [Fact]
     public async Task ShutdownFinishesRequestsInFlight()
     {
         await using KestrelHost host = await KestrelHost.StartAsync(TestModels.PrivateFile(TestModels.RandomLenet(6)));
-        var statuses = new System.Collections.Concurrent.ConcurrentBag<int>();
-        async Task LoadAsync()
+        const int inFlight = 8;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        HeldBody[] bodies = [.. Enumerable.Range(0, inFlight).Select(i => new HeldBody(TestImages.PixelsJson(i), release.Task))];
+        Task<HttpResponseMessage>[] requests = [.. bodies.Select(b => host.Client.PostAsync("/v1/predict", b))];
+        await Task.WhenAll(bodies.Select(b => b.HalfSent)).WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(300); // the headers and first half are on the server, whose handlers now wait for the rest
+
+        Task stopping = host.App.StopAsync();
+        await Task.Delay(500);
+        Assert.False(stopping.IsCompleted, "the server finished stopping while accepted requests were still waiting for their bodies");
+        release.SetResult();
+
+        HttpResponseMessage[] responses = await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(30));
+        for (int i = 0; i < inFlight; i++)
         {
-            // Send until the server stops taking connections; every request it accepted must get a full answer.
-            while (true)
-            {
-                try
-                {
-                    using StringContent body = Pixels(1);
-                    using HttpResponseMessage r = await host.Client.PostAsync("/v1/predict", body);
-                    statuses.Add((int)r.StatusCode);
-                }
-                catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or IOException)
-                {
-                    return; // refused or closed between requests: never accepted
-                }
-            }
+            Assert.Equal(HttpStatusCode.OK, responses[i].StatusCode);
+            using JsonDocument doc = JsonDocument.Parse(await responses[i].Content.ReadAsStringAsync());
+            Assert.Equal(JsonValueKind.Number, doc.RootElement.GetProperty("digit").ValueKind);
+            responses[i].Dispose();
         }
-        Task[] load = Enumerable.Range(0, 16).Select(_ => Task.Run(LoadAsync)).ToArray();
-        await Task.Delay(300);
-        await host.App.StopAsync();
-        await Task.WhenAll(load).WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.DoesNotContain(statuses, s => s >= 500);
-        Assert.Contains(200, statuses);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Once stopped, a new connection is refused.
+        using var fresh = new HttpClient { BaseAddress = host.Address };
+        using StringContent late = Pixels(1);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => fresh.PostAsync("/v1/predict", late));
+    }
+
+    /// <summary>A JSON body sent in two halves: the second only after <c>release</c> completes.</summary>
+    private sealed class HeldBody : HttpContent
+    {
+        private readonly TaskCompletionSource _halfSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly string json;
+        private readonly Task release;
+
+        public HeldBody(string json, Task release)
+        {
+            this.json = json;
+            this.release = release;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+
+        public Task HalfSent => _halfSent.Task;
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(json);
+            int half = bytes.Length / 2;
+            await stream.WriteAsync(bytes.AsMemory(0, half));
+            await stream.FlushAsync();
+            _halfSent.TrySetResult();
+            await release;
+            await stream.WriteAsync(bytes.AsMemory(half));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = Encoding.UTF8.GetByteCount(json);
+            return true;
+        }
     }
 }

@@ -21,6 +21,12 @@ public sealed class AppFixture : IAsyncLifetime
     /// <summary>True when Chromium is installed (apt-get install chromium); the browser tests skip otherwise.</summary>
     public static bool HasChromium => File.Exists(ChromiumPath);
 
+    /// <summary>Stops a browser test when Chromium is missing: a visible skip outside CI, a failure in CI.</summary>
+    public static void RequireChromium()
+    {
+        if (!HasChromium) global::Mnist.Testing.TestEnvironment.Unavailable($"Chromium is not installed at {ChromiumPath} (apt-get install chromium)");
+    }
+
     internal ServerHost Server { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;

@@ -12,12 +12,12 @@ namespace Mnist.TestSupport;
 /// <summary>
 /// The model the app tests run: the shipped <c>models/mnist.onnx</c> when it exists, else a <c>lenet</c> trained
 /// briefly here (seeded; a few hundred Adam steps on augmented MNIST) and exported with the engine's ONNX exporter,
-/// cached in the temp folder so that later runs (and the other test project) reuse it.
+/// cached in the temp folder under the hash of the code that produces it (so a changed exporter or trainer retrains).
 /// </summary>
 internal static class TestModel
 {
-    /// <summary>Bump when the recipe below changes.</summary>
-    private const string CacheName = "lenet-brief-v1.onnx";
+    /// <summary>Keyed by the hash of the code that trains and exports the model (engine and this recipe).</summary>
+    private static string CacheName => $"lenet-brief-{(global::Mnist.Testing.TestEnvironment.ProducerKey(typeof(Trainer), typeof(TestModel)))}.onnx";
 
     private const int Steps = 700;
     private const int BatchSize = 64;

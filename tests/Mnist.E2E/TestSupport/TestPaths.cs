@@ -27,12 +27,14 @@ internal static class TestPaths
         }
     }
 
-    /// <summary>$MNIST_DATA, else the shared MNIST folder.</summary>
-    public static string MnistData =>
-        Environment.GetEnvironmentVariable("MNIST_DATA") is { Length: > 0 } env && Directory.Exists(env) ? env : Path.Combine(Datasets, "mnist");
+    /// <summary>The MNIST folder (<see cref="global::Mnist.Testing.TestEnvironment.MnistFolder"/>): a visible skip naming
+    /// <c>mnist data</c> when it cannot be found or fetched, a failure in CI.</summary>
+    public static string MnistData => global::Mnist.Testing.TestEnvironment.MnistFolder();
 
-    /// <summary>The pendigits strokes (drawn digits, not MNIST).</summary>
-    public static string Pendigits => Path.Combine(Datasets, "drawn-digits", "pendigits-train.jsonl");
+    /// <summary>The pendigits strokes (drawn digits, not MNIST), from the shared folder beside the repository; a visible
+    /// skip outside CI when absent.</summary>
+    public static string Pendigits => global::Mnist.Testing.TestEnvironment.SharedFile("datasets/drawn-digits/pendigits-train.jsonl",
+        "the pendigits strokes ship with CI's shared folder");
 
     /// <summary>A per-run folder for artifacts kept after the tests (screenshots, measurements): TestResults/ under the repository.</summary>
     public static string Artifacts(string name)

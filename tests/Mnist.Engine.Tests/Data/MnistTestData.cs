@@ -6,26 +6,9 @@ namespace Mnist.Engine.Tests.Data;
 /// <summary>Where the real MNIST lives for tests, and helpers to make small datasets and temp folders.</summary>
 internal static class MnistTestData
 {
-    /// <summary>
-    /// $MNIST_DATA, else a <c>shared/datasets/mnist</c> folder beside an ancestor of the test binaries
-    /// (the layout of a checkout next to ../shared). Fails the test with a clear message otherwise.
-    /// </summary>
-    public static string MnistFolder()
-    {
-        string? env = Environment.GetEnvironmentVariable("MNIST_DATA");
-        if (!string.IsNullOrEmpty(env))
-        {
-            Assert.True(Directory.Exists(env), $"MNIST_DATA={env} does not exist.");
-            return env;
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "datasets", "mnist");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        Assert.Fail("MNIST not found: set MNIST_DATA to the folder holding the MNIST IDX files (e.g. ../shared/datasets/mnist).");
-        return null!;
-    }
+    /// <summary>The MNIST folder (<see cref="global::Mnist.Testing.TestEnvironment.MnistFolder"/>): a visible skip naming
+    /// <c>mnist data</c> when it cannot be found or fetched, a failure in CI.</summary>
+    public static string MnistFolder() => global::Mnist.Testing.TestEnvironment.MnistFolder();
 
     /// <summary>A small deterministic dataset: image k has a few bright pixels that depend on k; label k % 10.</summary>
     public static (byte[] Images, byte[] Labels) Synthetic(int count, int seed = 1)

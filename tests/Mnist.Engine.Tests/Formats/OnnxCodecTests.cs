@@ -6,9 +6,6 @@ namespace Mnist.Engine.Tests.Formats;
 
 public class OnnxCodecTests(ITestOutputHelper output)
 {
-    internal static readonly string LeNetPath = Path.GetFullPath(Path.Combine(
-        AppContext.BaseDirectory, "../../../../../../shared/models-thirdparty/lenet5-pytorch.onnx"));
-
     [Fact]
     public void Builder_RoundTripsThroughBytes()
     {
@@ -110,8 +107,7 @@ public class OnnxCodecTests(ITestOutputHelper output)
     [Fact]
     public void LeNet5FromPyTorch_IsRead()
     {
-        Assert.True(File.Exists(LeNetPath), $"fixture missing: {LeNetPath}");
-        ModelProto m = OnnxModel.Load(LeNetPath);
+        ModelProto m = OnnxModel.Load(ExportFixtures.ThirdPartyLeNet());
         foreach (NodeProto n in m.Graph.Node)
         {
             output.WriteLine($"{n}  {string.Join(" ", n.Attribute)}");

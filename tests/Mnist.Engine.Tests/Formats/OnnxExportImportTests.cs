@@ -32,11 +32,7 @@ public class OnnxExportImportTests(ITestOutputHelper output)
     [Fact]
     public void OnnxChecker_AcceptsExportedNetworks()
     {
-        if (PythonRunner.MissingModules("onnx") is { } reason)
-        {
-            PythonRunner.ReportSkip(output, nameof(OnnxChecker_AcceptsExportedNetworks), reason);
-            return;
-        }
+        PythonRunner.Require("onnx");
 
         var files = NetworkNames.ToDictionary(n => n + ".onnx", n =>
         {
@@ -136,12 +132,7 @@ public class OnnxExportImportTests(ITestOutputHelper output)
     [Fact]
     public void ThirdPartyPyTorchLeNet5_ImportsAndRunsAtAnyBatchSize()
     {
-        string? path = ThirdPartyLeNet();
-        if (path is null)
-        {
-            PythonRunner.ReportSkip(output, nameof(ThirdPartyPyTorchLeNet5_ImportsAndRunsAtAnyBatchSize), "shared/models-thirdparty/lenet5-pytorch.onnx not found");
-            return;
-        }
+        string path = ThirdPartyLeNet();
 
         var m = OnnxImporter.Load(path);
         output.WriteLine($"{m.ProducerName} opset {m.OpsetVersion}: {string.Join(" → ", m.Model.Layers.Select(l => l.Name))}");

@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Xunit.Abstractions;
 
 namespace Mnist.Engine.Tests.Formats;
 
@@ -46,22 +45,11 @@ internal static class PythonRunner
             return null;
         });
 
-    /// <summary>
-    /// Reports a judge (Python module) or fixture that is missing. When the environment variable <c>CI</c> is set
-    /// (CI installs python3-onnx, python3-pyarmnn and python3-numpy) this fails the test. Otherwise it writes a skip
-    /// notice to the test output and stderr, and the caller returns early (xunit v2 has no dynamic skip here).
-    /// </summary>
-    /// <exception cref="Xunit.Sdk.XunitException">In CI.</exception>
-    public static void ReportSkip(ITestOutputHelper output, string test, string reason)
+    /// <summary>Stops the test when a judge's Python module is missing: a visible skip outside CI, a failure in CI
+    /// (<see cref="global::Mnist.Testing.TestEnvironment.Unavailable"/>; CI installs python3-onnx, python3-pyarmnn and python3-numpy).</summary>
+    public static void Require(params string[] modules)
     {
-        if (MnistTestSet.InCi)
-        {
-            throw new Xunit.Sdk.XunitException($"{test}: {reason} (CI is set, so a missing judge or fixture is a failure, not a skip)");
-        }
-
-        string message = $"SKIPPED third-party check in {test}: {reason}";
-        output.WriteLine(message);
-        Console.Error.WriteLine(message);
+        if (MissingModules(modules) is { } reason) global::Mnist.Testing.TestEnvironment.Unavailable(reason);
     }
 
     /// <summary>Runs <paramref name="script"/> with <paramref name="files"/> (name → bytes) beside it; returns stdout.</summary>

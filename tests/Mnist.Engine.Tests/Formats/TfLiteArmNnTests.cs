@@ -37,11 +37,7 @@ public class TfLiteArmNnTests(ITestOutputHelper output)
     [Fact]
     public void ArmNn_RunsTinyCnn_AndMatchesTheNaiveReference()
     {
-        if (PythonRunner.MissingModules("numpy", "pyarmnn") is { } reason)
-        {
-            PythonRunner.ReportSkip(output, nameof(ArmNn_RunsTinyCnn_AndMatchesTheNaiveReference), reason);
-            return;
-        }
+        PythonRunner.Require("numpy", "pyarmnn");
 
         var net = new TinyCnn();
         float[][] images = [TinyCnn.SampleInput(7), TinyCnn.SampleInput(8)];

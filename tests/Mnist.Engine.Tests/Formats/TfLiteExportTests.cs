@@ -42,29 +42,15 @@ public class TfLiteExportTests(ITestOutputHelper output)
     [InlineData("lenet5-pytorch")]
     public void ArmNn_AgreesWithTheEngine_OnRealDigits(string name)
     {
-        if (PythonRunner.MissingModules("numpy", "pyarmnn") is { } reason)
-        {
-            PythonRunner.ReportSkip(output, nameof(ArmNn_AgreesWithTheEngine_OnRealDigits), reason);
-            return;
-        }
+        PythonRunner.Require("numpy", "pyarmnn");
 
-        var data = MnistTestSet.TryLoad(out string? missing);
-        if (data is null)
-        {
-            PythonRunner.ReportSkip(output, nameof(ArmNn_AgreesWithTheEngine_OnRealDigits), missing!);
-            return;
-        }
+        MnistTestSet data = MnistTestSet.Load();
 
         Engine.Layers.Sequential<float> model;
         if (name == "lenet5-pytorch")
         {
             // A trained third-party network (PyTorch export) converted ONNX → engine → TFLite, as `mnist export` does.
-            string? path = ThirdPartyLeNet();
-            if (path is null)
-            {
-                PythonRunner.ReportSkip(output, nameof(ArmNn_AgreesWithTheEngine_OnRealDigits), "shared/models-thirdparty/lenet5-pytorch.onnx not found");
-                return;
-            }
+            string path = ThirdPartyLeNet();
 
             model = OnnxImporter.Load(path).Model;
         }

@@ -9,23 +9,12 @@ internal static class PreprocTestData
 {
     private static readonly Lazy<byte[]> MnistImages = new(LoadMnist);
 
-    /// <summary>Directory of the raw MNIST files: $MNIST_DATA, else the shared copy next to the repository.</summary>
-    public static string MnistDir
-    {
-        get
-        {
-            string? env = Environment.GetEnvironmentVariable("MNIST_DATA");
-            if (!string.IsNullOrEmpty(env) && File.Exists(Path.Combine(env, "t10k-images-idx3-ubyte"))) return env;
-            return Path.Combine(FindUp("shared"), "datasets", "mnist");
-        }
-    }
-
     /// <summary>Test image <paramref name="index"/> of t10k-images-idx3-ubyte: 784 bytes, white on black.</summary>
     public static byte[] MnistDigit(int index) => MnistImages.Value.AsSpan(16 + index * 784, 784).ToArray();
 
     private static byte[] LoadMnist()
     {
-        byte[] raw = File.ReadAllBytes(Path.Combine(MnistDir, "t10k-images-idx3-ubyte"));
+        byte[] raw = global::Mnist.Testing.TestEnvironment.ReadMnistFile("t10k-images-idx3-ubyte");
         // IDX header: magic 0x00000803, count, rows, cols (big-endian int32).
         if (raw[2] != 0x08 || raw[3] != 3 || raw.Length < 16 + 784) throw new InvalidDataException("Not an IDX3 image file.");
         return raw;
@@ -34,7 +23,7 @@ internal static class PreprocTestData
     /// <summary>The first <paramref name="count"/> pendigits samples: label and strokes.</summary>
     public static List<(int Label, List<IReadOnlyList<StrokePoint>> Strokes)> Pendigits(int count)
     {
-        string file = Path.Combine(FindUp("shared"), "datasets", "drawn-digits", "pendigits-train.jsonl");
+        string file = global::Mnist.Testing.TestEnvironment.SharedFile("datasets/drawn-digits/pendigits-train.jsonl", "the pendigits strokes ship with CI's shared folder");
         var result = new List<(int, List<IReadOnlyList<StrokePoint>>)>();
         foreach (string line in File.ReadLines(file))
         {
@@ -50,16 +39,6 @@ internal static class PreprocTestData
             result.Add((doc.RootElement.GetProperty("label").GetInt32(), strokes));
         }
         return result;
-    }
-
-    private static string FindUp(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, name);
-            if (Directory.Exists(Path.Combine(candidate, "datasets"))) return candidate;
-        }
-        throw new DirectoryNotFoundException($"No '{name}' folder with datasets/ above the test binaries; put the shared data beside the repository.");
     }
 
     /// <summary>A synthetic "2"-like stroke digit in a 0..100 coordinate box.</summary>

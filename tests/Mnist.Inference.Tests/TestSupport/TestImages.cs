@@ -9,28 +9,15 @@ internal static class TestImages
 {
     private static readonly Lazy<byte[]> Mnist = new(() =>
     {
-        byte[] raw = File.ReadAllBytes(Path.Combine(MnistDir, "t10k-images-idx3-ubyte"));
+        byte[] raw = global::Mnist.Testing.TestEnvironment.ReadMnistFile("t10k-images-idx3-ubyte");
         if (raw[2] != 0x08 || raw[3] != 3) throw new InvalidDataException("Not an IDX3 image file.");
         return raw;
     });
 
-    private static readonly Lazy<byte[]> MnistLabels = new(() => File.ReadAllBytes(Path.Combine(MnistDir, "t10k-labels-idx1-ubyte")));
+    private static readonly Lazy<byte[]> MnistLabels = new(() => global::Mnist.Testing.TestEnvironment.ReadMnistFile("t10k-labels-idx1-ubyte"));
 
     /// <summary>$MNIST_DATA, else the shared copy found above the test binaries.</summary>
-    public static string MnistDir
-    {
-        get
-        {
-            string? env = Environment.GetEnvironmentVariable("MNIST_DATA");
-            if (!string.IsNullOrEmpty(env) && File.Exists(Path.Combine(env, "t10k-images-idx3-ubyte"))) return env;
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "shared", "datasets", "mnist");
-                if (File.Exists(Path.Combine(candidate, "t10k-images-idx3-ubyte"))) return candidate;
-            }
-            throw new DirectoryNotFoundException("MNIST not found: set MNIST_DATA (or run `mnist data`) or put shared/datasets/mnist beside the repository.");
-        }
-    }
+    public static string MnistDir => global::Mnist.Testing.TestEnvironment.MnistFolder();
 
     /// <summary>MNIST test image <paramref name="index"/>: 784 bytes, white on black.</summary>
     public static byte[] Digit(int index) => Mnist.Value.AsSpan(16 + index * 784, 784).ToArray();

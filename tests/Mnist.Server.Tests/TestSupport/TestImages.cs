@@ -7,24 +7,11 @@ namespace Mnist.Server.Tests.TestSupport;
 /// <summary>Real MNIST test digits as pixels, PNGs and photo-like pictures.</summary>
 internal static class TestImages
 {
-    private static readonly Lazy<byte[]> Images = new(() => File.ReadAllBytes(Path.Combine(MnistDir, "t10k-images-idx3-ubyte")));
-    private static readonly Lazy<byte[]> Labels = new(() => File.ReadAllBytes(Path.Combine(MnistDir, "t10k-labels-idx1-ubyte")));
+    private static readonly Lazy<byte[]> Images = new(() => global::Mnist.Testing.TestEnvironment.ReadMnistFile("t10k-images-idx3-ubyte"));
+    private static readonly Lazy<byte[]> Labels = new(() => global::Mnist.Testing.TestEnvironment.ReadMnistFile("t10k-labels-idx1-ubyte"));
 
     /// <summary>$MNIST_DATA, else the shared copy found above the test binaries.</summary>
-    public static string MnistDir
-    {
-        get
-        {
-            string? env = Environment.GetEnvironmentVariable("MNIST_DATA");
-            if (!string.IsNullOrEmpty(env) && File.Exists(Path.Combine(env, "t10k-images-idx3-ubyte"))) return env;
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "shared", "datasets", "mnist");
-                if (File.Exists(Path.Combine(candidate, "t10k-images-idx3-ubyte"))) return candidate;
-            }
-            throw new DirectoryNotFoundException("MNIST not found: set MNIST_DATA (or run `mnist data`) or put shared/datasets/mnist beside the repository.");
-        }
-    }
+    public static string MnistDir => global::Mnist.Testing.TestEnvironment.MnistFolder();
 
     /// <summary>MNIST test digit <paramref name="index"/>: 784 bytes, white on black.</summary>
     public static byte[] Digit(int index) => Images.Value.AsSpan(16 + index * 784, 784).ToArray();

@@ -9,7 +9,7 @@ using Mnist.Engine.Training;
 namespace Mnist.Server.Tests.TestSupport;
 
 /// <summary>Model files for the server tests: random-weight lenets (mechanics) and a briefly trained lenet
-/// (right answers), cached in the temp folder for the test run and later runs.</summary>
+/// (right answers), cached in the temp folder under the hash of the code that produces it.</summary>
 internal static class TestModels
 {
     private static readonly Lazy<string> Trained = new(TrainLenet, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -85,7 +85,8 @@ internal static class TestModels
 
     private static string TrainLenet()
     {
-        string cached = Path.Combine(TempDir, "lenet-trained-v1.onnx");
+        string key = global::Mnist.Testing.TestEnvironment.ProducerKey(typeof(Trainer), typeof(TestModels));
+        string cached = Path.Combine(TempDir, $"lenet-trained-{key}.onnx");
         if (File.Exists(cached)) return cached;
 
         var train = MnistDataset.Load(TestImages.MnistDir, MnistSplit.Train);
