@@ -46,7 +46,7 @@ public static class MnistServer
     /// <summary>The builder with every service registered (for hosts that add their own).</summary>
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = DefaultContentRoot(args) });
         // Started from elsewhere (mnist serve, a published folder): the defaults beside the assembly, below every
         // other source.
         string beside = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
@@ -63,6 +63,24 @@ public static class MnistServer
         }
         AddServices(builder.Services);
         return builder;
+    }
+
+    /// <summary>
+    /// The content root when none is given: the app's own folder when the server is started from a folder without
+    /// an <c>appsettings.json</c> but has one beside its assembly (a published server or <c>mnist serve</c> started
+    /// from anywhere, as <c>UseSystemd</c> does for services); null (the current directory) otherwise. The content root
+    /// is watched for configuration changes: a published server started from <c>/</c> with <c>/</c> as its content
+    /// root spent 35 s putting a watch on the whole file system before it was ready (3 s from an empty folder).
+    /// </summary>
+    internal static string? DefaultContentRoot(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        bool given = args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase)
+                                   || a.StartsWith("/contentRoot", StringComparison.OrdinalIgnoreCase))
+                     || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT"))
+                     || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT"));
+        if (given || File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"))) return null;
+        return File.Exists(Path.Combine(AppContext.BaseDirectory, "appsettings.json")) ? AppContext.BaseDirectory : null;
     }
 
     /// <summary>Registers the server's services; every setting is read from <see cref="MnistServerOptions"/> when

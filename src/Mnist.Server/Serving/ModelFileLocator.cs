@@ -5,14 +5,21 @@ public static class ModelFileLocator
 {
     /// <summary>
     /// Returns <paramref name="configured"/> when it is absolute or exists relative to the current directory; else
-    /// the first existing file found by walking up from each of <paramref name="searchRoots"/> (content root,
-    /// current directory, app directory); else the path under the repository root above them (where the shipped
-    /// model will appear); else the path under the first root.
+    /// the first root of <paramref name="searchRoots"/> (content root, current directory, app directory) that holds
+    /// it directly, so a published server started from any folder runs the model published beside it; else the
+    /// first existing file found by walking up from each root (<c>dotnet run</c> in the source tree); else the path
+    /// under the repository root above them (where the shipped model will appear); else the path under the first root.
     /// </summary>
     public static string Resolve(string configured, params string?[] searchRoots)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(configured);
         if (Path.IsPathRooted(configured) || File.Exists(configured)) return Path.GetFullPath(configured);
+        foreach (string? root in searchRoots)
+        {
+            if (string.IsNullOrEmpty(root)) continue;
+            string direct = Path.Combine(root, configured);
+            if (File.Exists(direct)) return Path.GetFullPath(direct);
+        }
         foreach (string? root in searchRoots)
         {
             if (string.IsNullOrEmpty(root)) continue;
