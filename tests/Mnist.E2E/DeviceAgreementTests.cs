@@ -67,7 +67,7 @@ public sealed class DeviceAgreementTests(AppFixture app, ITestOutputHelper outpu
                   const model = window.__agreement, digits = [];
                   const t0 = performance.now();
                   for (let i = 0; i < n; i++) {
-                    const p = model.classifySync(x.subarray(i * 784, (i + 1) * 784));
+                    const p = await model.classify(x.subarray(i * 784, (i + 1) * 784));
                     let best = 0;
                     for (let d = 1; d < 10; d++) if (p[d] > p[best]) best = d;
                     digits.push(best);
