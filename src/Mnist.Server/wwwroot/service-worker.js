@@ -9,7 +9,7 @@
 // its precache asks with cache: 'force-cache', so the files the page already has come from the HTTP cache. Only the
 // PWA icons the page itself never shows are downloaded here.
 
-const VERSION = 'v3';
+const VERSION = 'v4';
 const SHELL_CACHE = `mnist-shell-${VERSION}`;
 const MODEL_CACHE = 'mnist-model';
 // The int8 companion the server predicts with, else the float model (js/device.js uses the first that exists).
@@ -22,7 +22,7 @@ const at = (path) => new URL(path, scope).href;
 const SHELL = [
   './', 'manifest.webmanifest', 'css/app.css',
   'js/app.js', 'js/pad.js', 'js/preprocessing.js', 'js/number.js', 'js/device.js', 'js/remote.js',
-  'js/device-worker.js', 'js/runtime.js', 'js/onnx-reader.js', 'js/gemm-wasm.js',
+  'js/runtime.js', 'js/onnx-reader.js', 'js/gemm-wasm.js',
   'icons/icon.svg', 'icons/icon-maskable.svg', 'icons/icon-192.png', 'icons/icon-512.png',
 ].map(at);
 const APP_PAGES = new Set([at('./'), at('index.html')]);

@@ -1,79 +1,58 @@
 // On-device inference: the server's model run in this browser by runtime.js (our own ONNX runtime for the operators
-// the exporters write; its int8 matrix products in WebAssembly SIMD), inside a worker (device-worker.js) so that the
-// page's main thread never waits for it. The model is the file the server predicts with: its int8 companion
-// (/v1/models/current.int8.onnx, 249 KB, ~215 KB brotli) when the server runs one, else the float model
-// (/v1/models/current.onnx), so that both modes give the same digit. The page downloads it (the preload in index.html
-// starts that early) and hands the bytes to the worker; each load revalidates it by ETag, and the service worker keeps
-// a copy for offline use.
+// the exporters write; its int8 matrix products in WebAssembly SIMD). The model is the file the server predicts with:
+// its int8 companion (/v1/models/current.int8.onnx, 249 KB, ~215 KB brotli) when the server runs one, else the float
+// model (/v1/models/current.onnx), so that both modes give the same digit. Each load revalidates it by ETag; the
+// service worker keeps a copy for offline use. The model runs on the page's main thread: a module worker was tried and
+// measured slower here (median 16 ms instead of 3 ms per drawn digit on this loaded 2-core machine: each answer waited
+// for two threads to be scheduled) and took no long task off the page (docs/web.md).
 
 export const MODEL_URLS = ['../v1/models/current.int8.onnx', '../v1/models/current.onnx'].map((u) => new URL(u, import.meta.url).href);
 
 export class DeviceModel {
-  constructor(worker, info) {
-    this.worker = worker;
+  constructor(model, info) {
+    this.model = model;
     this.info = info;
-    this.pending = new Map();
-    this.next = 0;
-    worker.onmessage = ({ data }) => {
-      const call = this.pending.get(data.id);
-      this.pending.delete(data.id);
-      if (data.error !== undefined) call?.reject(new Error(data.error));
-      else call?.resolve(data);
-    };
-    worker.onerror = (e) => {
-      e.preventDefault();
-      for (const call of this.pending.values()) call.reject(new Error(e.message || 'the on-device runtime did not load'));
-      this.pending.clear();
-    };
   }
 
-  /** Downloads the model and prepares it in the worker. */
+  /** Downloads the model and prepares it (weights copied into the WebAssembly memory once). */
   static async load() {
     const download = fetchModel();
     download.catch(() => {}); // awaited below; this only keeps an early failure from being reported twice
-    const worker = new Worker(new URL('./device-worker.js', import.meta.url), { type: 'module' });
-    const device = new DeviceModel(worker, null);
-    try {
-      const { bytes, etag, url } = await download;
-      const size = bytes.byteLength;
-      const { info } = await device.#call({ type: 'load', bytes: bytes.buffer }, [bytes.buffer]);
-      device.info = { ...info, etag, bytes: size, url };
-      return device;
-    } catch (e) {
-      worker.terminate();
-      throw e;
-    }
+    // Imported here, not at the top: a page whose runtime cannot load still works in server mode (app.js).
+    const { Model } = await import('./runtime.js');
+    const { bytes, etag, url } = await download;
+    const model = new Model(bytes);
+    const info = { etag, bytes: bytes.length, url, kernel: model.kernel, precision: model.quantized ? 'int8' : 'float' };
+    const device = new DeviceModel(model, info);
+    device.classifySync(new Float32Array(784)); // warm-up: the first run compiles the hot loops
+    return device;
   }
+
+  /** One 28×28 image (784 values in [0, 1], white on black) → 10 probabilities, computed at once. */
+  classifySync(pixels) { return toProbabilities(this.model.run(pixels, 1)); }
 
   /**
    * Classifies one 28×28 image (784 values in [0, 1], white on black, NCHW [1,1,28,28]).
    * @returns {Promise<Float32Array>} 10 probabilities
    */
-  async classify(pixels) { return (await this.classifyBatch(pixels, 1)).subarray(0, 10); }
+  async classify(pixels) { return this.classifySync(pixels); }
 
   /**
    * Classifies `count` 28×28 images in one model call (pixels: count·784 values, NCHW [count,1,28,28]).
    * @returns {Promise<Float32Array>} count·10 probabilities, row by row
    */
   async classifyBatch(pixels, count) {
-    const { output } = await this.#call({ type: 'run', pixels: Float32Array.from(pixels.subarray(0, count * 784)), count });
-    const width = output.length / count, out = new Float32Array(count * 10);
-    for (let i = 0; i < count; i++) out.set(toProbabilities(output.subarray(i * width, i * width + 10)), i * 10);
+    const data = this.model.run(pixels, count);
+    const width = data.length / count, out = new Float32Array(count * 10);
+    for (let i = 0; i < count; i++) out.set(toProbabilities(data.subarray(i * width, i * width + 10)), i * 10);
     return out;
-  }
-
-  #call(message, transfer = []) {
-    const id = ++this.next;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...message, id }, transfer);
-    });
   }
 }
 
 async function fetchModel() {
   let lastError;
   for (const url of MODEL_URLS) {
+    // 'no-cache' revalidates with If-None-Match: an unchanged model costs a 304, a new one is downloaded.
     // A 404 for the int8 file: the server predicts with the float model (offline, the service worker answers 503 for
     // the file it has no copy of). Either way the next file is tried. The server marks the files no-cache, so each
     // load revalidates by ETag (a 304 when unchanged); the default request also matches the page's preload.
