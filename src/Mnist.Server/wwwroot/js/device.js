@@ -21,11 +21,10 @@ export class DeviceModel {
     // Imported here, not at the top: a page whose runtime cannot load still works in server mode (app.js).
     const { Model } = await import('./runtime.js');
     const { bytes, etag, url } = await download;
-    const model = new Model(bytes);
+    // Prepared in short tasks, with a first run that compiles the hot loops: the page stays responsive meanwhile.
+    const model = await Model.load(bytes, () => new Promise((resolve) => setTimeout(resolve, 0)));
     const info = { etag, bytes: bytes.length, url, kernel: model.kernel, precision: model.quantized ? 'int8' : 'float' };
-    const device = new DeviceModel(model, info);
-    device.classifySync(new Float32Array(784)); // warm-up: the first run compiles the hot loops
-    return device;
+    return new DeviceModel(model, info);
   }
 
   /** One 28×28 image (784 values in [0, 1], white on black) → 10 probabilities, computed at once. */

@@ -121,12 +121,15 @@ class WasmGemm {
     return at;
   }
 
-  /** Stores weight rows value(m, k) as int16 [Mp][Kp], padded with zeros; returns where and the padded sizes. */
-  weights(M, K, value) {
+  /**
+   * Stores weight rows w[m·mStride + k·kStride] as int16 [Mp][Kp], padded with zeros; returns where and the padded
+   * sizes. (QLinearConv's [M][K] has strides K, 1; MatMulInteger's [K][M] has 1, M.)
+   */
+  weights(M, K, w, mStride, kStride) {
     const Mp = Math.ceil(M / 4) * 4, Kp = Math.ceil(K / 8) * 8;
     const at = this.alloc(Mp * Kp * 2);
     const rows = new Int16Array(this.memory.buffer, at, Mp * Kp);
-    for (let m = 0; m < M; m++) for (let k = 0; k < K; k++) rows[m * Kp + k] = value(m, k);
+    for (let m = 0; m < M; m++) for (let k = 0; k < K; k++) rows[m * Kp + k] = w[m * mStride + k * kStride];
     this.weightsEnd = this.top;
     return { at, M, K, Mp, Kp };
   }
@@ -389,17 +392,19 @@ export class Model {
     if (!known.has(this.outputName)) throw new Error(`ONNX: output '${this.outputName}' is never written`);
     this.quantized = this.nodes.some((n) => n.op === 'QLinearConv' || n.op === 'MatMulInteger');
     this.gemm = this.quantized && options.simd !== false ? WasmGemm.create() : null;
-    if (this.gemm) {
-      for (const node of this.nodes) {
-        const w = this.initializers.get(node.inputs[node.op === 'QLinearConv' ? 3 : 1]);
-        if (node.op === 'QLinearConv' && w) {
-          const [M, C, kh, kw] = w.dims, K = C * kh * kw;
-          node.wasm = { gemm: this.gemm, w: this.gemm.weights(M, K, (m, k) => w.data[m * K + k]) };
-        } else if (node.op === 'MatMulInteger' && w && w.dims.length === 2) {
-          const [K, M] = w.dims;
-          node.wasm = { gemm: this.gemm, w: this.gemm.weights(M, K, (m, k) => w.data[k * M + m]) };
-        }
-      }
+    if (!options.later) for (const node of this.nodes) this.#prepare(node);
+  }
+
+  /** Copies an integer layer's weights into the WebAssembly memory, as int16 rows of the product's right operand. */
+  #prepare(node) {
+    if (!this.gemm) return;
+    const w = this.initializers.get(node.inputs[node.op === 'QLinearConv' ? 3 : 1]);
+    if (node.op === 'QLinearConv' && w) {
+      const [M, C, kh, kw] = w.dims, K = C * kh * kw;
+      node.wasm = { gemm: this.gemm, w: this.gemm.weights(M, K, w.data, K, 1) };
+    } else if (node.op === 'MatMulInteger' && w && w.dims.length === 2) {
+      const [K, M] = w.dims;
+      node.wasm = { gemm: this.gemm, w: this.gemm.weights(M, K, w.data, 1, M) };
     }
   }
 
@@ -412,13 +417,43 @@ export class Model {
    * @returns {Float32Array} the output, count rows
    */
   run(pixels, count = 1) {
+    const values = this.#start(pixels, count);
+    for (const node of this.nodes) this.#step(node, values);
+    return values.get(this.outputName).data;
+  }
+
+  /**
+   * Loads a model for a page: the same as the constructor and a first run, cut into short tasks (`pause` between the
+   * steps, e.g. a zero timeout) so that the page's main thread never blocks for long: the first run compiles each
+   * layer's loops and builds its gather table.
+   * @param {Uint8Array} bytes an ONNX file
+   * @param {() => Promise<void>} pause
+   */
+  static async load(bytes, pause, options = {}) {
+    const model = new Model(bytes, { ...options, later: true });
+    await pause();
+    for (const node of model.nodes) {
+      if (node.op !== 'QLinearConv' && node.op !== 'MatMulInteger') continue;
+      model.#prepare(node);
+      await pause();
+    }
+    const values = model.#start(new Float32Array(784), 1);
+    for (const node of model.nodes) {
+      model.#step(node, values);
+      await pause();
+    }
+    return model;
+  }
+
+  #start(pixels, count) {
     this.gemm?.reset();
     const values = new Map(this.initializers);
     values.set(this.inputName, new T(pixels, [count, 1, 28, 28]));
-    for (const node of this.nodes) {
-      const inputs = node.inputs.map((name) => (name ? values.get(name) : undefined));
-      values.set(node.outputs[0], OPS[node.op](node, inputs));
-    }
-    return values.get(this.outputName).data;
+    return values;
+  }
+
+  #step(node, values) {
+    const inputs = node.inputs.map((name) => (name ? values.get(name) : undefined));
+    values.set(node.outputs[0], OPS[node.op](node, inputs));
   }
 }
