@@ -60,6 +60,7 @@ public static class MnistServer
         {
             builder.Environment.WebRootPath = webRoot;
             builder.Environment.WebRootFileProvider = new PhysicalFileProvider(webRoot);
+            WebAssets.UseBuildManifest(builder);
         }
         AddServices(builder.Services);
         return builder;
@@ -192,11 +193,14 @@ public static class MnistServer
         });
         app.UseStatusCodePages();
 
-        // The web app: / → index.html, static files before routing so they win over endpoints.
+        // The web app: / → index.html (rewritten before routing), then its files as static web assets (compressed,
+        // ETags, fingerprinted URLs cached as immutable; Hosting/WebAssets.cs), or as plain static files when the
+        // build's manifests are not beside the assembly.
+        string? assets = Directory.Exists(app.Environment.WebRootPath) ? WebAssets.EndpointsManifest : null;
         if (Directory.Exists(app.Environment.WebRootPath))
         {
             app.UseDefaultFiles();
-            app.UseStaticFiles();
+            if (assets is null) app.UseStaticFiles();
         }
 
         app.UseRouting();
@@ -212,6 +216,7 @@ public static class MnistServer
         v1.MapPredictApi();
         v1.MapReadApi();
         v1.MapModelApi();
+        if (assets is not null) app.MapStaticAssets(assets);
         app.MapHealthApi(options.MetricsPath);
         app.MapOpenApi();
         // Its default fonts come from a CDN, which the page's Content-Security-Policy (same origin only) blocks.

@@ -39,6 +39,27 @@ public class Int8ServingTests
         Assert.Contains("precision=\"int8\"", await host.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
         using HttpResponseMessage download = await host.Client.GetAsync("/v1/models/current.onnx");
         Assert.Equal(floating, await download.Content.ReadAsByteArrayAsync());
+
+        // The web app downloads the companion itself, brotli-compressed when asked, each form with its own ETag.
+        using HttpResponseMessage plain = await host.Client.GetAsync("/v1/models/current.int8.onnx");
+        Assert.Equal(int8, await plain.Content.ReadAsByteArrayAsync());
+        Assert.Equal($"\"{Sha(int8)}\"", plain.Headers.ETag!.Tag);
+        using var compressedRequest = new HttpRequestMessage(HttpMethod.Get, "/v1/models/current.int8.onnx");
+        compressedRequest.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
+        using HttpResponseMessage compressed = await host.Client.SendAsync(compressedRequest);
+        Assert.Equal("br", Assert.Single(compressed.Content.Headers.ContentEncoding));
+        byte[] body = await compressed.Content.ReadAsByteArrayAsync();
+        Assert.True(body.Length < int8.Length, $"brotli {body.Length} bytes, file {int8.Length}");
+        using (var decoder = new System.IO.Compression.BrotliStream(new MemoryStream(body), System.IO.Compression.CompressionMode.Decompress))
+        using (var decoded = new MemoryStream())
+        {
+            decoder.CopyTo(decoded);
+            Assert.Equal(int8, decoded.ToArray());
+        }
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/v1/models/current.int8.onnx");
+        again.Headers.AcceptEncoding.ParseAdd("br");
+        again.Headers.IfNoneMatch.Add(compressed.Headers.ETag!);
+        Assert.Equal(HttpStatusCode.NotModified, (await host.Client.SendAsync(again)).StatusCode);
     }
 
     [Fact]
@@ -54,6 +75,8 @@ public class Int8ServingTests
         Assert.Contains("another model", inference.GetProperty("reason").GetString(), StringComparison.Ordinal);
         float[] answered = await PredictAsync(host.Client, "float");
         Assert.True(MaxDiff(answered, Run(floating)) < 1e-6f);
+        // No int8 download either: the web app then runs the float model, as the server does.
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync("/v1/models/current.int8.onnx")).StatusCode);
     }
 
     [Fact]

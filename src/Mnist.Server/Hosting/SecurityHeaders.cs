@@ -6,7 +6,7 @@ namespace Mnist.Server.Hosting;
 /// </summary>
 /// <remarks>
 /// The policy fits the web app as it is (checked in Chromium by the end-to-end tests): its own module scripts and
-/// stylesheet, onnxruntime-web's WebAssembly (which needs <c>'wasm-unsafe-eval'</c> to compile, and nothing more),
+/// stylesheet, the on-device runtime's WebAssembly kernel (which needs <c>'wasm-unsafe-eval'</c> to compile, and nothing more),
 /// the model and predictions fetched from this origin, the 28×28 preview drawn on a canvas. No inline script or
 /// style is allowed, so an injected attribute or tag does nothing. The API reference page (<c>/scalar</c>) is the one
 /// exception: Scalar's generated page configures itself with an inline script, so it gets the same policy plus that.

@@ -66,7 +66,7 @@ public sealed class ModelLoader(IOptions<MnistServerOptions> options, TimeProvid
         string int8Sha = int8.Model.Sha256 ?? ModelInfo.HashBytes(int8Bytes);
         return new ServedModel(int8, info, bytes, path, time.GetUtcNow(),
             new Int8Companion(companion, int8Sha, int8.Model.Metadata.GetValueOrDefault("quantization")),
-            $"{companionName} was quantized from this model");
+            $"{companionName} was quantized from this model") { Int8Bytes = int8Bytes }.CompressDownloads();
 
         ServedModel Float(string reason)
         {

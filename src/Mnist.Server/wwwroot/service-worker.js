@@ -1,48 +1,53 @@
-// Offline support: the app shell, onnxruntime-web and the model are cached so device mode works without a network
-// after the first visit. Server mode (POST /v1/predict and /v1/read) always goes to the network.
+// Offline support: the app shell and the model are cached so device mode works without a network after the first
+// visit. Server mode (POST /v1/predict and /v1/read) always goes to the network.
 //
-//   app shell  stale-while-revalidate: answered from the cache at once, refreshed in the background
-//   /lib/ort/  cache-first: the files of one onnxruntime-web version never change (bump VERSION with it)
+//   app shell  stale-while-revalidate: answered from the cache at once, refreshed in the background (the server
+//              answers an unchanged file with 304: its ETag is the file's hash)
 //   the model  network-first with If-None-Match: a 304 answers from the cache; offline, the cached copy
+//
+// Nothing is downloaded twice on the first visit: the worker is registered after the page has loaded the model, and
+// its precache asks with cache: 'force-cache', so the files the page already has come from the HTTP cache. Only the
+// PWA icons the page itself never shows are downloaded here.
 
-const VERSION = 'v1';
+const VERSION = 'v4';
 const SHELL_CACHE = `mnist-shell-${VERSION}`;
-const ORT_CACHE = `mnist-ort-${VERSION}`;
 const MODEL_CACHE = 'mnist-model';
-const MODEL_PATH = '/v1/models/current.onnx';
+// The int8 companion the server predicts with, else the float model (js/device.js uses the first that exists).
+const MODEL_PATHS = ['/v1/models/current.int8.onnx', '/v1/models/current.onnx'];
 
 const scope = new URL(self.registration.scope);
 const at = (path) => new URL(path, scope).href;
 
+// The page under one key, './' (navigations to index.html are answered from it too).
 const SHELL = [
-  './', 'index.html', 'manifest.webmanifest', 'css/app.css',
+  './', 'manifest.webmanifest', 'css/app.css',
   'js/app.js', 'js/pad.js', 'js/preprocessing.js', 'js/number.js', 'js/device.js', 'js/remote.js',
+  'js/runtime.js', 'js/onnx-reader.js', 'js/gemm-wasm.js',
   'icons/icon.svg', 'icons/icon-maskable.svg', 'icons/icon-192.png', 'icons/icon-512.png',
 ].map(at);
 const APP_PAGES = new Set([at('./'), at('index.html')]);
-const ORT = ['lib/ort/ort.wasm.bundle.min.mjs', 'lib/ort/ort-wasm-simd-threaded.wasm'].map(at);
-const MODEL = at(MODEL_PATH.slice(1));
+const MODELS = MODEL_PATHS.map((path) => at(path.slice(1)));
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
-    // 'force-cache': the page has just downloaded these files (the worker is registered after the model loaded),
-    // so the precache takes them from the HTTP cache instead of downloading 14 MB of WASM a second time.
     const fromHttpCache = (urls) => urls.map((url) => new Request(url, { cache: 'force-cache' }));
     await (await caches.open(SHELL_CACHE)).addAll(fromHttpCache(SHELL));
-    await (await caches.open(ORT_CACHE)).addAll(fromHttpCache(ORT));
     // The model may be missing on a server started without one: the worker still installs, and the model is
     // cached on its first successful download.
-    try {
-      const response = await fetch(MODEL, { cache: 'force-cache' });
-      if (response.ok && response.headers.get('ETag')) await (await caches.open(MODEL_CACHE)).put(MODEL, response);
-    } catch { /* offline or no model yet */ }
+    for (const model of MODELS) {
+      try {
+        const response = await fetch(model, { cache: 'force-cache' });
+        if (response.ok && response.headers.get('ETag')) { await (await caches.open(MODEL_CACHE)).put(model, response); break; }
+        if (response.status !== 404) break;
+      } catch { break; /* offline or no model yet */ }
+    }
     await self.skipWaiting();
   })());
 });
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    const keep = new Set([SHELL_CACHE, ORT_CACHE, MODEL_CACHE]);
+    const keep = new Set([SHELL_CACHE, MODEL_CACHE]);
     for (const name of await caches.keys()) if (!keep.has(name)) await caches.delete(name);
     await self.clients.claim();
   })());
@@ -53,8 +58,8 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return; // predictions and uploads go to the network as they are
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (url.href === MODEL || url.pathname === MODEL_PATH) { event.respondWith(modelResponse()); return; }
-  if (ORT.includes(url.href)) { event.respondWith(cacheFirst(ORT_CACHE, request)); return; }
+  const model = MODELS.indexOf(url.origin + url.pathname);
+  if (model >= 0) { event.respondWith(modelResponse(MODELS[model])); return; }
   if (request.mode === 'navigate') {
     // Only the app's own page is the app shell. Other pages of this server (/mnist, /scalar, /metrics, a link from
     // elsewhere) are not the app: answering them with the shell hid them behind it. They go to the network as usual.
@@ -63,14 +68,6 @@ self.addEventListener('fetch', (event) => {
   }
   if (SHELL.includes(url.href)) event.respondWith(staleWhileRevalidate(request));
 });
-
-async function cacheFirst(cacheName, request) {
-  const cached = await caches.match(request, { cacheName });
-  if (cached) return cached;
-  const response = await fetch(request);
-  if (response.ok) (await caches.open(cacheName)).put(request, response.clone());
-  return response;
-}
 
 async function staleWhileRevalidate(request) {
   const cache = await caches.open(SHELL_CACHE);
@@ -89,24 +86,25 @@ async function staleWhileRevalidate(request) {
 }
 
 /** Downloads the model unless the cached copy's ETag is still current; returns the response to use. */
-async function refreshModel() {
+async function refreshModel(model) {
   const cache = await caches.open(MODEL_CACHE);
-  const cached = await cache.match(MODEL);
+  const cached = await cache.match(model);
   const headers = {};
   const etag = cached?.headers.get('ETag');
   if (etag) headers['If-None-Match'] = etag;
-  const response = await fetch(MODEL, { headers, cache: 'no-store' });
+  const response = await fetch(model, { headers, cache: 'no-store' });
   if (response.status === 304 && cached) return cached;
+  if (response.status === 404) { await cache.delete(model); return response; } // the server no longer offers it
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  await cache.put(MODEL, response.clone());
+  await cache.put(model, response.clone());
   return response;
 }
 
-async function modelResponse() {
+async function modelResponse(model) {
   try {
-    return await refreshModel();
+    return await refreshModel(model);
   } catch (e) {
-    const cached = await caches.match(MODEL, { cacheName: MODEL_CACHE });
+    const cached = await caches.match(model, { cacheName: MODEL_CACHE });
     if (cached) return cached;
     return new Response(`The model is not available offline yet (${e.message}).`, { status: 503, headers: { 'Content-Type': 'text/plain' } });
   }

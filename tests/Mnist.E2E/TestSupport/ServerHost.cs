@@ -11,7 +11,7 @@ namespace Mnist.TestSupport;
 /// The real Mnist.Server in this process: <see cref="MnistServer.CreateBuilder"/> and <see cref="MnistServer.Configure"/>,
 /// as <c>dotnet run --project src/Mnist.Server</c> composes them, on Kestrel at 127.0.0.1 with a port the system
 /// picks. Content root is <c>src/Mnist.Server</c>, so the shipped <c>appsettings.json</c> (limits, rate limiting,
-/// same-origin CORS, micro-batching) and the built <c>wwwroot</c> (with onnxruntime-web in <c>lib/ort</c>) are used
+/// same-origin CORS, micro-batching) and the built <c>wwwroot</c> (as static web assets, compressed) are used
 /// unchanged; the command line only names the model file and quiets the logs.
 /// The host puts one observer in front of the server's own pipeline: it counts response bytes and prediction calls.
 /// </summary>
@@ -75,12 +75,23 @@ internal sealed class ServerHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    /// <summary>Every response so far: method, path, status, body bytes (Content-Length) and Content-Encoding.</summary>
+    public IReadOnlyList<ServedResponse> Responses => [.. _responses];
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ServedResponse> _responses = new();
+
     private async Task ObserveAsync(HttpContext context, RequestDelegate next)
     {
         if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/v1/predict", StringComparison.Ordinal))
             Interlocked.Increment(ref _predictCalls);
+        string path = context.Request.Path.Value ?? ""; // as asked: the web app's middleware rewrites / to /index.html
         await next(context);
         Interlocked.Increment(ref _requestsServed);
         Interlocked.Add(ref _bytesServed, context.Response.ContentLength ?? 0);
+        _responses.Enqueue(new ServedResponse(context.Request.Method, path, context.Response.StatusCode,
+            context.Response.ContentLength ?? 0, context.Response.Headers.ContentEncoding.ToString()));
     }
 }
+
+/// <summary>One response the server sent.</summary>
+internal sealed record ServedResponse(string Method, string Path, int Status, long Bytes, string Encoding);

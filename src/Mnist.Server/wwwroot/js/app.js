@@ -160,8 +160,13 @@ async function predict() {
         latencyText: `${ms.toFixed(1)} ms on this device`,
       });
       // The whole number, after the one-digit answer is shown (its framing work would otherwise delay it).
+      // Skipped once the drawing goes on (a new stroke has begun): the model runs one call at a time, and the next
+      // stroke's digit must not wait behind this reading's batches.
       const t1 = performance.now();
-      const reading = await readNumber(strokes, (x, n) => deviceModel.classifyBatch(x, n), pad.width, pad.height);
+      const current = (x, n) => (id !== sequence || pad.current
+        ? Promise.reject(new DOMException('superseded by the next stroke', 'AbortError'))
+        : deviceModel.classifyBatch(x, n));
+      const reading = await readNumber(strokes, current, pad.width, pad.height);
       if (id !== sequence) return;
       showNumber(id, reading, { mode, state: reading.digits.length ? 'done' : 'empty', latencyMs: performance.now() - t1,
         note: reading.digits.length ? undefined : (MESSAGES[reading.reason] ?? reading.message) });

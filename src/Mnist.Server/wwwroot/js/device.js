@@ -1,103 +1,65 @@
-// On-device inference: onnxruntime-web (WASM) running the server's current ONNX model in this browser.
-// Every asset comes from our own server: /lib/ort/ (copied from the onnxruntime-web npm package at build time)
-// and /v1/models/current.onnx (revalidated by ETag on each load; the service worker keeps a copy for offline use).
+// On-device inference: the server's model run in this browser by runtime.js (our own ONNX runtime for the operators
+// the exporters write; its int8 matrix products in WebAssembly SIMD). The model is the file the server predicts with:
+// its int8 companion (/v1/models/current.int8.onnx, 249 KB, ~215 KB brotli) when the server runs one, else the float
+// model (/v1/models/current.onnx), so that both modes give the same digit. Each load revalidates it by ETag; the
+// service worker keeps a copy for offline use. The model runs on the page's main thread: a module worker was tried and
+// measured slower here (median 16 ms instead of 3 ms per drawn digit on this loaded 2-core machine: each answer waited
+// for two threads to be scheduled) and took no long task off the page (docs/web.md).
 
-const WASM_URL = new URL('../lib/ort/ort-wasm-simd-threaded.wasm', import.meta.url).href;
-export const MODEL_URL = new URL('../v1/models/current.onnx', import.meta.url).href;
+export const MODEL_URLS = ['../v1/models/current.int8.onnx', '../v1/models/current.onnx'].map((u) => new URL(u, import.meta.url).href);
 
 export class DeviceModel {
-  constructor(ort, session, info) {
-    this.ort = ort;
-    this.session = session;
+  constructor(model, info) {
+    this.model = model;
     this.info = info;
-    this.inputName = session.inputNames[0];
-    this.outputName = session.outputNames.includes('probabilities') ? 'probabilities' : session.outputNames[0];
-    this.queue = Promise.resolve();
-    this.batched = undefined; // whether the model takes batches larger than 1 (unknown until tried)
   }
 
-  /**
-   * Loads onnxruntime-web and the model. Single-threaded WASM unless the page is cross-origin isolated
-   * (SharedArrayBuffer is only available then); one MNIST digit is far below the size where threads pay off.
-   */
+  /** Downloads the model and prepares it (weights copied into the WebAssembly memory once). */
   static async load() {
-    // The model downloads while the runtime loads.
     const download = fetchModel();
     download.catch(() => {}); // awaited below; this only keeps an early failure from being reported twice
-    const ort = await import('../lib/ort/ort.wasm.bundle.min.mjs');
-    // Only the .wasm location: the bundle carries its Emscripten loader (a prefix would make it fetch a separate .mjs).
-    ort.env.wasm.wasmPaths = { wasm: WASM_URL };
-    ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
-    ort.env.wasm.proxy = false;
-    ort.env.logLevel = 'error';
-    const { bytes, etag } = await download;
-    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-    const info = { etag, bytes: bytes.length };
-    const model = new DeviceModel(ort, session, info);
-    await model.classify(new Float32Array(784)); // warm-up: the first run allocates and plans
-    return model;
+    // Imported here, not at the top: a page whose runtime cannot load still works in server mode (app.js).
+    const { Model } = await import('./runtime.js');
+    const { bytes, etag, url } = await download;
+    // Prepared in short tasks, with a first run that compiles the hot loops: the page stays responsive meanwhile.
+    const model = await Model.load(bytes, () => new Promise((resolve) => setTimeout(resolve, 0)));
+    const info = { etag, bytes: bytes.length, url, kernel: model.kernel, precision: model.quantized ? 'int8' : 'float' };
+    return new DeviceModel(model, info);
   }
+
+  /** One 28×28 image (784 values in [0, 1], white on black) → 10 probabilities, computed at once. */
+  classifySync(pixels) { return toProbabilities(this.model.run(pixels, 1)); }
 
   /**
    * Classifies one 28×28 image (784 values in [0, 1], white on black, NCHW [1,1,28,28]).
-   * Runs are queued: a session runs one inference at a time.
    * @returns {Promise<Float32Array>} 10 probabilities
    */
-  classify(pixels) {
-    const run = async () => {
-      const input = new this.ort.Tensor('float32', pixels, [1, 1, 28, 28]);
-      const outputs = await this.session.run({ [this.inputName]: input });
-      return toProbabilities(outputs[this.outputName].data);
-    };
-    return this.#enqueue(run);
-  }
+  async classify(pixels) { return this.classifySync(pixels); }
 
   /**
    * Classifies `count` 28×28 images in one model call (pixels: count·784 values, NCHW [count,1,28,28]).
-   * A model whose batch size is fixed at 1 is run once per image instead (remembered after the first failure).
    * @returns {Promise<Float32Array>} count·10 probabilities, row by row
    */
-  classifyBatch(pixels, count) {
-    const run = async () => {
-      const out = new Float32Array(count * 10);
-      if (count > 1 && this.batched !== false) {
-        try {
-          const input = new this.ort.Tensor('float32', pixels, [count, 1, 28, 28]);
-          const outputs = await this.session.run({ [this.inputName]: input });
-          const data = outputs[this.outputName].data;
-          if (data.length < count * 10) throw new Error(`batched output has ${data.length} values`);
-          const width = data.length / count;
-          for (let i = 0; i < count; i++) out.set(toProbabilities(data.subarray(i * width, i * width + 10)), i * 10);
-          this.batched = true;
-          return out;
-        } catch (e) {
-          if (this.batched === true) throw e; // batches worked before: a real failure
-          this.batched = false;
-        }
-      }
-      for (let i = 0; i < count; i++) {
-        const input = new this.ort.Tensor('float32', pixels.subarray(i * 784, (i + 1) * 784), [1, 1, 28, 28]);
-        const outputs = await this.session.run({ [this.inputName]: input });
-        out.set(toProbabilities(outputs[this.outputName].data), i * 10);
-      }
-      return out;
-    };
-    return this.#enqueue(run);
-  }
-
-  /** Runs are queued: a session runs one inference at a time. */
-  #enqueue(run) {
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => {});
-    return result;
+  async classifyBatch(pixels, count) {
+    const data = this.model.run(pixels, count);
+    const width = data.length / count, out = new Float32Array(count * 10);
+    for (let i = 0; i < count; i++) out.set(toProbabilities(data.subarray(i * width, i * width + 10)), i * 10);
+    return out;
   }
 }
 
 async function fetchModel() {
-  // 'no-cache' revalidates with If-None-Match: an unchanged model costs a 304, a new one is downloaded.
-  const response = await fetch(MODEL_URL, { cache: 'no-cache' });
-  if (!response.ok) throw new Error(`model download failed: HTTP ${response.status}`);
-  return { bytes: new Uint8Array(await response.arrayBuffer()), etag: response.headers.get('ETag') };
+  let lastError;
+  for (const url of MODEL_URLS) {
+    // 'no-cache' revalidates with If-None-Match: an unchanged model costs a 304, a new one is downloaded.
+    // A 404 for the int8 file: the server predicts with the float model (offline, the service worker answers 503 for
+    // the file it has no copy of). Either way the next file is tried. The server marks the files no-cache, so each
+    // load revalidates by ETag (a 304 when unchanged); the default request also matches the page's preload.
+    const response = await fetch(url);
+    if (response.ok) return { bytes: new Uint8Array(await response.arrayBuffer()), etag: response.headers.get('ETag'), url };
+    lastError = new Error(`model download failed: HTTP ${response.status}`);
+  }
+  throw lastError;
 }
 
 /** The contract's output is a softmax; a model that emits logits is normalized here the same way the server does. */
