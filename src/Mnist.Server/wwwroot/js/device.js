@@ -21,10 +21,11 @@ export class DeviceModel {
     // Imported here, not at the top: a page whose runtime cannot load still works in server mode (app.js).
     const { Model } = await import('./runtime.js');
     const { bytes, etag, url } = await download;
-    // Prepared in short tasks, with a first run that compiles the hot loops: the page stays responsive meanwhile.
-    const model = await Model.load(bytes, () => new Promise((resolve) => setTimeout(resolve, 0)));
+    const model = new Model(bytes);
     const info = { etag, bytes: bytes.length, url, kernel: model.kernel, precision: model.quantized ? 'int8' : 'float' };
-    return new DeviceModel(model, info);
+    const device = new DeviceModel(model, info);
+    device.classifySync(new Float32Array(784)); // warm-up: the first run compiles the hot loops
+    return device;
   }
 
   /** One 28×28 image (784 values in [0, 1], white on black) → 10 probabilities, computed at once. */

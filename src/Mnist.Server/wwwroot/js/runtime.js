@@ -392,7 +392,7 @@ export class Model {
     if (!known.has(this.outputName)) throw new Error(`ONNX: output '${this.outputName}' is never written`);
     this.quantized = this.nodes.some((n) => n.op === 'QLinearConv' || n.op === 'MatMulInteger');
     this.gemm = this.quantized && options.simd !== false ? WasmGemm.create() : null;
-    if (!options.later) for (const node of this.nodes) this.#prepare(node);
+    for (const node of this.nodes) this.#prepare(node);
   }
 
   /** Copies an integer layer's weights into the WebAssembly memory, as int16 rows of the product's right operand. */
@@ -420,29 +420,6 @@ export class Model {
     const values = this.#start(pixels, count);
     for (const node of this.nodes) this.#step(node, values);
     return values.get(this.outputName).data;
-  }
-
-  /**
-   * Loads a model for a page: the same as the constructor and a first run, cut into short tasks (`pause` between the
-   * steps, e.g. a zero timeout) so that the page's main thread never blocks for long: the first run compiles each
-   * layer's loops and builds its gather table.
-   * @param {Uint8Array} bytes an ONNX file
-   * @param {() => Promise<void>} pause
-   */
-  static async load(bytes, pause, options = {}) {
-    const model = new Model(bytes, { ...options, later: true });
-    await pause();
-    for (const node of model.nodes) {
-      if (node.op !== 'QLinearConv' && node.op !== 'MatMulInteger') continue;
-      model.#prepare(node);
-      await pause();
-    }
-    const values = model.#start(new Float32Array(784), 1);
-    for (const node of model.nodes) {
-      model.#step(node, values);
-      await pause();
-    }
-    return model;
   }
 
   #start(pixels, count) {
