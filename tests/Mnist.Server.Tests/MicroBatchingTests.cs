@@ -50,7 +50,8 @@ public class MicroBatchingTests
     private static async Task<(long Batches, long Singles)> BatchCountsAsync(HttpClient client)
     {
         string metrics = await client.GetStringAsync("/metrics");
-        long Value(string prefix) => long.Parse(metrics.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Trim(), CultureInfo.InvariantCulture);
-        return (Value("mnist_batch_size_count"), Value("mnist_batch_size_bucket{le=\"1\"}"));
+        long Value(string name, params (string, string)[] labels) =>
+            (long)(PrometheusScrape.Value(metrics, name, labels) ?? throw new InvalidOperationException($"{name} missing from /metrics"));
+        return (Value("mnist_batch_size_count"), Value("mnist_batch_size_bucket", ("le", "1")));
     }
 }
