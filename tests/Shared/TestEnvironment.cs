@@ -106,7 +106,7 @@ internal static class TestEnvironment
         {
             // Test assemblies run in parallel: one downloads, the others wait for it and find the files.
             Directory.CreateDirectory(cache);
-            using FileStream gate = Lock(Path.Combine(cache, ".tests.lock"));
+            using FileStream gate = LockFile(Path.Combine(cache, ".tests.lock"), TimeSpan.FromMinutes(10));
             if (DatasetDownloader.MissingFiles(mnist, cache).Count > 0)
             {
                 using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) }) { Timeout = TimeSpan.FromMinutes(2) };
@@ -121,7 +121,9 @@ internal static class TestEnvironment
         }
     }
 
-    private static FileStream Lock(string path)
+    /// <summary>Takes an exclusive lock across processes (test projects run at once) by opening
+    /// <paramref name="path"/> unshared, retrying for up to <paramref name="maxWait"/>; dispose to release it.</summary>
+    public static FileStream LockFile(string path, TimeSpan maxWait)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -130,7 +132,7 @@ internal static class TestEnvironment
             {
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(10))
+            catch (IOException) when (clock.Elapsed < maxWait)
             {
                 Thread.Sleep(250);
             }

@@ -42,25 +42,9 @@ internal static class TestModel
         string description = $"test lenet: {Steps} Adam steps × {BatchSize} on MNIST with light augmentation (cached {path})";
         if (File.Exists(path)) return (path, description);
         // Two test projects may start at once: one trains, the other waits for the file.
-        using FileStream gate = Lock(System.IO.Path.Combine(dir, CacheName + ".lock"));
+        using FileStream gate = Mnist.Testing.TestEnvironment.LockFile(System.IO.Path.Combine(dir, CacheName + ".lock"), TimeSpan.FromMinutes(5));
         if (!File.Exists(path)) Train(path);
         return (path, description);
-    }
-
-    private static FileStream Lock(string path)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(5))
-            {
-                Thread.Sleep(250);
-            }
-        }
     }
 
     private static void Train(string path)
