@@ -44,6 +44,10 @@ public sealed class PreprocessingParityTests(AppFixture app, ITestOutputHelper o
             new("pendigit on a canvas", seven, 500, 500),
             new("pendigit scaled ×0.013", seven.Select(s => s.Select(p => new[] { p[0] * 0.013f, p[1] * 0.013f }).ToArray()).ToArray(), 0, 0),
             new("many points", [Enumerable.Range(0, 2000).Select(i => new[] { 100 + 80 * MathF.Cos(i * 0.0031f), 100 + 120 * MathF.Sin(i * 0.0047f) }).ToArray()], 0, 0),
+            // Past 2,000 points both sides thin the drawing the same way before drawing it (issue 18).
+            new("20,000 points around a circle ten times", [Enumerable.Range(0, 20_000).Select(i => new[] { 150 + 100 * MathF.Cos(i * 2 * MathF.PI / 2000), 150 + 100 * MathF.Sin(i * 2 * MathF.PI / 2000) }).ToArray()], 0, 0),
+            new("20,000-point zig-zag within the ink budget", [Enumerable.Range(0, 20_000).Select(i => new[] { i * 300f / 20_000, i % 2 * 0.9f * 300f * 64 / 20_000 }).ToArray()], 0, 0),
+            new("200 strokes of 15 points", Enumerable.Range(0, 200).Select(s => Enumerable.Range(0, 15).Select(i => new[] { s / 10 * 15 + MathF.Cos(i * 0.7f), s % 10 * 15 + MathF.Sin(i * 0.7f) }).ToArray()).ToArray(), 0, 0),
             // Past the ink budget both sides answer blob without drawing (issue 18).
             new("20,000-point zig-zag", [Enumerable.Range(0, 20_000).Select(i => new[] { i % 2 * 300f, i / 2 % 2 * 300f }).ToArray()], 0, 0),
         ]);

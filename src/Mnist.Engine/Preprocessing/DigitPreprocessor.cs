@@ -65,6 +65,10 @@ namespace Mnist.Engine.Preprocessing;
 /// <item>Intermediate canvas: k = 80 / L canvas px per unit; pen width p = <see cref="PreprocessOptions.PenWidthFraction"/>
 /// · 80 (0.15 → 12 px), radius r = p/2; margin m = ceil(r) + 2; size (ceil(W·k) + 2m) × (ceil(H·k) + 2m); a point
 /// maps to ((x − minX)·k + m, (y − minY)·k + m).</item>
+/// <item>Ink length I = Σ segment lengths · k. I &gt; <see cref="MaxInkLengths"/> · 80: <see cref="NoDigitReason.Blob"/>, not
+/// drawn. More than <see cref="MaxDrawnPoints"/> points in all: δ = (ink length in canvas px) / <see cref="MaxDrawnPoints"/>;
+/// within each stroke, a point (other than the first and last) closer than δ to the last point kept is dropped. (Added
+/// in version 1 without a bump: no drawing of up to 2,000 points changes, and no training drawing has more.)</item>
 /// <item>Coverage u of a pixel = max over segments of clamp(r + 0.5 − dist(pixel centre, segment), 0, 1): round caps
 /// and joins, a one-point stroke is a disk.</item>
 /// <item>Then C (no dot-size check) and D.</item>
@@ -109,6 +113,14 @@ public static class DigitPreprocessor
     /// drawing within the point budget to well under a millisecond of rasterising.
     /// </summary>
     public const int MaxInkLengths = 64;
+
+    /// <summary>
+    /// Drawings with more points than this are thinned before drawing (step S3): points closer than
+    /// ink length / <see cref="MaxDrawnPoints"/> to the previous kept point are skipped, which bounds the drawing cost
+    /// whatever the points' spacing and moves no pixel by more than that distance. Handwriting has far fewer points
+    /// (pendigits: at most a few hundred), so it is drawn exactly as given.
+    /// </summary>
+    public const int MaxDrawnPoints = 2000;
 
     /// <summary>With a known canvas, a drawing whose longer side is below this fraction of the canvas's is a dot.</summary>
     public const float MinStrokeExtentFraction = 0.04f;
@@ -219,12 +231,22 @@ public static class DigitPreprocessor
         int cw = (int)MathF.Ceiling(w * k) + 2 * margin, ch = (int)MathF.Ceiling(h * k) + 2 * margin;
         var canvas = new float[cw * ch];
         // S3. Draw every stroke.
+        // Each segment costs about (its length + pen width) · pen width, so within the ink budget many tiny segments
+        // still cost (points · pen width²): 20,000 points around a circle took 22 ms. Past MaxDrawnPoints points, a
+        // point closer than δ = ink / MaxDrawnPoints to the last point kept is skipped (a stroke's last point is always
+        // kept). Kept points are then ≥ δ apart along the ink, so at most MaxDrawnPoints of them plus two per stroke
+        // are drawn, and the drawn polyline is within δ of the given one (every skipped point, and every segment
+        // through it, lies within δ of a kept point), so no pixel's coverage moves by more than δ.
+        float thinning = pointCount > MaxDrawnPoints ? (float)(ink / MaxDrawnPoints) : 0f;
+        float thinning2 = thinning * thinning;
         var buffer = new List<StrokePoint>();
         foreach (IReadOnlyList<StrokePoint> stroke in strokes)
         {
             buffer.Clear();
             foreach (StrokePoint p in stroke) buffer.Add(new StrokePoint((p.X - minX) * k + margin, (p.Y - minY) * k + margin));
-            StrokeRasterizer.Draw(canvas, cw, ch, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer), radius);
+            Span<StrokePoint> points = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer);
+            if (thinning > 0f) points = points[..StrokeRasterizer.Thin(points, thinning2)];
+            StrokeRasterizer.Draw(canvas, cw, ch, points, radius);
         }
         // S4. C and D.
         (NoDigitReason reason, string? message, MnistFrame.Box box) = MnistFrame.FindInk(canvas, cw, ch, checkExtent: false);

@@ -15,6 +15,26 @@ internal static class StrokeRasterizer
         for (int k = 0; k + 1 < points.Length; k++) Segment(canvas, width, height, points[k], points[k + 1], radius);
     }
 
+    /// <summary>
+    /// Thins a polyline in place: keeps its first and last point and every point whose squared distance to the last
+    /// kept point is at least <paramref name="minStep2"/>; returns how many points are kept. The kept polyline is within
+    /// √<paramref name="minStep2"/> of the given one, and its kept points are that far apart.
+    /// </summary>
+    public static int Thin(Span<StrokePoint> points, float minStep2)
+    {
+        if (points.Length <= 2) return points.Length;
+        int kept = 1;
+        for (int i = 1; i < points.Length - 1; i++)
+        {
+            StrokePoint last = points[kept - 1], p = points[i];
+            float dx = p.X - last.X, dy = p.Y - last.Y;
+            if (dx * dx + dy * dy < minStep2) continue;
+            points[kept++] = p;
+        }
+        points[kept++] = points[^1];
+        return kept;
+    }
+
     private static void Segment(float[] canvas, int width, int height, StrokePoint a, StrokePoint b, float radius)
     {
         float reach = radius + 0.5f;

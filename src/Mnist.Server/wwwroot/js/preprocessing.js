@@ -26,6 +26,8 @@ export const MAX_STROKES = 1000;
 export const MAX_STROKE_POINTS = 100000;
 /** Most ink, in drawing sizes, before strokes are a blob (DigitPreprocessor.MaxInkLengths). */
 export const MAX_INK_LENGTHS = 64;
+/** Drawings with more points are thinned before drawing (DigitPreprocessor.MaxDrawnPoints). */
+export const MAX_DRAWN_POINTS = 2000;
 
 const MIN_STROKE_EXTENT_FRACTION = f(0.04);
 const BOX_THRESHOLD = f(0.2);
@@ -112,15 +114,24 @@ export function fromStrokes(strokes, canvasWidth = 0, canvasHeight = 0, options 
   const margin = Math.ceil(radius) + 2;
   const cw = Math.ceil(f(w * k)) + 2 * margin, ch = Math.ceil(f(h * k)) + 2 * margin;
   const canvas = new Float32Array(cw * ch);
-  // S3. Draw every stroke.
+  // S3. Draw every stroke. As DigitPreprocessor: past MAX_DRAWN_POINTS points, a point closer than
+  // δ = ink / MAX_DRAWN_POINTS to the last point kept is skipped (a stroke's last point is always kept), which bounds
+  // the number of segments drawn and moves no pixel's coverage by more than δ.
+  const thinning = pointCount > MAX_DRAWN_POINTS ? f(inkLength / MAX_DRAWN_POINTS) : 0;
+  const thinning2 = f(thinning * thinning);
   for (const [xs, ys] of pts) {
     const n = xs.length;
     const px = new Float32Array(n), py = new Float32Array(n);
+    let kept = 0;
     for (let i = 0; i < n; i++) {
-      px[i] = f(f(f(xs[i] - minX) * k) + margin);
-      py[i] = f(f(f(ys[i] - minY) * k) + margin);
+      const qx = f(f(f(xs[i] - minX) * k) + margin), qy = f(f(f(ys[i] - minY) * k) + margin);
+      if (thinning > 0 && i > 0 && i < n - 1) {
+        const dx = f(qx - px[kept - 1]), dy = f(qy - py[kept - 1]);
+        if (f(f(dx * dx) + f(dy * dy)) < thinning2) continue;
+      }
+      px[kept] = qx; py[kept] = qy; kept++;
     }
-    drawStroke(canvas, cw, ch, px, py, radius);
+    drawStroke(canvas, cw, ch, px.subarray(0, kept), py.subarray(0, kept), radius);
   }
   // S4. C and D.
   const ink = findInk(canvas, cw, ch);
