@@ -197,6 +197,9 @@ public static class MnistServer
         // ETags, fingerprinted URLs cached as immutable; Hosting/WebAssets.cs), or as plain static files when the
         // build's manifests are not beside the assembly.
         string? assets = Directory.Exists(app.Environment.WebRootPath) ? WebAssets.EndpointsManifest : null;
+        // The page and the service worker name the page's code by fingerprinted URL (Hosting/AppShell.cs).
+        AppShell? shell = assets is null ? null : AppShell.Create(assets, app.Environment.WebRootFileProvider);
+        if (shell is not null) app.Use((context, next) => shell.TryServe(context, out Task written) ? written : next(context));
         if (Directory.Exists(app.Environment.WebRootPath))
         {
             app.UseDefaultFiles();

@@ -88,4 +88,38 @@ public sealed class PageWeightTests(AppFixture app, ITestOutputHelper output)
             await server.DisposeAsync();
         }
     }
+
+    [SkippableFact]
+    public async Task The_page_code_comes_by_fingerprinted_url_and_a_second_visit_asks_the_server_for_no_code_file()
+    {
+        Skip.IfNot(AppFixture.HasChromium, "Chromium is not installed (apt-get install chromium).");
+        ServerHost server = await ServerHost.StartAsync(app.ModelPath);
+        try
+        {
+            await using IBrowserContext context = await app.NewPhoneContextAsync();
+            IPage page = await context.NewPageAsync();
+            int before = server.Responses.Count;
+            await page.GotoAsync(server.BaseAddress.ToString());
+            await (await PadDriver.CreateAsync(page)).WaitReadyAsync();
+            await page.WaitForFunctionAsync("() => document.documentElement.dataset.offlineReady === 'true'", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+            string[] code = server.Responses.Skip(before).Select(r => r.Path)
+                .Where(p => p.StartsWith("/js/", StringComparison.Ordinal) || p.StartsWith("/css/", StringComparison.Ordinal)).ToArray();
+            Assert.True(code.Length >= 10, $"the first visit loaded {code.Length} code files: {string.Join(", ", code)}");
+            foreach (string path in code) Assert.Matches(@"^/(js|css)/[a-z0-9-]+\.[a-z0-9]{6,}\.(js|css)$", path);
+
+            // The second visit: the page is revalidated, the code is immutable and comes from the browser's caches.
+            int first = server.Responses.Count;
+            await page.ReloadAsync();
+            await (await PadDriver.CreateAsync(page)).WaitReadyAsync();
+            await page.WaitForTimeoutAsync(1000); // the service worker's background revalidation of the page
+            string[] again = server.Responses.Skip(first).Select(r => $"{r.Method} {r.Path} {r.Status}").ToArray();
+            output.WriteLine($"second visit asked the server for: {string.Join(", ", again)}");
+            Assert.DoesNotContain(again, r => r.Contains(" /js/", StringComparison.Ordinal) || r.Contains(" /css/", StringComparison.Ordinal));
+            Assert.Equal("device", await page.GetByTestId("mode").InputValueAsync());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
 }

@@ -70,7 +70,7 @@ public sealed class WebLayoutTests(AppFixture app)
         AppFixture.RequireChromium();
         await using IBrowserContext context = await app.Browser.NewContextAsync(Phone(320));
         // As on a browser that cannot load the on-device runtime: its module does not load.
-        await context.RouteAsync("**/js/runtime.js", route => route.AbortAsync());
+        await context.RouteAsync("**/js/runtime*.js", route => route.AbortAsync()); // plain or fingerprinted name
         IPage page = await context.NewPageAsync();
         await page.GotoAsync(app.Server.BaseAddress.ToString());
         PadDriver pad = await PadDriver.CreateAsync(page);

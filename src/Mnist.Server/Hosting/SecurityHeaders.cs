@@ -44,9 +44,11 @@ public static class SecurityHeaders
             h.XContentTypeOptions = "nosniff";
             // frame-ancestors in the policy is the standard; X-Frame-Options covers browsers without it.
             h.XFrameOptions = "DENY";
-            h.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/scalar", StringComparison.OrdinalIgnoreCase)
-                ? ReferenceContentSecurityPolicy
-                : ContentSecurityPolicy;
+            // An endpoint may have set a stricter variant (the app's page allows its import map by hash: AppShell).
+            if (string.IsNullOrEmpty(h.ContentSecurityPolicy))
+                h.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/scalar", StringComparison.OrdinalIgnoreCase)
+                    ? ReferenceContentSecurityPolicy
+                    : ContentSecurityPolicy;
             h["Referrer-Policy"] = "no-referrer";
             h["Cross-Origin-Opener-Policy"] = "same-origin";
     }

@@ -9,8 +9,11 @@
 // its precache asks with cache: 'force-cache', so the files the page already has come from the HTTP cache. Only the
 // PWA icons the page itself never shows are downloaded here.
 
-const VERSION = 'v4';
-const SHELL_CACHE = `mnist-shell-${VERSION}`;
+// The server names the page's code by fingerprinted URL in this list (js/app.{hash}.js; src/Mnist.Server/Hosting/
+// AppShell.cs), so a new release changes this file, the browser installs the new worker, and it caches the new files
+// and drops the ones no release uses any more. Served without that rewrite (no static web assets manifest), the plain
+// names are revalidated by ETag instead.
+const SHELL_CACHE = 'mnist-shell-v5';
 const MODEL_CACHE = 'mnist-model';
 // The int8 companion the server predicts with, else the float model (js/device.js uses the first that exists).
 const MODEL_PATHS = ['/v1/models/current.int8.onnx', '/v1/models/current.onnx'];
@@ -49,6 +52,8 @@ self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     const keep = new Set([SHELL_CACHE, MODEL_CACHE]);
     for (const name of await caches.keys()) if (!keep.has(name)) await caches.delete(name);
+    const shell = await caches.open(SHELL_CACHE);
+    for (const request of await shell.keys()) if (!SHELL.includes(request.url)) await shell.delete(request);
     await self.clients.claim();
   })());
 });
