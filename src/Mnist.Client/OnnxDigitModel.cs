@@ -4,7 +4,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace Mnist.Client;
 
 /// <summary>
-/// One loaded ONNX model with the contract's I/O (DESIGN.md): float32 input [N,1,28,28] (or [N,784]), output
+/// One loaded ONNX model with the contract's I/O (docs/design.md): float32 input [N,1,28,28] (or [N,784]), output
 /// <c>probabilities</c> [N,10], else the first [N,10] output; a softmax is applied when a row is not a
 /// probability distribution (a logits model). Reference-counted so that a model swapped out during an update is
 /// disposed only after the calls running on it have finished.

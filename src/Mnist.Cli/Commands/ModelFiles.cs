@@ -19,7 +19,7 @@ internal static class ModelFiles
     /// <summary>The engine's own model file, written for every run.</summary>
     public const string CheckpointModelName = "model.ckpt";
 
-    /// <summary>The run's model in the contract's format (DESIGN.md "Model I/O").</summary>
+    /// <summary>The run's model in the contract's format (docs/design.md, "Model I/O").</summary>
     public const string OnnxModelName = "model.onnx";
 
     /// <summary>

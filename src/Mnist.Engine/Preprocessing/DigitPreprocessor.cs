@@ -1,7 +1,7 @@
 namespace Mnist.Engine.Preprocessing;
 
 /// <summary>
-/// The single definition of MNIST-style preprocessing (DESIGN.md): pixel buffers and pen strokes become the 28×28
+/// The single definition of MNIST-style preprocessing (docs/design.md): pixel buffers and pen strokes become the 28×28
 /// white-on-black image the models expect, or an explicit "no digit".
 /// </summary>
 /// <remarks>

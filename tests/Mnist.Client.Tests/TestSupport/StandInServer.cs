@@ -19,7 +19,7 @@ namespace Mnist.TestSupport;
 /// <summary>
 /// A scriptable fake of Mnist.Server for the SDK's tests: Kestrel on 127.0.0.1 (a free port) with
 /// <c>POST /v1/predict</c> for strokes through Mnist.Inference's <see cref="DigitRecognizer"/> (the same code the
-/// server uses) and <c>GET /v1/models/current.onnx</c> with an ETag, in the wire format of DESIGN.md. What the real
+/// server uses) and <c>GET /v1/models/current.onnx</c> with an ETag, in the wire format of docs/design.md. What the real
 /// server cannot be told to do is what it is for: fail the next N requests, answer slowly, swap or break the model
 /// file at once. (The end-to-end tests run the real server: tests/Mnist.E2E/TestSupport/ServerHost.cs.)
 /// </summary>

@@ -1,6 +1,6 @@
 // The digit pad: draw → preprocess (the JS twin of the C# definition) → classify on this device or on the server.
 //
-// Test hooks (DESIGN.md): data-testid pad, prediction, probabilities, mode, clear, status, number, number-mode.
+// Test hooks (docs/design.md): data-testid pad, prediction, probabilities, mode, clear, status, number, number-mode.
 // The number element shows the whole number read (number.js on this device, POST /v1/read on the server) whenever
 // there is ink, and carries data-answered (the request its answer belongs to), data-state, data-mode,
 // data-latency-ms, data-confident and data-digits (JSON). The prediction element

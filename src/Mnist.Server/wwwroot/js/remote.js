@@ -1,4 +1,4 @@
-// Server inference: POST the strokes to /v1/predict (one digit) or /v1/read (a whole number) (DESIGN.md, HTTP API).
+// Server inference: POST the strokes to /v1/predict (one digit) or /v1/read (a whole number) (docs/design.md, HTTP API).
 
 const PREDICT_URL = new URL('../v1/predict', import.meta.url).href;
 const READ_URL = new URL('../v1/read', import.meta.url).href;
