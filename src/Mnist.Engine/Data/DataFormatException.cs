@@ -7,10 +7,13 @@ namespace Mnist.Engine.Data;
 /// </summary>
 public sealed class DataFormatException : Exception
 {
+    /// <summary>Creates the exception with a default message.</summary>
     public DataFormatException() { }
 
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
     public DataFormatException(string message) : base(message) { }
 
+    /// <summary>Creates the exception with <paramref name="message"/> and the exception that caused it.</summary>
     public DataFormatException(string message, Exception innerException) : base(message, innerException) { }
 
     /// <summary>Creates the exception for <paramref name="path"/>, prefixing the message with the file name.</summary>

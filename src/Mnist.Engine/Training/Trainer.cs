@@ -12,6 +12,8 @@ public sealed class Trainer
 {
     private readonly SoftmaxCrossEntropyLoss<float> _loss;
 
+    /// <summary>A trainer of <paramref name="model"/> by <paramref name="optimizer"/>, which must update this model's
+    /// parameters, with softmax cross-entropy (<paramref name="labelSmoothing"/> in [0, 1)).</summary>
     public Trainer(Sequential<float> model, Optimizer<float> optimizer, double labelSmoothing = 0)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
@@ -21,7 +23,10 @@ public sealed class Trainer
         _loss = new SoftmaxCrossEntropyLoss<float>(labelSmoothing);
     }
 
+    /// <summary>The network being trained.</summary>
     public Sequential<float> Model { get; }
+
+    /// <summary>The optimizer that updates <see cref="Model"/>'s parameters.</summary>
     public Optimizer<float> Optimizer { get; }
 
     /// <summary>One optimizer step on a batch x [N,1,28,28] with labels [N]; returns the mean loss.</summary>
