@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using Mnist.Testing;
 
 namespace Mnist.Cli.Tests;
 
@@ -9,15 +8,7 @@ internal static class MnistCli
     private static readonly Lazy<string> s_dll = new(FindDll);
 
     /// <summary>Repository root (the folder holding Mnist.slnx).</summary>
-    public static string RepoRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Mnist.slnx"))) return dir.FullName;
-            throw new InvalidOperationException("Mnist.slnx not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepoRoot => TestEnvironment.RepositoryRoot;
 
     /// <summary>The MNIST folder (<see cref="global::Mnist.Testing.TestEnvironment.MnistFolder"/>): a visible skip naming
     /// <c>mnist data</c> when it cannot be found or fetched, a failure in CI.</summary>
@@ -29,19 +20,10 @@ internal static class MnistCli
     /// <summary>Starts <c>mnist args…</c> with extra environment variables.</summary>
     public static ChildProcess Start(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add(s_dll.Value);
-        foreach (string a in args) info.ArgumentList.Add(a);
-        info.Environment["NO_COLOR"] = "1";
+        var variables = new Dictionary<string, string?> { ["NO_COLOR"] = "1" };
         if (environment is not null)
-            foreach (var (k, v) in environment) info.Environment[k] = v;
-        return new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet"), timeout);
+            foreach (var (k, v) in environment) variables[k] = v;
+        return ChildProcess.Start("dotnet", [s_dll.Value, .. args], timeout, environment: variables);
     }
 
     /// <summary>Runs <c>mnist args…</c> to completion (killed after <paramref name="timeout"/>).</summary>
@@ -65,75 +47,6 @@ internal static class MnistCli
         string dll = Path.Combine(RepoRoot, "src", "Mnist.Cli", "bin", configuration, framework, "mnist.dll");
         Assert.True(File.Exists(dll), $"{dll} not built.");
         return dll;
-    }
-}
-
-/// <summary>
-/// A running <c>mnist</c>. Output is read with blocking calls on dedicated threads (stderr) or the test thread
-/// (stdout): async pipe reads ride on the thread pool, which a 2-core test host can starve for seconds.
-/// </summary>
-internal sealed class ChildProcess : IDisposable
-{
-    private readonly StringBuilder _stderr = new();
-    private readonly Thread _stderrReader;
-    private readonly Timer _watchdog;
-
-    public ChildProcess(Process process, TimeSpan timeout)
-    {
-        Process = process;
-        _stderrReader = new Thread(() =>
-        {
-            string? line;
-            while ((line = process.StandardError.ReadLine()) is not null)
-                lock (_stderr) _stderr.AppendLine(line);
-        }) { IsBackground = true };
-        _stderrReader.Start();
-        _watchdog = new Timer(_ =>
-        {
-            TimedOut = true;
-            Kill();
-        }, null, timeout, Timeout.InfiniteTimeSpan);
-    }
-
-    public Process Process { get; }
-
-    public bool TimedOut { get; private set; }
-
-    public string StdErr
-    {
-        get
-        {
-            lock (_stderr) return _stderr.ToString();
-        }
-    }
-
-    /// <summary>The next stdout line (null at end of output).</summary>
-    public string? ReadLine() => Process.StandardOutput.ReadLine();
-
-    public int WaitForExit()
-    {
-        Process.WaitForExit();
-        _stderrReader.Join(TimeSpan.FromSeconds(10));
-        return Process.ExitCode;
-    }
-
-    /// <summary>SIGKILL, as <c>kill -9</c>.</summary>
-    public void Kill()
-    {
-        try
-        {
-            Process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
-
-    public void Dispose()
-    {
-        _watchdog.Dispose();
-        if (!Process.HasExited) Kill();
-        Process.Dispose();
     }
 }
 

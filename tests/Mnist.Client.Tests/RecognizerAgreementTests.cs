@@ -1,3 +1,4 @@
+using Mnist.Testing;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -80,19 +81,12 @@ public sealed class RecognizerAgreementTests(ServerFixture fixture, ITestOutputH
         {
             string jsonl = Path.Combine(dir, "drawings.jsonl");
             File.WriteAllLines(jsonl, samples.Select(s => JsonSerializer.Serialize(new { label = s.Label, strokes = s.Strokes })));
-            var psi = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            };
-            foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "mnist.dll"), "predict", "--model", fixture.ModelPath, jsonl, "--json" })
-                psi.ArgumentList.Add(a);
-            psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-            using Process p = Process.Start(psi)!;
-            Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-            Task<string> stderr = p.StandardError.ReadToEndAsync();
-            Assert.True(p.WaitForExit(120_000), "mnist predict did not finish");
-            Assert.True(p.ExitCode == 0, $"mnist predict exit {p.ExitCode}: {stderr.Result}");
-            List<JsonElement> lines = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            ProcessResult r = ChildProcess.Run("dotnet",
+                [Path.Combine(AppContext.BaseDirectory, "mnist.dll"), "predict", "--model", fixture.ModelPath, jsonl, "--json"],
+                TimeSpan.FromMinutes(2), dir);
+            Assert.False(r.TimedOut, "mnist predict did not finish");
+            Assert.True(r.ExitCode == 0, $"mnist predict exit {r.ExitCode}: {r.StdErr}");
+            List<JsonElement> lines = r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
             Assert.Equal(samples.Length, lines.Count);
             return lines;
         }

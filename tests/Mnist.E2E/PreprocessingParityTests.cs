@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Mnist.Engine.Preprocessing;
 using Mnist.TestSupport;
+using Mnist.Testing;
 using Xunit.Abstractions;
 
 namespace Mnist.E2E;
@@ -117,22 +118,9 @@ public sealed class PreprocessingParityTests(AppFixture app, ITestOutputHelper o
             List<ParityCase> cases = Cases();
             string input = Path.Combine(dir, "cases.json"), result = Path.Combine(dir, "results.json");
             File.WriteAllText(input, CasesJson(cases));
-            var psi = new ProcessStartInfo("node", [Path.Combine(dir, "run.mjs"), input, result]) { RedirectStandardError = true, UseShellExecute = false };
-            Process p;
-            try
-            {
-                p = Process.Start(psi)!;
-            }
-            catch (System.ComponentModel.Win32Exception e)
-            {
-                throw new InvalidOperationException("node is not installed (Node.js is also what builds the web app's assets).", e);
-            }
-            using (p)
-            {
-                string err = p.StandardError.ReadToEnd();
-                Assert.True(p.WaitForExit(60_000), "node did not finish");
-                Assert.True(p.ExitCode == 0, $"node failed: {err}");
-            }
+            ProcessResult r = ChildProcess.Run("node", [Path.Combine(dir, "run.mjs"), input, result], TimeSpan.FromSeconds(60));
+            Assert.False(r.TimedOut, "node did not finish");
+            Assert.True(r.ExitCode == 0, $"node failed: {r.StdErr}");
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(result));
             Compare(cases, doc.RootElement, "node");
         }

@@ -1,6 +1,6 @@
 using Mnist.Engine.Formats.Onnx;
 using Mnist.Inference.Tests.TestSupport;
-using Mnist.Tests.Shared;
+using Mnist.Testing;
 using SkiaSharp;
 
 namespace Mnist.Inference.Tests;

@@ -90,13 +90,5 @@ public class PhotoLikeRobustnessTests(ITestOutputHelper output)
 
     private static byte Tint(byte level, SplitMix rng) => (byte)Math.Clamp(level + rng.NextInt(41) - 20, 0, 255);
 
-    internal static string ShippedModelPath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "models", "mnist.onnx");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("models/mnist.onnx not found above the test binaries.");
-    }
+    internal static string ShippedModelPath() => Path.Combine(global::Mnist.Testing.TestEnvironment.RepositoryRoot, "models", "mnist.onnx");
 }

@@ -1,3 +1,4 @@
+using Mnist.Testing;
 using System.Diagnostics;
 using System.Text.Json;
 using Mnist.Engine.Preprocessing;
@@ -15,21 +16,9 @@ public sealed class PredictCommandTests : IDisposable
 
     private static (int Exit, string Out, string Err) Run(string workingDirectory, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mnist.dll"));
-        foreach (string a in args) psi.ArgumentList.Add(a);
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using Process p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(60_000), "mnist predict did not finish in 60 s");
-        return (p.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+        ProcessResult r = ChildProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "mnist.dll"), .. args], TimeSpan.FromSeconds(60), workingDirectory);
+        Assert.False(r.TimedOut, "mnist predict did not finish in 60 s");
+        return (r.ExitCode, r.StdOut, r.StdErr);
     }
 
     private (string Model, string Png, string Jsonl, byte[] PngBytes) Inputs()

@@ -115,18 +115,7 @@ public sealed partial class AppShellTests : IDisposable
         Assert.Empty(await headers.Content.ReadAsByteArrayAsync());
     }
 
-    private static string WebRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "src", "Mnist.Server", "wwwroot");
-                if (Directory.Exists(candidate)) return candidate;
-            }
-            throw new DirectoryNotFoundException("src/Mnist.Server/wwwroot above the test's folder");
-        }
-    }
+    private static string WebRoot => Path.Combine(global::Mnist.Testing.TestEnvironment.RepositoryRoot, "src", "Mnist.Server", "wwwroot");
 
     [GeneratedRegex("(?:href|src)=\"(?<url>(?:js|css)/[^\"]+)\"")]
     private static partial Regex LinkedCode();

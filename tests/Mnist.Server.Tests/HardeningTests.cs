@@ -11,7 +11,7 @@ using Mnist.Server.Api;
 using Mnist.Server.Hosting;
 using Mnist.Server.Serving;
 using Mnist.Server.Tests.TestSupport;
-using Mnist.Tests.Shared;
+using Mnist.Testing;
 
 namespace Mnist.Server.Tests;
 

@@ -44,12 +44,5 @@ internal static class TestPaths
         return dir;
     }
 
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Mnist.slnx"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"No Mnist.slnx above {AppContext.BaseDirectory}.");
-    }
+    private static string FindRepoRoot() => global::Mnist.Testing.TestEnvironment.RepositoryRoot;
 }

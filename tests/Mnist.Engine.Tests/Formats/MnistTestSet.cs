@@ -40,16 +40,8 @@ internal sealed class MnistTestSet
         return s_cached.Value;
     }
 
-    /// <summary>The repository root (the directory holding Mnist.slnx), or null.</summary>
-    public static string? RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Mnist.slnx"))) return dir.FullName;
-        }
-
-        return null;
-    }
+    /// <summary>The repository root (the directory holding Mnist.slnx).</summary>
+    public static string RepositoryRoot() => global::Mnist.Testing.TestEnvironment.RepositoryRoot;
 
     private static MnistTestSet Read()
     {

@@ -1,3 +1,4 @@
+using Mnist.Testing;
 using System.Globalization;
 using System.Text.Json;
 using Mnist.Engine.Formats.Onnx;

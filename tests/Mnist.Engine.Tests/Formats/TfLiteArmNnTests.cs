@@ -1,3 +1,4 @@
+using Mnist.Testing;
 using System.Text.Json;
 using Xunit.Abstractions;
 

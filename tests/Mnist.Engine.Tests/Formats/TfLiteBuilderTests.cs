@@ -1,3 +1,4 @@
+using Mnist.Testing;
 using Mnist.Engine.Formats.TfLite;
 
 namespace Mnist.Engine.Tests.Formats;

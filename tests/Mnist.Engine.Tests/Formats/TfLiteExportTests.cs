@@ -1,3 +1,4 @@
+using Mnist.Testing;
 using System.Diagnostics;
 using System.Text.Json;
 using Mnist.Engine.Formats;

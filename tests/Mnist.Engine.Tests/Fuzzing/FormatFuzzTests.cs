@@ -7,7 +7,7 @@ using Mnist.Engine.Tests.Data;
 using Mnist.Engine.Tests.Formats;
 using Mnist.Engine.Tests.Training;
 using Mnist.Engine.Training;
-using Mnist.Tests.Shared;
+using Mnist.Testing;
 
 namespace Mnist.Engine.Tests.Fuzzing;
 

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Text.RegularExpressions;
 using Mnist.Engine.Kernels.Common;
+using Mnist.Testing;
 
 namespace Mnist.Engine.Tests.Kernels;
 
@@ -43,31 +43,15 @@ public partial class ParityAcrossIsaTests
     private static void RunChild((string Name, string Value)? variable, int expectedBits)
     {
         string assembly = typeof(Program).Assembly.Location;
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(assembly);
-        start.ArgumentList.Add("--parity");
         // Start from the machine's defaults, whatever this test process was started with.
-        foreach (string name in s_isaVariables)
-            start.Environment.Remove(name);
-        if (variable is { } v)
-            start.Environment[v.Name] = v.Value;
+        var environment = s_isaVariables.ToDictionary(name => name, string? (_) => null);
+        if (variable is { } v) environment[v.Name] = v.Value;
+        ProcessResult result = ChildProcess.Run(DotnetHost(), [assembly, "--parity"], TimeSpan.FromMinutes(2), environment: environment);
+        string stdout = result.StdOut;
+        string output = $"{DotnetHost()} {assembly} --parity with {variable?.ToString() ?? "defaults"} exited {result.ExitCode}:\n{stdout}\n{result.StdErr}";
+        Assert.False(result.TimedOut, $"The parity child ({variable}) did not finish in 2 minutes. Output so far:\n{stdout}");
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the child process.");
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"The parity child ({variable}) did not finish in 2 minutes. Output so far:\n{stdout}");
-        }
-        string output = $"{start.FileName} {string.Join(' ', start.ArgumentList)} with {variable?.ToString() ?? "defaults"} exited {process.ExitCode}:\n{stdout}\n{stderr.Result}";
-
-        Assert.True(process.ExitCode == 0, output);
+        Assert.True(result.ExitCode == 0, output);
         var match = VectorBitsLine().Match(stdout);
         Assert.True(match.Success, "No 'VectorBits:' line.\n" + output);
         Assert.True(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) == expectedBits,

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 namespace Mnist.Testing;
 
 /// <summary>
@@ -6,7 +5,7 @@ namespace Mnist.Testing;
 /// way a full disk does. Mounting needs root on Linux (CI runs as root); elsewhere the test stops through
 /// <see cref="TestEnvironment.Unavailable"/>.
 /// </summary>
-internal sealed class TinyDisk : IDisposable
+public sealed class TinyDisk : IDisposable
 {
     private TinyDisk(string folder) => Folder = folder;
 
@@ -46,11 +45,7 @@ internal sealed class TinyDisk : IDisposable
 
     private static (int Code, string Error) Run(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in args) psi.ArgumentList.Add(a);
-        using Process p = Process.Start(psi)!;
-        string error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, error);
+        ProcessResult r = ChildProcess.Run(file, args, TimeSpan.FromSeconds(30));
+        return (r.TimedOut ? -1 : r.ExitCode, r.StdErr);
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 
-namespace Mnist.Tests.Shared;
+namespace Mnist.Testing;
 
 /// <summary>
 /// Seeded mutation of a valid input, for fuzz tests that must run in CI in bounded time: every case is a pure function
@@ -9,7 +9,7 @@ namespace Mnist.Tests.Shared;
 /// parsers in practice: flipped bits, boundary integers written over length and offset fields (0, -1, int.MaxValue,
 /// int.MinValue, 2^30), bytes set to 0x00/0x7F/0x80/0xFF, chunks inserted, deleted or duplicated, and truncation.
 /// </summary>
-internal static class SeededMutator
+public static class SeededMutator
 {
     private static readonly int[] BoundaryInts = [0, 1, -1, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 1 << 30, int.MaxValue, int.MinValue];
     private static readonly byte[] BoundaryBytes = [0x00, 0x01, 0x7F, 0x80, 0xFF];

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace Mnist.Engine.Tests.Formats;
+namespace Mnist.Testing;
 
 /// <summary>
 /// Runs third-party judges through the system Python (<c>/usr/bin/python3</c>, where Debian's
@@ -13,7 +13,7 @@ namespace Mnist.Engine.Tests.Formats;
 /// <c>python3 script.py DIR</c> with DIR as working directory, and its stdout is returned.
 /// A non-zero exit fails the test with the script's stderr.
 /// </summary>
-internal static class PythonRunner
+public static class PythonRunner
 {
     /// <summary>The interpreter the Debian packages install into.</summary>
     public const string PythonPath = "/usr/bin/python3";
@@ -46,10 +46,10 @@ internal static class PythonRunner
         });
 
     /// <summary>Stops the test when a judge's Python module is missing: a visible skip outside CI, a failure in CI
-    /// (<see cref="global::Mnist.Testing.TestEnvironment.Unavailable"/>; CI installs python3-onnx, python3-pyarmnn and python3-numpy).</summary>
+    /// (<see cref="TestEnvironment.Unavailable"/>; CI installs python3-onnx, python3-pyarmnn and python3-numpy).</summary>
     public static void Require(params string[] modules)
     {
-        if (MissingModules(modules) is { } reason) global::Mnist.Testing.TestEnvironment.Unavailable(reason);
+        if (MissingModules(modules) is { } reason) TestEnvironment.Unavailable(reason);
     }
 
     /// <summary>Runs <paramref name="script"/> with <paramref name="files"/> (name → bytes) beside it; returns stdout.</summary>
@@ -130,31 +130,10 @@ internal static class PythonRunner
 
     private static (int Exit, string Stdout, string Stderr) Execute(IEnumerable<string> args, string workingDirectory, TimeSpan timeout)
     {
-        var psi = new ProcessStartInfo(PythonPath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
         // Keep the judge single-threaded: the machine's cores belong to the test run.
-        psi.Environment["OMP_NUM_THREADS"] = "1";
-        psi.Environment["OPENBLAS_NUM_THREADS"] = "1";
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {PythonPath}");
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new Xunit.Sdk.XunitException($"python script timed out after {timeout}.");
-        }
-
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        ProcessResult r = ChildProcess.Run(PythonPath, args, timeout, workingDirectory,
+            new Dictionary<string, string?> { ["OMP_NUM_THREADS"] = "1", ["OPENBLAS_NUM_THREADS"] = "1" });
+        if (r.TimedOut) throw new Xunit.Sdk.XunitException($"python script timed out after {timeout}.");
+        return (r.ExitCode, r.StdOut, r.StdErr);
     }
 }

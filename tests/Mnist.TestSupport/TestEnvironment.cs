@@ -11,7 +11,7 @@ namespace Mnist.Testing;
 /// (<c>CI</c> set, as <c>.ci/run</c> does) a failure, because CI provides every dependency and a skip there would
 /// hide a judge that never judged.
 /// </summary>
-internal static class TestEnvironment
+public static class TestEnvironment
 {
     /// <summary>The one line a missing MNIST is reported with.</summary>
     public const string MnistHint = "run `mnist data` (dotnet run --project src/Mnist.Cli -c Release -- data) or set MNIST_DATA";
@@ -26,7 +26,7 @@ internal static class TestEnvironment
     public static void Unavailable(string what)
     {
         if (InCi) throw new Xunit.Sdk.XunitException($"{what} (CI is set: every dependency is provided there, so this is a failure, not a skip)");
-        throw new SkipException(what);
+        throw new Xunit.SkipException(what);
     }
 
     /// <summary>The MNIST folder: <c>$MNIST_DATA</c>, else <c>shared/datasets/mnist</c> beside the repository (CI's layout),
@@ -56,6 +56,17 @@ internal static class TestEnvironment
         gz.CopyTo(ms);
         return ms.ToArray();
     }
+
+    /// <summary>The repository root: the first folder above the test binaries holding <c>Mnist.slnx</c>.</summary>
+    /// <exception cref="DirectoryNotFoundException">The tests run outside a checkout.</exception>
+    public static string RepositoryRoot => s_root.Value;
+
+    private static readonly Lazy<string> s_root = new(() =>
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Mnist.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException($"No Mnist.slnx above {AppContext.BaseDirectory}.");
+    });
 
     /// <summary>A file of the shared folder CI puts beside the repository (<c>../shared/…</c>), searched upwards from the
     /// test binaries; when absent the test stops through <see cref="Unavailable"/> naming <paramref name="howToGet"/>.</summary>
