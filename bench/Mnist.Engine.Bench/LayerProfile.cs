@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Layers;
+using Mnist.Engine.Layers.Fusion;
 using Mnist.Engine.Networks;
 using Mnist.Engine.Tensors;
 
@@ -48,9 +49,12 @@ internal static class LayerProfile
         for (int l = 0; l < layers.Count; l++)
         {
             var outShape = layers[l].OutputItemShape(shape);
-            flops[l] = layers[l] switch
+            // A fused layer (conv1+relu1+pool1) counts its first part's multiply-adds.
+            var first = layers[l] is FusedLayer<float> fused ? fused.Parts[0] : layers[l];
+            var firstShape = first.OutputItemShape(shape);
+            flops[l] = first switch
             {
-                Conv2d<float> c => 2.0 * c.OutChannels * c.InChannels * c.KernelSize * c.KernelSize * outShape[1] * outShape[2],
+                Conv2d<float> c => 2.0 * c.OutChannels * c.InChannels * c.KernelSize * c.KernelSize * firstShape[1] * firstShape[2],
                 Linear<float> f => 2.0 * f.InFeatures * f.OutFeatures,
                 _ => 0,
             };

@@ -24,6 +24,8 @@ if (args.Length > 0 && args[0] == "profile")
 }
 double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 1.0;
 Console.WriteLine($"{Isa.Describe()}, {Parallelism.Degree} threads, {seconds} s per measurement");
+// Convolution's own dispatch without Winograd, so that "im2col" below is im2col whatever Winograd.Pays says.
+var Im2ColOnly = new ConvolutionOptions { Winograd = false };
 (string Name, Conv2dGeometry G)[] shapes =
 [
     ("seed conv2 b32", new(32, 64, 26, 26, 64, 3)),
@@ -45,19 +47,17 @@ foreach (var (name, g) in shapes)
     var y = new float[dy.Length];
     var dx = new float[x.Length];
     double flops = 2.0 * g.Batch * g.OutChannels * g.PatchSize * g.OutPixels;
-    Convolution.WinogradEnabled = false;
     var columns = new float[Convolution.ColumnCacheLength<float>(g)];
-    Convolution.Forward<float>(g, x, w, b, y, columns);
+    Convolution.Forward<float>(g, x, w, b, y, columns, options: Im2ColOnly);
     var dw = new float[g.WeightLength];
     // Winograd is timed directly, whether or not Convolution would dispatch to it.
     foreach (var (pass, im2colBody, winogradBody, chosen) in new (string, Action, Action, bool)[]
     {
-        ("forward", () => Convolution.Forward<float>(g, x, w, b, y), () => Winograd.Forward(g, x, w, b, y), Winograd.Pays(g)),
-        ("input gradient", () => Convolution.BackwardData<float>(g, dy, w, dx), () => Winograd.BackwardData(g, dy, w, dx), Winograd.PaysBackwardData(g)),
-        ("weight gradient", () => Convolution.BackwardWeights<float>(g, default, columns, dy, dw, default), () => Winograd.BackwardWeights(g, x, dy, dw), false),
+        ("forward", () => Convolution.Forward<float>(g, x, w, b, y, options: Im2ColOnly), () => Winograd.Forward(g, x, w, b, y), Winograd.Pays(g)),
+        ("input gradient", () => Convolution.BackwardData<float>(g, dy, w, dx, Im2ColOnly), () => Winograd.BackwardData(g, dy, w, dx), Winograd.PaysBackwardData(g)),
+        ("weight gradient", () => Convolution.BackwardWeights<float>(g, default, columns, dy, dw, default, Im2ColOnly), () => Winograd.BackwardWeights(g, x, dy, dw), false),
     })
     {
-        Convolution.WinogradEnabled = false;
         double im2col = flops / Time(im2colBody) / 1e9;
         double winograd = flops / Time(winogradBody) / 1e9;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -76,8 +76,7 @@ foreach (var (name, g) in shapes)
     var y32 = new float[g.Batch * g.OutputItem];
     var im2col = new float[y32.Length];
     Winograd.Forward(g, x, w, default, y32);
-    Convolution.WinogradEnabled = false;
-    Convolution.Forward<float>(g, x, w, default, im2col);
+    Convolution.Forward<float>(g, x, w, default, im2col, options: Im2ColOnly);
     var y64 = new double[y32.Length];
     var abs64 = new double[y32.Length];
     ReferenceConvolution.Forward<double>(g, x.Select(v => (double)v).ToArray(), w.Select(v => (double)v).ToArray(), default, y64);

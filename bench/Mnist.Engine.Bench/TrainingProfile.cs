@@ -3,6 +3,7 @@ using System.Globalization;
 using Mnist.Engine;
 using Mnist.Engine.Kernels;
 using Mnist.Engine.Layers;
+using Mnist.Engine.Layers.Fusion;
 using Mnist.Engine.Networks;
 using Mnist.Engine.Tensors;
 using Mnist.Engine.Training;
@@ -81,7 +82,8 @@ internal static class TrainingProfile
         // Conv backward split: the two kernels alone on each convolution's shapes.
         for (int i = 0; i < layers.Count; i++)
         {
-            if (layers[i] is not Conv2d<float> conv) continue;
+            // A convolution alone or the first part of a fused layer (conv1+relu1+pool1).
+            if ((layers[i] is FusedLayer<float> f ? f.Parts[0] : layers[i]) is not Conv2d<float> conv) continue;
             var input = inputs[i];
             var geo = new Conv2dGeometry(batch, conv.InChannels, input.Dim(2), input.Dim(3), conv.OutChannels, conv.KernelSize, conv.Stride, conv.Padding);
             var y = new float[(long)batch * geo.OutputItem];
@@ -100,7 +102,7 @@ internal static class TrainingProfile
             double ig = conv.NeedsInputGradient ? Time(() => Convolution.BackwardData<float>(geo, dy, conv.Weight.Value, dx), steps) : 0;
             Console.WriteLine(string.Create(inv,
                 $"{conv.Name} alone: forward {fwdNoCache:F2} ms (filling the column cache too {fwdAlone:F2} ms), weight gradient {wg:F2} ms (without the cache {wgNoCache:F2} ms), input gradient {ig:F2} ms"));
-            if (conv.NeedsInputGradient && Convolution.BacksReluMaxPool(geo) && i + 2 < layers.Count && layers[i + 2] is MaxPool2d<float>)
+            if (conv.NeedsInputGradient && Convolution.BacksReluMaxPool(geo) && layers[i] is ConvReluMaxPool<float>)
             {
                 // The sparse backward pass a convolution before ReLU and a 2×2 pool runs, on this input's real winning cells.
                 long windows = (long)batch * geo.OutChannels * (geo.OutHeight / 2) * (geo.OutWidth / 2);

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
 using Mnist.Cli.Cli;
+using Mnist.Engine.Kernels;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Networks;
 using Mnist.Engine.Training;
@@ -10,7 +11,7 @@ using Spectre.Console.Cli;
 
 namespace Mnist.Cli.Commands;
 
-/// <summary><c>mnist bench engine --arch NAME [--json]</c>: the managed engine's speed, in the libtorch peer's fields.</summary>
+/// <summary><c>mnist bench engine --arch NAME [--json] [--no-winograd] [--no-sparse-pool-backward]</c>: the managed engine's speed, in the libtorch peer's fields.</summary>
 internal sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
 {
     internal sealed class Settings : CommandSettings
@@ -31,6 +32,14 @@ internal sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
         [Description("Training measurement time per arch (default 8, as the peer).")]
         public double Seconds { get; init; } = 8;
 
+        [CommandOption("--no-winograd")]
+        [Description("Run 3×3 convolutions as im2col + GEMM even where Winograd pays (for A/B runs in one build).")]
+        public bool NoWinograd { get; init; }
+
+        [CommandOption("--no-sparse-pool-backward")]
+        [Description("Run the backward pass of convolution → ReLU → 2×2 max pool densely, not from the pooled gradient (for A/B runs).")]
+        public bool NoSparsePoolBackward { get; init; }
+
         public override ValidationResult Validate()
         {
             foreach (var a in Archs)
@@ -46,10 +55,11 @@ internal sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Threads is int t) Parallelism.Degree = t;
+        var convolution = new ConvolutionOptions { Winograd = !settings.NoWinograd, SparsePoolBackward = !settings.NoSparsePoolBackward };
         foreach (var arch in settings.Archs)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var r = EngineBenchmark.Run(arch, TimeSpan.FromSeconds(settings.Seconds));
+            var r = EngineBenchmark.Run(arch, TimeSpan.FromSeconds(settings.Seconds), convolution: convolution);
             if (settings.Json)
             {
                 Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>

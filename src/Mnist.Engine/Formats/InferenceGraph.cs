@@ -30,7 +30,7 @@ internal sealed class InferenceGraph
         ArgumentNullException.ThrowIfNull(model);
         var ops = new List<InferenceOp>();
         int[] shape = model.InputItemShape;
-        var layers = model.Layers;
+        var layers = model.UnfusedLayers;
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
@@ -140,7 +140,7 @@ internal enum ActivationKind
 /// <summary>One inference op with its input and output item shapes.</summary>
 internal abstract record InferenceOp(string Name, int[] InputShape, int[] OutputShape)
 {
-    /// <summary>Index in <see cref="Sequential{T}.Layers"/> of the last layer this op covers (its output is the op's output).</summary>
+    /// <summary>Index in <see cref="Sequential{T}.UnfusedLayers"/> of the last layer this op covers (its output is the op's output).</summary>
     public int LastLayer { get; init; } = -1;
 }
 

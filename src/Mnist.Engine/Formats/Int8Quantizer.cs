@@ -236,9 +236,9 @@ public static class Int8Quantizer
                 float[] data = calibration.Slice(start * itemSize, n * itemSize).ToArray();
                 input = Widen(input, data);
                 var t = new Tensor<float>(data, [n, .. graph.InputItemShape]);
-                for (int l = 0; l < model.Layers.Count; l++)
+                for (int l = 0; l < model.UnfusedLayers.Count; l++)
                 {
-                    t = model.Layers[l].Forward(t);
+                    t = model.UnfusedLayers[l].Forward(t);
                     if (!wanted.Contains(l)) continue;
                     var seen = Widen(ranges.GetValueOrDefault(l, (float.PositiveInfinity, float.NegativeInfinity)),
                         t.Span[..Tensor<float>.ElementCount(t.Shape)]);

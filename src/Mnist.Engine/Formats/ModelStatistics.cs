@@ -29,7 +29,7 @@ public sealed record ModelStatistics(long Parameters, long FlopsPerItem, IReadOn
         var layers = new List<LayerStatistics>();
         int[] shape = model.InputItemShape;
         long macs = 0;
-        foreach (var layer in model.Layers)
+        foreach (var layer in model.UnfusedLayers)
         {
             int[] output = layer.OutputItemShape(shape);
             long m = layer switch

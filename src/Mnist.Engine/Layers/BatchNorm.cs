@@ -61,14 +61,14 @@ public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointI
         return (int[])inputItemShape.Clone();
     }
 
-    /// <summary>
-    /// Set by <see cref="Sequential{T}"/> when a <see cref="ReLU{T}"/> follows: the output is rectified while each plane is
-    /// still in cache, and that ReLU passes its input through (its backward pass is unchanged).
-    /// </summary>
-    internal bool FusedRelu { get; set; }
-
     /// <inheritdoc/>
-    public override Tensor<T> Forward(Tensor<T> input)
+    public override Tensor<T> Forward(Tensor<T> input) => Forward(input, rectify: false);
+
+    /// <summary>
+    /// The forward pass, its output rectified (max(y, 0)) while each plane is still in cache when <paramref name="rectify"/>
+    /// (for <see cref="Fusion.BatchNormRelu{T}"/>). <see cref="Backward"/> is the normalization's alone either way.
+    /// </summary>
+    internal Tensor<T> Forward(Tensor<T> input, bool rectify)
     {
         OutputItemShape(input.Shape[1..]);
         int n = input.Dim(0), c = Channels, s = input.ItemLength / c;
@@ -81,12 +81,12 @@ public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointI
         // changes nothing in the result; a channel's planes (N·H·W floats) stay in that thread's cache across passes.
         Parallelism.ForChunks(c, (_, c0, c1) =>
         {
-            for (int ch = c0; ch < c1; ch++) ForwardChannel(ch, n, c, s, x, y);
+            for (int ch = c0; ch < c1; ch++) ForwardChannel(ch, n, c, s, x, y, rectify);
         }, minItemsPerChunk: Math.Max(1, MinElementsPerChunk / Math.Max(1, n * s)));
         return _output;
     }
 
-    private void ForwardChannel(int ch, int n, int c, int s, T[] xa, T[] ya)
+    private void ForwardChannel(int ch, int n, int c, int s, T[] xa, T[] ya, bool rectify)
     {
         var x = xa.AsSpan();
         var y = ya.AsSpan();
@@ -123,7 +123,7 @@ public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointI
             var yi = y.Slice((i * c + ch) * s, s);
             TensorPrimitives.Multiply<T>(x.Slice((i * c + ch) * s, s), scale, yi);
             TensorPrimitives.Add<T>(yi, shift, yi);
-            if (FusedRelu) Elementwise.Relu<T>(yi, yi);
+            if (rectify) Elementwise.Relu<T>(yi, yi);
         }
     }
 

@@ -17,10 +17,10 @@ public abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
     public virtual IReadOnlyList<Parameter<T>> Parameters => [];
 
     /// <summary>Training mode (dropout active, batch statistics) or inference mode.</summary>
-    public bool Training { get; set; } = true;
+    public virtual bool Training { get; set; } = true;
 
     /// <summary>When false (e.g. the first layer), <see cref="Backward"/> may skip computing the input gradient and return null.</summary>
-    public bool NeedsInputGradient { get; set; } = true;
+    public virtual bool NeedsInputGradient { get; set; } = true;
 
     /// <summary>Shape of one output item for one input item of shape <paramref name="inputItemShape"/> (batch axis excluded).</summary>
     public abstract int[] OutputItemShape(int[] inputItemShape);

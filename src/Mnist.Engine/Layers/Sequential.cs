@@ -1,4 +1,5 @@
 using System.Numerics;
+using Mnist.Engine.Layers.Fusion;
 using Mnist.Engine.Tensors;
 
 namespace Mnist.Engine.Layers;
@@ -6,11 +7,13 @@ namespace Mnist.Engine.Layers;
 /// <summary>
 /// Layers applied in order. Construction names the layers and their parameters ("conv1.weight"),
 /// packs all parameters into one <see cref="ParameterSet{T}"/>, checks that the shapes chain from
-/// <see cref="InputItemShape"/>, and marks the first layer as not needing an input gradient.
+/// <see cref="InputItemShape"/>, marks the first layer as not needing an input gradient, and (unless
+/// <c>fuse</c> is false) runs <see cref="FusionPass"/>: <see cref="Layers"/>, what runs, holds the fused layers,
+/// <see cref="UnfusedLayers"/> the layers as given.
 /// </summary>
 public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public Sequential(int[] inputItemShape, IEnumerable<(string Name, Layer<T> Layer)> layers)
+    public Sequential(int[] inputItemShape, IEnumerable<(string Name, Layer<T> Layer)> layers, bool fuse = true)
     {
         ArgumentNullException.ThrowIfNull(inputItemShape);
         ArgumentNullException.ThrowIfNull(layers);
@@ -33,37 +36,8 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         if (list.Count == 0) throw new ArgumentException("A model needs at least one layer.");
         list[0].NeedsInputGradient = false;
-        for (int i = 0; i + 1 < list.Count; i++)
-        {
-            if (list[i] is ReLU<T> rectifier && list[i + 1] is MaxPool2d<T> pool)
-            {
-                pool.MaskNonPositive = true;
-                rectifier.GradientMaskedByNext = true;
-            }
-            if (list[i + 1] is not ReLU<T> relu) continue;
-            if (list[i] is Conv2d<T> conv)
-            {
-                conv.FusedRelu = true;
-                relu.InputAlreadyRectified = true;
-            }
-            else if (list[i] is BatchNorm<T> bn)
-            {
-                bn.FusedRelu = true;
-                relu.InputAlreadyRectified = true;
-            }
-        }
-        if (list.Count >= 3 && list[0] is Conv2d<T> first && first.FusedRelu && list[2] is MaxPool2d<T> { IsHalving: true } firstPool)
-        {
-            first.FusedWithPool = true;
-            firstPool.Producer = first;
-        }
-        for (int i = 0; i + 2 < list.Count; i++)
-        {
-            if (list[i] is Conv2d<T> { FusedRelu: true } producer && list[i + 1] is ReLU<T> { GradientMaskedByNext: true }
-                && list[i + 2] is MaxPool2d<T> { IsHalving: true, MaskNonPositive: true } next)
-                next.Consumer = producer;
-        }
-        Layers = list;
+        UnfusedLayers = list;
+        Layers = fuse ? FusionPass.Apply<T>(list) : list;
         OutputItemShape = shape;
         Parameters = new ParameterSet<T>(parameters);
     }
@@ -74,8 +48,15 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Shape of one output item, e.g. [10].</summary>
     public int[] OutputItemShape { get; }
 
-    /// <summary>The layers, in order.</summary>
+    /// <summary>The layers that run, in order: those given, with runs of neighbours replaced by their fused form
+    /// (<see cref="FusedLayer{T}"/>, e.g. "conv1+relu1+pool1").</summary>
     public IReadOnlyList<Layer<T>> Layers { get; }
+
+    /// <summary>
+    /// The layers as given, in order, before the fusion pass: the network's description, which exporters, checkpoints and
+    /// the model card read. The fused layers run these same objects' parameters (and batch-norm statistics).
+    /// </summary>
+    public IReadOnlyList<Layer<T>> UnfusedLayers { get; }
 
     /// <summary>All trainable parameters in one buffer.</summary>
     public ParameterSet<T> Parameters { get; }

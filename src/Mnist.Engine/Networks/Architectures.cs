@@ -1,4 +1,5 @@
 using System.Numerics;
+using Mnist.Engine.Kernels;
 using Mnist.Engine.Layers;
 using Mnist.Engine.Tensors;
 
@@ -16,9 +17,12 @@ public static class Architectures
     /// <summary>Input item shape of every architecture: one 28×28 channel.</summary>
     public static readonly int[] InputItemShape = [1, 28, 28];
 
-    /// <summary>Builds architecture <paramref name="name"/> with weights drawn from <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// Builds architecture <paramref name="name"/> with weights drawn from <paramref name="seed"/>; its convolutions take
+    /// the paths <paramref name="convolution"/> allows (default <see cref="ConvolutionOptions.Default"/>: all).
+    /// </summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
-    public static Sequential<T> Create<T>(string name, ulong seed = 1) where T : unmanaged, IFloatingPointIeee754<T>
+    public static Sequential<T> Create<T>(string name, ulong seed = 1, ConvolutionOptions? convolution = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var rng = new SplitMix(seed, 1);
         var dropoutRng = new SplitMix(seed, 2);
@@ -27,8 +31,8 @@ public static class Architectures
             // The original Keras script's model: Conv64-Conv64-MaxPool-Dense128-Dropout-Dense10.
             "seed" =>
             [
-                ("conv1", new Conv2d<T>(1, 64, 3, rng: rng)), ("relu1", new ReLU<T>()),
-                ("conv2", new Conv2d<T>(64, 64, 3, rng: rng)), ("relu2", new ReLU<T>()),
+                ("conv1", new Conv2d<T>(1, 64, 3, rng: rng, options: convolution)), ("relu1", new ReLU<T>()),
+                ("conv2", new Conv2d<T>(64, 64, 3, rng: rng, options: convolution)), ("relu2", new ReLU<T>()),
                 ("pool", new MaxPool2d<T>(2)), ("flatten", new Flatten<T>()),
                 ("fc1", new Linear<T>(9216, 128, rng: rng)), ("relu3", new ReLU<T>()),
                 ("dropout", new Dropout<T>(0.5, dropoutRng)), ("fc2", new Linear<T>(128, 10, rng: rng)),
@@ -36,8 +40,8 @@ public static class Architectures
             // A small LeNet-style model: Conv32-Pool-Conv64-Pool-Dense128-Dense10.
             "lenet" =>
             [
-                ("conv1", new Conv2d<T>(1, 32, 3, rng: rng)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
-                ("conv2", new Conv2d<T>(32, 64, 3, rng: rng)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
+                ("conv1", new Conv2d<T>(1, 32, 3, rng: rng, options: convolution)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
+                ("conv2", new Conv2d<T>(32, 64, 3, rng: rng, options: convolution)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
                 ("flatten", new Flatten<T>()),
                 ("fc1", new Linear<T>(1600, 128, rng: rng)), ("relu3", new ReLU<T>()),
                 ("fc2", new Linear<T>(128, 10, rng: rng)),
@@ -47,9 +51,9 @@ public static class Architectures
             // trainable in minutes here. The hidden layer adds 0.3 MFLOP; without it the same recipe stopped at 99.56%.
             "default" =>
             [
-                ("conv1", new Conv2d<T>(1, 32, 3, padding: 1, bias: false, rng: rng)), ("bn1", new BatchNorm<T>(32)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
-                ("conv2", new Conv2d<T>(32, 64, 3, padding: 1, bias: false, rng: rng)), ("bn2", new BatchNorm<T>(64)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
-                ("conv3", new Conv2d<T>(64, 128, 3, padding: 1, bias: false, rng: rng)), ("bn3", new BatchNorm<T>(128)), ("relu3", new ReLU<T>()), ("pool3", new MaxPool2d<T>(2)),
+                ("conv1", new Conv2d<T>(1, 32, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn1", new BatchNorm<T>(32)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
+                ("conv2", new Conv2d<T>(32, 64, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn2", new BatchNorm<T>(64)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
+                ("conv3", new Conv2d<T>(64, 128, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn3", new BatchNorm<T>(128)), ("relu3", new ReLU<T>()), ("pool3", new MaxPool2d<T>(2)),
                 ("flatten", new Flatten<T>()),
                 ("fc1", new Linear<T>(128 * 3 * 3, 128, rng: rng)), ("relu4", new ReLU<T>()), ("dropout", new Dropout<T>(0.25, dropoutRng)),
                 ("fc", new Linear<T>(128, 10, rng: rng)),
@@ -59,8 +63,8 @@ public static class Architectures
             // at 98.8%.
             "fast" =>
             [
-                ("conv1", new Conv2d<T>(1, 16, 3, padding: 1, bias: false, rng: rng)), ("bn1", new BatchNorm<T>(16)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
-                ("conv2", new Conv2d<T>(16, 32, 3, padding: 1, bias: false, rng: rng)), ("bn2", new BatchNorm<T>(32)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
+                ("conv1", new Conv2d<T>(1, 16, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn1", new BatchNorm<T>(16)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
+                ("conv2", new Conv2d<T>(16, 32, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn2", new BatchNorm<T>(32)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
                 ("flatten", new Flatten<T>()),
                 ("fc1", new Linear<T>(32 * 7 * 7, 128, rng: rng)), ("relu3", new ReLU<T>()),
                 ("fc", new Linear<T>(128, 10, rng: rng)),
@@ -72,11 +76,11 @@ public static class Architectures
             // alone gave 93.0%.
             "clothing" =>
             [
-                ("conv1", new Conv2d<T>(1, 32, 3, padding: 1, bias: false, rng: rng)), ("bn1", new BatchNorm<T>(32)), ("relu1", new ReLU<T>()),
-                ("conv1b", new Conv2d<T>(32, 32, 3, padding: 1, bias: false, rng: rng)), ("bn1b", new BatchNorm<T>(32)), ("relu1b", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
-                ("conv2", new Conv2d<T>(32, 64, 3, padding: 1, bias: false, rng: rng)), ("bn2", new BatchNorm<T>(64)), ("relu2", new ReLU<T>()),
-                ("conv2b", new Conv2d<T>(64, 64, 3, padding: 1, bias: false, rng: rng)), ("bn2b", new BatchNorm<T>(64)), ("relu2b", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
-                ("conv3", new Conv2d<T>(64, 128, 3, padding: 1, bias: false, rng: rng)), ("bn3", new BatchNorm<T>(128)), ("relu3", new ReLU<T>()), ("pool3", new MaxPool2d<T>(2)),
+                ("conv1", new Conv2d<T>(1, 32, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn1", new BatchNorm<T>(32)), ("relu1", new ReLU<T>()),
+                ("conv1b", new Conv2d<T>(32, 32, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn1b", new BatchNorm<T>(32)), ("relu1b", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
+                ("conv2", new Conv2d<T>(32, 64, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn2", new BatchNorm<T>(64)), ("relu2", new ReLU<T>()),
+                ("conv2b", new Conv2d<T>(64, 64, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn2b", new BatchNorm<T>(64)), ("relu2b", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
+                ("conv3", new Conv2d<T>(64, 128, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn3", new BatchNorm<T>(128)), ("relu3", new ReLU<T>()), ("pool3", new MaxPool2d<T>(2)),
                 ("flatten", new Flatten<T>()),
                 ("fc1", new Linear<T>(128 * 3 * 3, 256, rng: rng)), ("relu4", new ReLU<T>()), ("dropout", new Dropout<T>(0.5, dropoutRng)),
                 ("fc", new Linear<T>(256, 10, rng: rng)),

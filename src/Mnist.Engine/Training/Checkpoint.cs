@@ -104,13 +104,13 @@ public sealed class Checkpoint
         var arrays = new List<(CheckpointArray, float[])>();
         foreach (var p in model.Parameters.Parameters)
             arrays.Add((new CheckpointArray { Name = p.Name, Kind = KindParameter, Shape = (int[])p.Shape.Clone() }, p.Value.ToArray()));
-        foreach (var bn in model.Layers.OfType<BatchNorm<float>>())
+        foreach (var bn in model.UnfusedLayers.OfType<BatchNorm<float>>())
         {
             arrays.Add((new CheckpointArray { Name = bn.Name + ".running_mean", Kind = KindBuffer, Shape = [bn.Channels] }, (float[])bn.RunningMean.Clone()));
             arrays.Add((new CheckpointArray { Name = bn.Name + ".running_var", Kind = KindBuffer, Shape = [bn.Channels] }, (float[])bn.RunningVar.Clone()));
         }
         var random = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
-        foreach (var d in model.Layers.OfType<Dropout<float>>()) random[d.Name] = d.Random.ExportState();
+        foreach (var d in model.UnfusedLayers.OfType<Dropout<float>>()) random[d.Name] = d.Random.ExportState();
         long steps = 0;
         if (optimizer is not null)
         {
@@ -154,7 +154,7 @@ public sealed class Checkpoint
                 throw Mismatch($"parameter {i} is {entry.Name} [{string.Join(',', entry.Shape)}], the model's is {p.Name} [{string.Join(',', p.Shape)}]");
         }
         var buffers = Select(KindBuffer);
-        var norms = model.Layers.OfType<BatchNorm<float>>().ToList();
+        var norms = model.UnfusedLayers.OfType<BatchNorm<float>>().ToList();
         if (buffers.Count != 2 * norms.Count)
             throw Mismatch($"{buffers.Count} buffers, the model has {2 * norms.Count} BatchNorm statistics");
         foreach (var bn in norms)
@@ -163,7 +163,7 @@ public sealed class Checkpoint
                 || mean.Length != bn.Channels || variance.Length != bn.Channels)
                 throw Mismatch($"missing or mis-sized running statistics for {bn.Name}");
         }
-        var dropouts = model.Layers.OfType<Dropout<float>>().ToList();
+        var dropouts = model.UnfusedLayers.OfType<Dropout<float>>().ToList();
         foreach (var d in dropouts)
             if (!RandomStates.ContainsKey(d.Name)) throw Mismatch($"no generator state for dropout layer {d.Name}");
 

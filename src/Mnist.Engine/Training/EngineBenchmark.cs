@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mnist.Engine.Kernels;
 using Mnist.Engine.Kernels.Common;
 using Mnist.Engine.Layers;
 using Mnist.Engine.Networks;
@@ -19,12 +20,15 @@ public sealed record EngineBenchmarkResult(
 /// </summary>
 public static class EngineBenchmark
 {
-    /// <summary>Runs the benchmark. Durations default to the peer's (8 s, 3 s, 3 s).</summary>
-    public static EngineBenchmarkResult Run(string arch, TimeSpan? trainTime = null, TimeSpan? inferTime = null)
+    /// <summary>
+    /// Runs the benchmark. Durations default to the peer's (8 s, 3 s, 3 s); <paramref name="convolution"/> (default all
+    /// paths) is for A/B runs of a convolution path in one build.
+    /// </summary>
+    public static EngineBenchmarkResult Run(string arch, TimeSpan? trainTime = null, TimeSpan? inferTime = null, ConvolutionOptions? convolution = null)
     {
         var train = trainTime ?? TimeSpan.FromSeconds(8);
         var infer = inferTime ?? TimeSpan.FromSeconds(3);
-        var model = Architectures.Create<float>(arch, seed: 1);
+        var model = Architectures.Create<float>(arch, seed: 1, convolution);
         var (optimizer, batch) = PeerRecipe(arch, model);
         var trainer = new Trainer(model, optimizer);
         var rng = new SplitMix(7);

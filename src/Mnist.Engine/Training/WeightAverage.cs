@@ -27,7 +27,7 @@ public sealed class WeightAverage
         _model = model;
         Decay = decay;
         _values = (float[])model.Parameters.Values.Clone();
-        _norms = model.Layers.OfType<BatchNorm<float>>()
+        _norms = model.UnfusedLayers.OfType<BatchNorm<float>>()
             .Select(bn => (bn, (float[])bn.RunningMean.Clone(), (float[])bn.RunningVar.Clone())).ToArray();
     }
 
@@ -52,7 +52,7 @@ public sealed class WeightAverage
     {
         ArgumentNullException.ThrowIfNull(target);
         var values = target.Parameters.Values;
-        var norms = target.Layers.OfType<BatchNorm<float>>().ToArray();
+        var norms = target.UnfusedLayers.OfType<BatchNorm<float>>().ToArray();
         if (values.Length != _values.Length || norms.Length != _norms.Length)
             throw new ArgumentException("The target model is not of the averaged model's architecture.", nameof(target));
         _values.CopyTo(values, 0);

@@ -12,7 +12,7 @@ public static partial class Convolution
     /// <paramref name="w"/> holds other values than the last time.
     /// </summary>
     internal static void ForwardInference(Conv2dGeometry g, ReadOnlyMemory<float> x, ReadOnlyMemory<float> w, ReadOnlyMemory<float> bias,
-        Memory<float> y, bool relu, PreparedConvolutionWeights prepared)
+        Memory<float> y, bool relu, PreparedConvolutionWeights prepared, ConvolutionOptions? options = null)
     {
         Check(g, x.Length, w.Length, y.Length);
         if (!bias.IsEmpty && bias.Length != g.OutChannels) throw new ArgumentException($"Bias has {bias.Length} elements, expected {g.OutChannels}.");
@@ -21,7 +21,7 @@ public static partial class Convolution
             ForwardSingleChannel(g, x.Span, w.Span, bias.Span, y.Span, relu);
             return;
         }
-        if (UsesWinograd<float>(g))
+        if (UsesWinograd<float>(g, options))
         {
             Winograd.Forward(g, x.Span, prepared.Winograd(w.Span, g), bias.Span, y.Span, relu);
             return;
@@ -31,7 +31,7 @@ public static partial class Convolution
             ForwardPacked(g, x, w, bias, y, default, relu, prepared.PackedA(w.Span, g));
             return;
         }
-        Forward<float>(g, x, w, bias, y, default, relu);
+        Forward<float>(g, x, w, bias, y, default, relu, options);
     }
 }
 

@@ -20,18 +20,14 @@ public static partial class Convolution
     /// runs Winograd (it would unfold the columns only for the cache): the weight gradient then unfolds them in cache-sized
     /// pieces itself, which is faster than a round trip of the whole cache through memory.
     /// </summary>
-    public static bool UsesColumnCache<T>(Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> => !UsesWinograd<T>(g);
+    public static bool UsesColumnCache<T>(Conv2dGeometry g, ConvolutionOptions? options = null) where T : unmanaged, IFloatingPointIeee754<T> =>
+        !UsesWinograd<T>(g, options);
 
     private static bool UsesPackedPath<T>() => typeof(T) == typeof(float) && GemmFloat.IsVectorized;
 
-    /// <summary>
-    /// Lets float 3×3 stride-1 convolutions with enough channels run as <see cref="Winograd"/> F(4×4,3×3)
-    /// (forward and input gradient) instead of im2col + GEMM, where <see cref="Winograd.Pays"/>. On unless the
-    /// environment sets MNIST_WINOGRAD=0 (to compare the two in one build, e.g. with <c>mnist bench engine</c>).
-    /// </summary>
-    public static bool WinogradEnabled { get; set; } = Environment.GetEnvironmentVariable("MNIST_WINOGRAD") != "0";
-
-    private static bool UsesWinograd<T>(Conv2dGeometry g) => typeof(T) == typeof(float) && WinogradEnabled && Winograd.Pays(g);
+    // Winograd F(4×4,3×3) where it pays and the options allow it (see ConvolutionOptions.Winograd).
+    private static bool UsesWinograd<T>(Conv2dGeometry g, ConvolutionOptions? options) =>
+        typeof(T) == typeof(float) && (options ?? ConvolutionOptions.Default).Winograd && Winograd.Pays(g);
 
     private static void FillColumnCache(Conv2dGeometry g, ReadOnlyMemory<float> x, Memory<float> columns)
     {

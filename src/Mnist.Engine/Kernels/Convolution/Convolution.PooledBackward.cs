@@ -23,12 +23,6 @@ namespace Mnist.Engine.Kernels;
 // not depend on the vector width or the thread count. ReferenceConvolutionPool is the oracle.
 public static partial class Convolution
 {
-    /// <summary>
-    /// Lets <see cref="Layers.Conv2d{T}"/> run its backward pass through <see cref="BackwardReluMaxPool"/> when a ReLU
-    /// and a 2×2 max pool follow it. On unless the environment sets MNIST_SPARSE_POOL_BACKWARD=0 (for A/B runs in one build).
-    /// </summary>
-    public static bool SparsePoolBackwardEnabled { get; set; } = Environment.GetEnvironmentVariable("MNIST_SPARSE_POOL_BACKWARD") != "0";
-
     /// <summary>Whether <see cref="BackwardReluMaxPool"/> handles <paramref name="g"/>: 3×3, stride 1, no padding, a 2×2 output at least.</summary>
     public static bool BacksReluMaxPool(Conv2dGeometry g) => g.Kernel == 3 && FusesReluMaxPool(g);
 

@@ -14,16 +14,18 @@ public static partial class Convolution
     /// <summary>
     /// y = conv(x, w) + bias. x [N,Cin,H,W], w [Cout,Cin,K,K], bias [Cout] or empty, y [N,Cout,OutH,OutW].
     /// When <paramref name="columns"/> is given (N·<see cref="Conv2dGeometry.ColumnItem"/> long) each sample's
-    /// im2col matrix is kept there for <see cref="BackwardWeights{T}"/>.
+    /// im2col matrix is kept there for <see cref="BackwardWeights{T}"/>. <paramref name="relu"/> rectifies y;
+    /// <paramref name="options"/> (default <see cref="ConvolutionOptions.Default"/>) says which paths may run.
     /// </summary>
-    public static void Forward<T>(Conv2dGeometry g, ReadOnlyMemory<T> x, ReadOnlyMemory<T> w, ReadOnlyMemory<T> bias, Memory<T> y, Memory<T> columns = default, bool relu = false)
+    public static void Forward<T>(Conv2dGeometry g, ReadOnlyMemory<T> x, ReadOnlyMemory<T> w, ReadOnlyMemory<T> bias, Memory<T> y, Memory<T> columns = default,
+        bool relu = false, ConvolutionOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(g, x.Length, w.Length, y.Length);
         if (!bias.IsEmpty && bias.Length != g.OutChannels) throw new ArgumentException($"Bias has {bias.Length} elements, expected {g.OutChannels}.");
         bool cache = !columns.IsEmpty;
         if (cache && columns.Length < ColumnCacheLength<T>(g)) throw new ArgumentException($"Column cache has {columns.Length} elements, needs {ColumnCacheLength<T>(g)}.");
-        if (UsesWinograd<T>(g))
+        if (UsesWinograd<T>(g, options))
         {
             Winograd.Forward(g, Cast(x).Span, Cast(w).Span, Cast(bias).Span, Cast(y).Span, relu);
             // Callers that pass a cache get im2col columns (Conv2d asks UsesColumnCache and does not: its weight
@@ -60,12 +62,12 @@ public static partial class Convolution
         });
     }
 
-    /// <summary>dx = ∂L/∂x (overwritten) from dy [N,Cout,OutH,OutW] and w.</summary>
-    public static void BackwardData<T>(Conv2dGeometry g, ReadOnlyMemory<T> dy, ReadOnlyMemory<T> w, Memory<T> dx)
+    /// <summary>dx = ∂L/∂x (overwritten) from dy [N,Cout,OutH,OutW] and w; <paramref name="options"/> as in <see cref="Forward{T}"/>.</summary>
+    public static void BackwardData<T>(Conv2dGeometry g, ReadOnlyMemory<T> dy, ReadOnlyMemory<T> w, Memory<T> dx, ConvolutionOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(g, dx.Length, w.Length, dy.Length);
-        if (UsesWinograd<T>(g) && Winograd.PaysBackwardData(g))
+        if (UsesWinograd<T>(g, options) && Winograd.PaysBackwardData(g))
         {
             Winograd.BackwardData(g, Cast(dy).Span, Cast(w).Span, Cast(dx).Span);
             return;
@@ -96,14 +98,15 @@ public static partial class Convolution
 
     /// <summary>
     /// dw += ∂L/∂w and dbias += ∂L/∂bias (when given) from dy and either the cached im2col
-    /// <paramref name="columns"/> of the forward pass or the input <paramref name="x"/>.
+    /// <paramref name="columns"/> of the forward pass or the input <paramref name="x"/>; <paramref name="options"/> as in <see cref="Forward{T}"/>.
     /// </summary>
     /// <remarks>
     /// For float, each weight-gradient element is one long dot product over every sample and output pixel
     /// (Σ_n dy_n·col_nᵀ), and threads split the output channels: every element is summed in the same order
     /// whatever the thread count, so results are bit-identical across thread counts.
     /// </remarks>
-    public static void BackwardWeights<T>(Conv2dGeometry g, ReadOnlyMemory<T> x, ReadOnlyMemory<T> columns, ReadOnlyMemory<T> dy, Memory<T> dw, Memory<T> dbias)
+    public static void BackwardWeights<T>(Conv2dGeometry g, ReadOnlyMemory<T> x, ReadOnlyMemory<T> columns, ReadOnlyMemory<T> dy, Memory<T> dw, Memory<T> dbias,
+        ConvolutionOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (dw.Length != g.WeightLength) throw new ArgumentException($"Weight gradient has {dw.Length} elements, expected {g.WeightLength}.");
@@ -113,7 +116,7 @@ public static partial class Convolution
             throw new ArgumentException("Need the input or its full im2col cache.");
         if (!dbias.IsEmpty && dbias.Length != g.OutChannels) throw new ArgumentException($"Bias gradient has {dbias.Length} elements, expected {g.OutChannels}.");
         if (g.Batch == 0) return;
-        if (!cached && UsesWinograd<T>(g) && Winograd.PaysBackwardWeights(g))
+        if (!cached && UsesWinograd<T>(g, options) && Winograd.PaysBackwardWeights(g))
         {
             Winograd.BackwardWeights(g, Cast(x).Span, Cast(dy).Span, Cast(dw).Span);
             if (!dbias.IsEmpty) SumChannelsParallel(g, Cast(dy), Cast(dbias));
