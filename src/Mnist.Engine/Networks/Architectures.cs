@@ -19,10 +19,12 @@ public static class Architectures
 
     /// <summary>
     /// Builds architecture <paramref name="name"/> with weights drawn from <paramref name="seed"/>; its convolutions take
-    /// the paths <paramref name="convolution"/> allows (default <see cref="ConvolutionOptions.Default"/>: all).
+    /// the paths <paramref name="convolution"/> allows (default <see cref="ConvolutionOptions.Default"/>: all). With
+    /// <paramref name="fuse"/> false the layers run as given, without <see cref="Layers.Fusion.FusionPass"/> (for comparisons).
     /// </summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
-    public static Sequential<T> Create<T>(string name, ulong seed = 1, ConvolutionOptions? convolution = null) where T : unmanaged, IFloatingPointIeee754<T>
+    public static Sequential<T> Create<T>(string name, ulong seed = 1, ConvolutionOptions? convolution = null, bool fuse = true)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var rng = new SplitMix(seed, 1);
         var dropoutRng = new SplitMix(seed, 2);
@@ -87,6 +89,6 @@ public static class Architectures
             ],
             _ => throw new ArgumentException($"Unknown architecture '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
         };
-        return new Sequential<T>(InputItemShape, layers);
+        return new Sequential<T>(InputItemShape, layers, fuse);
     }
 }

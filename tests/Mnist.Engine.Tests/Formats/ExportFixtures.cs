@@ -44,7 +44,7 @@ internal static class ExportFixtures
             ("dropout", new Dropout<float>(0.3)),
             ("fc2", new Linear<float>(16, 10, rng: rng)),
         ]);
-        foreach (var bn in model.Layers.OfType<BatchNorm<float>>())
+        foreach (var bn in model.UnfusedLayers.OfType<BatchNorm<float>>())
         {
             for (int c = 0; c < bn.Channels; c++)
             {

@@ -82,7 +82,7 @@ public class Int8QuantizerTests
         float[] calibration = RandomImages(64, 5).Data;
         var card = Card(model, name) with { QuantizedFrom = "test.onnx" };
         var q = Int8Quantizer.Quantize(model, card, calibration);
-        int convs = model.Layers.Count(l => l is Conv2d<float>);
+        int convs = model.UnfusedLayers.Count(l => l is Conv2d<float>);
         Assert.Equal(convs, q.Graph.Node.Count(n => n.OpType == "QLinearConv"));
         Assert.Equal("QuantizeLinear", q.Graph.Node[0].OpType);
         Assert.Equal("Softmax", q.Graph.Node[^1].OpType);
@@ -114,7 +114,7 @@ public class Int8QuantizerTests
         Assert.Equal(["fc2.scale", "softmax"], nodes.Skip(nodes.Count - 2).Select(n => n.Name));
 
         // fc1's constants against the weights they came from: column j of B is row j of W, bias at x_scale·w_scale[j].
-        var fc1 = (Linear<float>)model.Layers.Single(l => l.Name == "fc1");
+        var fc1 = (Linear<float>)model.UnfusedLayers.Single(l => l.Name == "fc1");
         float[] w = fc1.Weight.Value.ToArray(), bias = fc1.Bias!.Value.ToArray();
         long[] wq = init["fc1.weight_quantized"].ToInt64Array(), bq = init["fc1.bias_quantized"].ToInt64Array();
         float[] accScale = init["fc1.accumulator_scale"].ToFloatArray();

@@ -105,7 +105,7 @@ public class OnnxExportImportTests(ITestOutputHelper output)
         var proto = OnnxExporter.Export(model, Card(model, "normnet"), foldBatchNorm: false);
         Assert.Equal(3, proto.Graph.Node.Count(n => n.OpType == "BatchNormalization"));
         var imported = OnnxImporter.Import(proto);
-        Assert.Equal(3, imported.Model.Layers.OfType<BatchNorm<float>>().Count());
+        Assert.Equal(3, imported.Model.UnfusedLayers.OfType<BatchNorm<float>>().Count());
         var x = RandomImages(3, 5);
         Assert.Equal(Probabilities(model, x).Data, imported.Predict(x).Data);
     }
@@ -136,7 +136,7 @@ public class OnnxExportImportTests(ITestOutputHelper output)
         string path = ThirdPartyLeNet();
 
         var m = OnnxImporter.Load(path);
-        output.WriteLine($"{m.ProducerName} opset {m.OpsetVersion}: {string.Join(" → ", m.Model.Layers.Select(l => l.Name))}");
+        output.WriteLine($"{m.ProducerName} opset {m.OpsetVersion}: {string.Join(" → ", m.Model.UnfusedLayers.Select(l => l.Name))}");
         Assert.Equal("input_0", m.InputName);
         Assert.Equal("output_0", m.OutputName);
         Assert.Equal(10L, m.DeclaredInputShape[0].Value); // the file fixes batch 10 ...
@@ -144,7 +144,7 @@ public class OnnxExportImportTests(ITestOutputHelper output)
         Assert.Null(m.Card);
         Assert.Equal(61_706, m.Model.ParameterCount);
         Assert.Equal(["body.conv1", "relu", "maxpool", "body.conv2", "relu_1", "maxpool_1", "flatten", "head.fc1", "relu_2", "head.fc2", "relu_3", "head.fc3"],
-            m.Model.Layers.Select(l => l.Name));
+            m.Model.UnfusedLayers.Select(l => l.Name));
 
         var x37 = RandomImages(37, 11);
         var p37 = m.Run(x37); // ... but any batch runs
@@ -197,8 +197,8 @@ public class OnnxExportImportTests(ITestOutputHelper output)
             ("conv", new Conv2d<float>(1, 4, 3, rng: rng)), ("relu", new ReLU<float>()), ("pool", new MaxPool2d<float>(2)),
             ("flatten", new Flatten<float>()), ("fc", new Linear<float>(676, 10, rng: rng)),
         ]) { Training = false };
-        var conv = (Conv2d<float>)reference.Layers[0];
-        var fc = (Linear<float>)reference.Layers[4];
+        var conv = (Conv2d<float>)reference.UnfusedLayers[0];
+        var fc = (Linear<float>)reference.UnfusedLayers[4];
 
         // The same network as tf2onnx writes a Keras model: NHWC input, transposes around the NCHW conv, an (h,w,c)
         // flatten, MatMul + Add, normalization inside the model.
@@ -231,10 +231,10 @@ public class OnnxExportImportTests(ITestOutputHelper output)
         b.AddOutput("probs", OnnxDataType.Float, "unk__1", 10);
 
         var imported = OnnxImporter.Import(b.Build());
-        output.WriteLine(string.Join(" → ", imported.Model.Layers.Select(l => $"{l.Name}:{l.GetType().Name}")));
+        output.WriteLine(string.Join(" → ", imported.Model.UnfusedLayers.Select(l => $"{l.Name}:{l.GetType().Name}")));
         Assert.Equal("28,28,1", string.Join(",", imported.DeclaredInputShape.Skip(1)));
         Assert.Equal(["Reshape", "ScaleShift", "Reshape", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear"], // views only, no transposes
-            imported.Model.Layers.Select(l => l.GetType().Name.Split('`')[0]));
+            imported.Model.UnfusedLayers.Select(l => l.GetType().Name.Split('`')[0]));
 
         var x = RandomImages(5, 3);
         var normalized = x.Clone();

@@ -45,8 +45,8 @@ public class CheckpointTests
         loaded.Restore(otherOpt);
 
         Assert.Equal(model.Parameters.Values, other.Parameters.Values);
-        var bn = (BatchNorm<float>)model.Layers[1];
-        var bn2 = (BatchNorm<float>)other.Layers[1];
+        var bn = (BatchNorm<float>)model.UnfusedLayers[1];
+        var bn2 = (BatchNorm<float>)other.UnfusedLayers[1];
         Assert.NotEqual(new float[4], bn.RunningMean);
         Assert.Equal(bn.RunningMean, bn2.RunningMean);
         Assert.Equal(bn.RunningVar, bn2.RunningVar);

@@ -31,14 +31,14 @@ public class WeightAverageTests
         var average = new WeightAverage(model, 0.5);
         // Step 1: decay min(0.5, 2/11) = 2/11 keeps 2/11 of the start and takes 9/11 of the new weights.
         Array.Fill(model.Parameters.Values, 1f);
-        var bn = model.Layers.OfType<Mnist.Engine.Layers.BatchNorm<float>>().Single();
+        var bn = model.UnfusedLayers.OfType<Mnist.Engine.Layers.BatchNorm<float>>().Single();
         Array.Fill(bn.RunningMean, 3f);
         average.Update(1);
         var target = TrainingTestData.TinyNet(4);
         average.CopyTo(target);
         for (int i = 0; i < start.Length; i++)
             Assert.InRange(target.Parameters.Values[i] - (start[i] * (2f / 11) + 9f / 11), -1e-5f, 1e-5f);
-        Assert.All(target.Layers.OfType<Mnist.Engine.Layers.BatchNorm<float>>().Single().RunningMean, m => Assert.InRange(m - 3f * 9 / 11, -1e-5f, 1e-5f));
+        Assert.All(target.UnfusedLayers.OfType<Mnist.Engine.Layers.BatchNorm<float>>().Single().RunningMean, m => Assert.InRange(m - 3f * 9 / 11, -1e-5f, 1e-5f));
         // A late step keeps at most the decay: 0.5.
         Array.Fill(model.Parameters.Values, 0f);
         average.Update(1000);

@@ -60,7 +60,7 @@ internal static class TestModels
         var b = new OnnxGraphBuilder("lenet_test");
         b.AddInput("input", OnnxDataType.Float, "N", 1, 28, 28);
         string x = "input";
-        foreach (Layer<float> layer in lenet.Layers)
+        foreach (Layer<float> layer in lenet.UnfusedLayers)
         {
             string y = layer.Name;
             switch (layer)
