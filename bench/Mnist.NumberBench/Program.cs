@@ -9,6 +9,8 @@ using DrawnDigit = Mnist.NumberBench.DrawnDigit;
 
 // Measures whole-number reading on synthetic numbers built from pendigits writers (see NumberSynthesizer).
 //   mnist-numberbench eval   --model FILE --digits PENDIGITS.jsonl [--writers 21-30] [--count N] [--seed S] [--images] [--set Name=Value ...]
+//          [--diagnose [--save-errors DIR]] [--no-strokes]   why image numbers are missed: "lone" (read whole), "unreachable"
+//          (no grouping of the pieces reads the label), "outscored" (one does, another scores better); pieces as colours
 //   mnist-numberbench single --model FILE --digits PENDIGITS.jsonl --mnist DIR     read vs predict on lone digits
 //   mnist-numberbench write  --digits PENDIGITS.jsonl --out DIR [--writers 21-30] [--count N] [--seed S]
 //   mnist-numberbench shapes --out DIR [--count N]     the non-digit drawings (held-out ones as measured) as JSON lines
@@ -36,7 +38,7 @@ static int Eval(Options o)
     int right = 0, touchRight = 0, touchCount = 0, lengthRight = 0;
     var ms = new List<double>();
     var errors = new List<string>();
-    foreach (SyntheticNumber n in o.Only is int first ? numbers.Skip(first).Take(1) : numbers)
+    foreach (SyntheticNumber n in o.NoStrokes ? [] : o.Only is int first ? numbers.Skip(first).Take(1) : numbers)
     {
         var strokes = n.Strokes.Select(s => (IReadOnlyList<StrokePoint>)s.Select(p => new StrokePoint(p[0], p[1])).ToArray()).ToArray();
         long t = Stopwatch.GetTimestamp();
@@ -48,12 +50,13 @@ static int Eval(Options o)
         if (!ok && errors.Count < o.ShowErrors) errors.Add($"strokes#{numbers.IndexOf(n)} w{n.Writer} {n.Label} -> {r.Number}");
     }
     ms.Sort();
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    if (!o.NoStrokes) Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"strokes: {right}/{numbers.Count} = {100.0 * right / numbers.Count:F2}%, digit count right {100.0 * lengthRight / numbers.Count:F2}%  (p50 {ms[ms.Count / 2]:F2} ms, p90 {ms[ms.Count * 9 / 10]:F2} ms)"));
 
     if (o.Images)
     {
         var byStyle = new Dictionary<PaperStyle, (int Right, int Count)>();
+        var diagnosis = new SortedDictionary<string, int>();
         int imageRight = 0;
         lengthRight = 0;
         ms.Clear();
@@ -71,6 +74,19 @@ static int Eval(Options o)
             (int a, int b) = byStyle.GetValueOrDefault(style);
             byStyle[style] = (a + (ok ? 1 : 0), b + 1);
             if (n.Touching > 0) { touchCount++; touchRight += ok ? 1 : 0; }
+            if (!ok && o.Diagnose)
+            {
+                var d = NumberReader.DiagnoseRgba(image.Rgba, image.Width, image.Height, classify, weights, n.Label);
+                string kind = d.Lone ? "lone" : double.IsNegativeInfinity(d.Label) ? "unreachable" : "outscored";
+                diagnosis[kind] = diagnosis.GetValueOrDefault(kind) + 1;
+                if (errors.Count < 2 * o.ShowErrors)
+                    errors.Add(string.Create(CultureInfo.InvariantCulture, $"image#{i} {kind} pieces {d.Pieces} best {d.Best:F2} label {d.Label:F2}"));
+                if (o.SaveErrors is not null && d.PieceMap is int[] map)
+                {
+                    Directory.CreateDirectory(o.SaveErrors);
+                    SavePieces(Path.Combine(o.SaveErrors, $"{i}-{n.Label}-{r.Number}-pieces.png"), map, image.Width, image.Height);
+                }
+            }
             if (!ok && errors.Count < 2 * o.ShowErrors)
             {
                 errors.Add($"image#{i} {style} w{n.Writer} {n.Label} -> {r.Number}");
@@ -86,6 +102,7 @@ static int Eval(Options o)
             $"images:  {imageRight}/{numbers.Count} = {100.0 * imageRight / numbers.Count:F2}%, digit count right {100.0 * lengthRight / numbers.Count:F2}%  (p50 {ms[ms.Count / 2]:F2} ms); with touching digits {touchRight}/{touchCount}"));
         foreach ((PaperStyle s, (int a, int b)) in byStyle.OrderBy(kv => kv.Key))
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {s}: {a}/{b} = {100.0 * a / b:F2}%"));
+        if (o.Diagnose) Console.WriteLine("  misses: " + string.Join(", ", diagnosis.Select(kv => $"{kv.Key} {kv.Value}")));
     }
     foreach (string e in errors) Console.WriteLine("  " + e);
     return 0;
@@ -97,7 +114,7 @@ static int Single(Options o)
     DigitBatchClassifier classify = model.ClassifyBatch;
     var probs = new float[10];
     int same = 0, total = 0;
-    foreach (DrawnDigit d in NumberSynthesizer.Load(o.Digits))
+    foreach (DrawnDigit d in o.Digits.Length == 0 ? [] : NumberSynthesizer.Load(o.Digits))
     {
         var strokes = d.Strokes.Select(s => (IReadOnlyList<StrokePoint>)s.Select(p => new StrokePoint(p[0], p[1])).ToArray()).ToArray();
         PreprocessResult p = DigitPreprocessor.FromStrokes(strokes);
@@ -107,7 +124,7 @@ static int Single(Options o)
         total++;
         if (r.Number == ArgMax(probs).ToString(CultureInfo.InvariantCulture)) same++;
     }
-    Console.WriteLine($"pendigits: read = predict on {same}/{total} = {100.0 * same / total:F2}%");
+    if (total > 0) Console.WriteLine($"pendigits: read = predict on {same}/{total} = {100.0 * same / total:F2}%");
     if (o.Mnist is not null)
     {
         MnistDataset test = MnistDataset.Load(o.Mnist, MnistSplit.Test);
@@ -122,6 +139,14 @@ static int Single(Options o)
             {
                 model.ClassifyBatch(p.Pixels, 1, probs);
                 predicted = ArgMax(probs).ToString(CultureInfo.InvariantCulture);
+            }
+            if (r.Number != predicted && o.SaveErrors is not null && i - same < 60)
+            {
+                byte[] rgba = new byte[28 * 28 * 4];
+                for (int k = 0; k < 784; k++) { rgba[4 * k] = rgba[4 * k + 1] = rgba[4 * k + 2] = gray[k]; rgba[4 * k + 3] = 255; }
+                var d = NumberReader.DiagnoseRgba(rgba, 28, 28, classify, o.Weights, predicted);
+                Directory.CreateDirectory(o.SaveErrors);
+                if (d.PieceMap is int[] map) SavePieces(Path.Combine(o.SaveErrors, $"mnist{i}-{predicted}-{r.Number}-pieces.png"), map, 28, 28);
             }
             if (r.Number == predicted) same++;
             else if (i - same < 1000 && (test.Count - same) > 0 && o.ShowErrors > 0 && i < 3000) Console.WriteLine($"  mnist#{i} label {test.Labels[i]} predict '{predicted}' read '{r.Number}' digits {r.Digits.Count}");
@@ -193,6 +218,21 @@ static int Shapes(Options o)
     static SkiaSharp.SKColor Gray(float v) { byte b = (byte)Math.Clamp(v * 255f, 0, 255); return new SkiaSharp.SKColor(b, b, b); }
 }
 
+static void SavePieces(string path, int[] map, int width, int height)
+{
+    SkiaSharp.SKColor[] colours = [new(230, 25, 75), new(60, 180, 75), new(0, 130, 200), new(245, 130, 48), new(145, 30, 180), new(70, 200, 200), new(240, 50, 230), new(128, 128, 0)];
+    int zoom = Math.Max(1, 240 / height);
+    using var bitmap = new SkiaSharp.SKBitmap(width * zoom, height * zoom, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque);
+    for (int y = 0; y < height * zoom; y++)
+        for (int x = 0; x < width * zoom; x++)
+        {
+            int k = map[y / zoom * width + x / zoom];
+            bitmap.SetPixel(x, y, k < 0 ? SkiaSharp.SKColors.White : colours[k % colours.Length]);
+        }
+    using var file = File.Create(path);
+    bitmap.Encode(file, SkiaSharp.SKEncodedImageFormat.Png, 100);
+}
+
 static int ArgMax(float[] p)
 {
     int best = 0;
@@ -213,6 +253,8 @@ internal sealed class Options
     public int Seed { get; private set; } = 1;
     public int ShowErrors { get; private set; } = 10;
     public bool Images { get; private set; }
+    public bool Diagnose { get; private set; }
+    public bool NoStrokes { get; private set; }
     public int? Only { get; private set; }
     public NumberReaderOptions Weights { get; private set; } = NumberReaderOptions.Default;
 
@@ -234,6 +276,8 @@ internal sealed class Options
                 case "--seed": o.Seed = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--errors": o.ShowErrors = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--images": o.Images = true; break;
+                case "--diagnose": o.Diagnose = true; break;
+                case "--no-strokes": o.NoStrokes = true; break;
                 case "--only": o.Only = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--writers":
                     string[] range = Next().Split('-');
@@ -257,6 +301,8 @@ internal sealed class Options
                         "DigitCost" => o.Weights with { DigitCost = v },
                         "SkipCost" => o.Weights with { SkipCost = v },
                         "CutWidth" => o.Weights with { CutWidth = v },
+                        "WholeBonus" => o.Weights with { WholeBonus = v },
+                        "WholeWidth" => o.Weights with { WholeWidth = v },
                         "MaxPiecesPerDigit" => o.Weights with { MaxPiecesPerDigit = (int)v },
                         _ => throw new ArgumentException($"unknown weight {kv[0]}"),
                     };

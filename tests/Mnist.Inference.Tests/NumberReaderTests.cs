@@ -61,6 +61,24 @@ public sealed class NumberReaderTests : IDisposable
         Assert.Equal("53", ReadImage(9f, [.. five, .. Three(90)]).Number);
     }
 
+    [Theory]
+    [InlineData("30")]
+    [InlineData("04")]
+    [InlineData("40")]
+    public void A_touching_pair_in_an_image_is_cut_into_two_digits(string number)
+    {
+        // The two digits' ink touches: one connected component, which only a cut can separate.
+        float[][][] pair = number switch
+        {
+            "30" => [.. Three(0), .. Zero(56)],
+            "04" => [.. Zero(0), .. Four(64)],
+            _ => [.. Four(0), .. Zero(68)],
+        };
+        (byte[] gray, int w, int h) = Render(pair, pen: 9f);
+        Assert.Equal(1, Components(gray, w, h));
+        Assert.Equal(number, NumberReader.FromGray(gray, w, h, _model.ClassifyBatch).Number);
+    }
+
     [Fact]
     public void A_single_digit_reads_as_predict_does()
     {

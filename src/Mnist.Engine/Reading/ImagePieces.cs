@@ -4,8 +4,9 @@ namespace Mnist.Engine.Reading;
 
 /// <summary>
 /// An image's ink as pieces: connected components of the ink coverage (8-neighbours, u ≥ 0.2), and components wide
-/// enough to hold touching digits cut at their thinnest columns. Segmentation may join the cut slices again, so a cut
-/// only offers a split; the model's scores decide.
+/// enough to hold touching digits cut along least-ink seams (nearly straight, round loops rather than through them, and
+/// leaving a digit's height of ink on both sides). Segmentation may join the cut slices again, so a cut only offers a
+/// split; the model's scores decide.
 /// </summary>
 internal sealed class ImagePieces : PieceSet
 {
@@ -21,8 +22,9 @@ internal sealed class ImagePieces : PieceSet
     /// <summary>Two cuts in one component stand at least this far apart (line heights).</summary>
     public const float CutSpacing = 0.2f;
 
-    /// <summary>Extra cost of a seam's sideways step, in coverage units.</summary>
-    public const float SideStep = 0.05f;
+    /// <summary>Extra cost of a seam's sideways step, in coverage units: seams run nearly straight through the middle of
+    /// a component rather than wander round its edge to snip off the end of a stroke.</summary>
+    public const float SideStep = 0.5f;
 
     /// <summary>A cut column has the least ink within this distance (line heights) on either side.</summary>
     public const float CutWindow = 0.04f;
@@ -30,8 +32,16 @@ internal sealed class ImagePieces : PieceSet
     /// <summary>At most one cut per this width (line heights) of a component.</summary>
     public const float CutEvery = 0.3f;
 
+    /// <summary>Cost of a seam's step through blank space enclosed by the component's ink (a 0's or 9's loop), in
+    /// coverage units: a seam between two digits passes round a loop, not through it.</summary>
+    public const float HoleCost = 1f;
+
+    /// <summary>A cut leaves ink at least this tall (line heights) on each side: one that only snips off a stroke's end
+    /// separates no digit.</summary>
+    public const float MinSideHeight = 0.5f;
+
     /// <summary>A column is a cut candidate when its ink is at most this many pen widths tall.</summary>
-    public const float CutMaxInk = 4f;
+    public const float CutMaxInk = 6f;
 
     private readonly float[] _u;
     private readonly int _width, _height;
@@ -93,6 +103,8 @@ internal sealed class ImagePieces : PieceSet
 
     public override IReadOnlyList<Piece> Pieces => _pieces;
 
+    public override bool HasCuts => true;
+
     public override float LineHeight { get; }
 
     public override PreprocessResult FrameAll() => _frameAll();
@@ -130,6 +142,25 @@ internal sealed class ImagePieces : PieceSet
             return new PreprocessResult(new float[DigitPreprocessor.PixelCount], reason, message) { InkBounds = bounds };
         float[] output = MnistFrame.Place(canvas, w, box, out float s);
         return new PreprocessResult(output, NoDigitReason.None, null) { InkBounds = bounds, Scale = s, InkContrast = 1f };
+    }
+
+    /// <summary>For tuning: the index of the piece owning each pixel with ink, −1 elsewhere.</summary>
+    internal int[] PieceMap()
+    {
+        var map = new int[_width * _height];
+        Array.Fill(map, -1);
+        for (int k = 0; k < _slices.Count; k++)
+        {
+            Slice slice = _slices[k];
+            for (int y = 0; y < _height; y++)
+                for (int x = 0; x < _width; x++)
+                {
+                    int i = y * _width + x;
+                    if (_owner[i] == slice.Component && _u[i] >= MnistFrame.BoxThreshold
+                        && slice.Contains(x, Math.Clamp(y, slice.Top, slice.Top + SeamLength(slice) - 1))) map[i] = k;
+                }
+        }
+        return map;
     }
 
     /// <summary>Connected components of u ≥ 0.2 (8-neighbours); labels are component index + 1.</summary>
@@ -231,13 +262,15 @@ internal sealed class ImagePieces : PieceSet
         // that seams stay straight where nothing is in the way.
         var cost = new float[rows * w];
         var step = new sbyte[rows * w];
+        bool[] hole = Holes(id, x0, x1, y0, y1);
+        int boxWidth = x1 - x0 + 1;
         for (int r = 0; r < rows; r++)
         {
             int o = (y0 + r) * _width;
             for (int i = 0; i < w; i++)
             {
                 int x = lo + i;
-                float ink = _owner[o + x] == id ? _u[o + x] : 0f;
+                float ink = _owner[o + x] == id ? _u[o + x] : hole[r * boxWidth + x - x0] ? HoleCost : 0f;
                 if (r == 0) { cost[i] = ink; continue; }
                 float best = cost[(r - 1) * w + i];
                 sbyte from = 0;
@@ -265,16 +298,12 @@ internal sealed class ImagePieces : PieceSet
         candidates.Sort();
         int maxCuts = Math.Max(1, (int)((x1 - x0 + 1) / (CutEvery * LineHeight)));
         float spacing = CutSpacing * LineHeight;
-        var ends = new List<int>();
-        foreach ((_, int i) in candidates)
+        float minSide = MinSideHeight * LineHeight;
+        var chosen = new List<(int End, int[] Seam)>();
+        foreach ((_, int end) in candidates)
         {
-            if (ends.Count >= maxCuts) break;
-            if (ends.All(e => Math.Abs(e - i) >= spacing)) ends.Add(i);
-        }
-        ends.Sort();
-        var seams = new List<int[]>(ends.Count);
-        foreach (int end in ends)
-        {
+            if (chosen.Count >= maxCuts) break;
+            if (!chosen.All(e => Math.Abs(e.End - end) >= spacing)) continue;
             // The seam's column per row; the pixel on the seam goes to the right-hand slice.
             var seam = new int[rows];
             int i = end;
@@ -283,9 +312,57 @@ internal sealed class ImagePieces : PieceSet
                 seam[r] = lo + i;
                 i += step[r * w + i];
             }
-            seams.Add(seam);
+            // A cut that only snips off a tail (a short end of a stroke) separates no digit.
+            var (left, right) = SideHeights(id, x0, x1, y0, seam);
+            if (Math.Min(left, right) < minSide) continue;
+            chosen.Add((end, seam));
         }
+        chosen.Sort((a, b) => a.End.CompareTo(b.End));
+        var seams = chosen.Select(c => c.Seam).ToList();
         return seams;
+    }
+
+    /// <summary>The heights of a component's ink left and right of a seam.</summary>
+    private (float Left, float Right) SideHeights(int id, int x0, int x1, int y0, int[] seam)
+    {
+        int lTop = int.MaxValue, lBottom = -1, rTop = int.MaxValue, rBottom = -1;
+        for (int r = 0; r < seam.Length; r++)
+        {
+            int o = (y0 + r) * _width, y = y0 + r;
+            for (int x = x0; x <= x1; x++)
+            {
+                if (_owner[o + x] != id || _u[o + x] < MnistFrame.BoxThreshold) continue;
+                if (x < seam[r]) { lTop = Math.Min(lTop, y); lBottom = y; }
+                else { rTop = Math.Min(rTop, y); rBottom = y; }
+            }
+        }
+        return (lBottom < 0 ? 0 : lBottom - lTop + 1, rBottom < 0 ? 0 : rBottom - rTop + 1);
+    }
+
+    /// <summary>The blank pixels of a component's box that are enclosed by its ink (a 0's, 6's, 8's or 9's loop): a seam
+    /// through one would cut a loop open, not pass between two digits.</summary>
+    private bool[] Holes(int id, int x0, int x1, int y0, int y1)
+    {
+        int w = x1 - x0 + 1, h = y1 - y0 + 1;
+        var outside = new bool[w * h];
+        var stack = new Stack<int>();
+        bool Ink(int i) { int p = (y0 + i / w) * _width + x0 + i % w; return _owner[p] == id && _u[p] >= MnistFrame.BoxThreshold; }
+        void Seed(int i) { if (!outside[i] && !Ink(i)) { outside[i] = true; stack.Push(i); } }
+        for (int x = 0; x < w; x++) { Seed(x); Seed((h - 1) * w + x); }
+        for (int y = 0; y < h; y++) { Seed(y * w); Seed(y * w + w - 1); }
+        while (stack.Count > 0)
+        {
+            int i = stack.Pop();
+            int x = i % w, y = i / w;
+            // 4-neighbours: the ink is 8-connected, so blank space cannot leak through a diagonal step of a stroke.
+            if (x > 0) Seed(i - 1);
+            if (x + 1 < w) Seed(i + 1);
+            if (y > 0) Seed(i - w);
+            if (y + 1 < h) Seed(i + w);
+        }
+        var hole = new bool[w * h];
+        for (int i = 0; i < hole.Length; i++) hole[i] = !outside[i] && !Ink(i);
+        return hole;
     }
 
     /// <summary>The ink box of a slice; null when it holds no ink pixel.</summary>

@@ -105,6 +105,24 @@ public static class NumberReader
         return SegmentationSearch.Read(set, classify, options);
     }
 
+    /// <summary>For tuning (the number benchmark): <see cref="SegmentationSearch.Diagnose"/> of an RGBA image, and the
+    /// piece index of every pixel (−1: none).</summary>
+    internal static (double Best, double Label, int Pieces, bool Lone, int[]? PieceMap) DiagnoseRgba(ReadOnlySpan<byte> pixels,
+        int width, int height, DigitBatchClassifier classify, NumberReaderOptions options, string label)
+    {
+        PreprocessOptions preprocess = PreprocessOptions.Default;
+        int stride = DigitPreprocessor.CheckImage(pixels.Length, width, height, 0, 4, nameof(pixels));
+        float[]? lum = Luminance.FromRgba(pixels, width, height, stride, PixelOrder.Rgba, preprocess, out _);
+        if (lum is null) return (double.NaN, double.NaN, 0, false, null);
+        InkExtractor.Outcome ink = InkExtractor.Extract(lum, width, height, preprocess.Polarity);
+        if (ink.Reason != NoDigitReason.None) return (double.NaN, double.NaN, 0, false, null);
+        float[] whole = (float[])lum.Clone();
+        PreprocessResult all = DigitPreprocessor.FrameExtracted(whole, width, height, ink);
+        var set = new ImagePieces(lum, width, height, options, () => all);
+        (double best, double withLabel, int n, bool lone) = SegmentationSearch.Diagnose(set, classify, options, label);
+        return (best, withLabel, n, lone, set.PieceMap());
+    }
+
     private static void CheckPieces(int count, string what)
     {
         if (count > MaxPieces)

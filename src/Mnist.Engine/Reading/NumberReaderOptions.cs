@@ -4,7 +4,8 @@ namespace Mnist.Engine.Reading;
 /// The weights of <see cref="NumberReader"/>'s segmentation score. A segmentation's score is the sum, over its digits,
 /// of ln(top probability) − <see cref="GapPenalty"/>·gap − <see cref="OverlapPenalty"/>·shortfall of overlap −
 /// <see cref="WidthPenalty"/>·excess width −
-/// <see cref="DigitCost"/>, minus <see cref="SkipCost"/> per speck left out; lengths are in units of the line height
+/// <see cref="DigitCost"/>, minus <see cref="SkipCost"/> per speck left out, plus (images) <see cref="WholeBonus"/> for
+/// reading everything as one digit; lengths are in units of the line height
 /// (the height of all the ink). The defaults were tuned on synthetic numbers of pendigits writers 1–20 and checked on
 /// writers 21–30 (docs/numbers.md).
 /// </summary>
@@ -19,7 +20,16 @@ public sealed record NumberReaderOptions
 
     /// <summary>Cost of a digit that is only a slice of a connected piece of ink (image components cut where digits
     /// may touch): charged on both sides of a cut, so a cut must be earned by the model's scores.</summary>
-    public float CutCost { get; init; } = 0.5f;
+    public float CutCost { get; init; } = 0.25f;
+
+    /// <summary>Images only: bonus of the grouping that reads everything as one digit (framed exactly as a single
+    /// prediction) when the ink is one connected whole, with specks, or no wider than <see cref="WholeWidth"/>. A cut
+    /// of a lone digit must beat the whole by this margin; touching digits of a number usually do.</summary>
+    public float WholeBonus { get; init; } = 0.5f;
+
+    /// <summary>Images only: ink no wider than this (line heights) earns <see cref="WholeBonus"/> even when it is in
+    /// several pieces (a broken 5, a 4 whose bar stands apart).</summary>
+    public float WholeWidth { get; init; } = 1f;
 
     /// <summary>Cost per line height of blank horizontal space inside one digit (digits are one connected shape; their
     /// neighbours stand apart).</summary>
@@ -59,7 +69,7 @@ public sealed record NumberReaderOptions
 
     internal void Validate()
     {
-        if (!(GapPenalty >= 0 && CutCost >= 0 && OverlapPenalty >= 0 && ShortPenalty >= 0 && ShortDigit >= 0 && WidthPenalty >= 0 && DigitCost >= 0 && SkipCost >= 0 && MaxGap >= 0 && WideDigit > 0 && CutWidth > 0 && LoneDigitWidth >= 0))
+        if (!(GapPenalty >= 0 && CutCost >= 0 && OverlapPenalty >= 0 && ShortPenalty >= 0 && ShortDigit >= 0 && WidthPenalty >= 0 && DigitCost >= 0 && SkipCost >= 0 && MaxGap >= 0 && WideDigit > 0 && CutWidth > 0 && LoneDigitWidth >= 0 && WholeBonus >= 0 && WholeWidth >= 0))
             throw new ArgumentException("Number reader weights must be finite and ≥ 0 (widths > 0).");
         if (MaxPiecesPerDigit < 1 || MaxPiecesPerDigit > 8)
             throw new ArgumentException($"MaxPiecesPerDigit must be 1..8; got {MaxPiecesPerDigit}.");

@@ -27,6 +27,9 @@ internal abstract class PieceSet
     /// <summary>Frames pieces [first, first + count) as one MNIST digit.</summary>
     public abstract PreprocessResult Frame(int first, int count);
 
+    /// <summary>True when pieces may be slices of one connected whole (image components cut by seams).</summary>
+    public virtual bool HasCuts => false;
+
     /// <summary>Frames the whole input as one digit, exactly as <see cref="DigitPreprocessor"/> does for a lone digit.</summary>
     public abstract PreprocessResult FrameAll();
 }

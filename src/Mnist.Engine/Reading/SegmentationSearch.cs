@@ -31,29 +31,9 @@ internal static class SegmentationSearch
         foreach (Piece p in pieces) { left = Math.Min(left, p.X0); right = Math.Max(right, p.X1); }
         if (n == 0 || (right - left) / h <= options.LoneDigitWidth) return ReadWhole(set, classify);
 
-        // Candidates: runs [j, j + k) that could be one digit by their shape.
-        var candidates = new List<Candidate>();
-        var byEnd = new List<int>[n + 1];
-        for (int i = 0; i <= n; i++) byEnd[i] = [];
-        for (int j = 0; j < n; j++)
-        {
-            for (int k = 1; k <= options.MaxPiecesPerDigit && j + k <= n; k++)
-            {
-                if (!Shape(pieces, j, k, h, options, out float penalty)) continue;
-                PreprocessResult framed = k == n ? set.FrameAll() : set.Frame(j, k);
-                if (framed.IsEmpty) continue;
-                byEnd[j + k].Add(candidates.Count);
-                candidates.Add(new Candidate(j, k, penalty, framed));
-            }
-        }
+        (List<Candidate> candidates, List<int>[] byEnd, float[] probabilities) = Classify(set, classify, options);
 
-        float[] probabilities = new float[Math.Max(1, candidates.Count) * Classes];
-        if (candidates.Count > 0)
-        {
-            float[] x = new float[candidates.Count * Pixels];
-            for (int c = 0; c < candidates.Count; c++) candidates[c].Framed.Pixels.CopyTo(x.AsSpan(c * Pixels, Pixels));
-            classify(x, candidates.Count, probabilities);
-        }
+        float wholeBonus = WholeBonus(set, options);
 
         // best[i]: the best score of pieces [0, i); from[i]: the candidate ending there (−1: piece i − 1 left out).
         var best = new double[n + 1];
@@ -74,7 +54,8 @@ internal static class SegmentationSearch
                 double prior = best[cand.First];
                 if (double.IsNegativeInfinity(prior)) continue;
                 float top = Top(probabilities.AsSpan(c * Classes, Classes));
-                double score = prior + Math.Log(Math.Max(top, 1e-6f)) - cand.Penalty - options.DigitCost;
+                double score = prior + Math.Log(Math.Max(top, 1e-6f)) - cand.Penalty - options.DigitCost
+                    + (cand.Count == n ? wholeBonus : 0f);
                 if (score > best[i])
                 {
                     best[i] = score;
@@ -97,6 +78,84 @@ internal static class SegmentationSearch
         chosen.Reverse();
         if (chosen.Count == 0) return NumberReading.Empty(NoDigitReason.TooLittleInk, "Too little ink: only specks, no digit.");
         return Build(chosen);
+    }
+
+    private static (List<Candidate> Candidates, List<int>[] ByEnd, float[] Probabilities) Classify(PieceSet set,
+        DigitBatchClassifier classify, NumberReaderOptions options)
+    {
+        IReadOnlyList<Piece> pieces = set.Pieces;
+        int n = pieces.Count;
+        float h = set.LineHeight;
+        // Candidates: runs [j, j + k) that could be one digit by their shape.
+        var candidates = new List<Candidate>();
+        var byEnd = new List<int>[n + 1];
+        for (int i = 0; i <= n; i++) byEnd[i] = [];
+        for (int j = 0; j < n; j++)
+        {
+            for (int k = 1; j + k <= n; k++)
+            {
+                // Images: everything as one digit is always a candidate, however many slices the cuts made of it.
+                if (k > options.MaxPiecesPerDigit && !(set.HasCuts && j == 0 && k == n)) continue;
+                if (!Shape(pieces, j, k, h, options, out float penalty)) continue;
+                PreprocessResult framed = k == n ? set.FrameAll() : set.Frame(j, k);
+                if (framed.IsEmpty) continue;
+                byEnd[j + k].Add(candidates.Count);
+                candidates.Add(new Candidate(j, k, penalty, framed));
+            }
+        }
+
+        float[] probabilities = new float[Math.Max(1, candidates.Count) * Classes];
+        if (candidates.Count > 0)
+        {
+            float[] x = new float[candidates.Count * Pixels];
+            for (int c = 0; c < candidates.Count; c++) candidates[c].Framed.Pixels.CopyTo(x.AsSpan(c * Pixels, Pixels));
+            classify(x, candidates.Count, probabilities);
+        }
+        return (candidates, byEnd, probabilities);
+    }
+
+    /// <summary>For tuning: the best score of any grouping, and the best score of a grouping that reads
+    /// <paramref name="label"/> (−∞ when no grouping of the candidates reads it), with the number of pieces.</summary>
+    internal static (double Best, double Label, int Pieces, bool Lone) Diagnose(PieceSet set, DigitBatchClassifier classify,
+        NumberReaderOptions options, string label)
+    {
+        IReadOnlyList<Piece> pieces = set.Pieces;
+        int n = pieces.Count;
+        float left = float.PositiveInfinity, right = float.NegativeInfinity;
+        foreach (Piece p in pieces) { left = Math.Min(left, p.X0); right = Math.Max(right, p.X1); }
+        bool lone = n == 0 || (right - left) / set.LineHeight <= options.LoneDigitWidth;
+        (List<Candidate> candidates, List<int>[] byEnd, float[] probabilities) = Classify(set, classify, options);
+        float wholeBonus = WholeBonus(set, options);
+        int m = label.Length;
+        var best = new double[n + 1];
+        var withLabel = new double[(n + 1) * (m + 1)];
+        Array.Fill(withLabel, double.NegativeInfinity);
+        withLabel[0] = 0;
+        for (int i = 1; i <= n; i++)
+        {
+            best[i] = double.NegativeInfinity;
+            if (pieces[i - 1].IsSpeck)
+            {
+                best[i] = best[i - 1] - options.SkipCost;
+                for (int d = 0; d <= m; d++) withLabel[i * (m + 1) + d] = withLabel[(i - 1) * (m + 1) + d] - options.SkipCost;
+            }
+            foreach (int c in byEnd[i])
+            {
+                Candidate cand = candidates[c];
+                ReadOnlySpan<float> p = probabilities.AsSpan(c * Classes, Classes);
+                float top = Top(p);
+                double s = Math.Log(Math.Max(top, 1e-6f)) - cand.Penalty - options.DigitCost + (cand.Count == n ? wholeBonus : 0f);
+                best[i] = Math.Max(best[i], best[cand.First] + s);
+                int digit = PredictionQuality.Assess(p).Digit;
+                for (int d = 1; d <= m; d++)
+                {
+                    if (label[d - 1] - '0' != digit) continue;
+                    double prior = withLabel[cand.First * (m + 1) + d - 1];
+                    withLabel[i * (m + 1) + d] = Math.Max(withLabel[i * (m + 1) + d], prior + s);
+                }
+            }
+        }
+        return (best[n], withLabel[n * (m + 1) + m], n, lone);
     }
 
     private static NumberReading ReadWhole(PieceSet set, DigitBatchClassifier classify)
@@ -159,6 +218,31 @@ internal static class SegmentationSearch
         penalty = (sliced ? options.CutCost : 0f) + options.GapPenalty * gap + options.OverlapPenalty * shortfall
             + options.ShortPenalty * Math.Max(0f, options.ShortDigit - height)
             + options.WidthPenalty * Math.Max(0f, width - options.WideDigit);
+        return true;
+    }
+
+    /// <summary>Images: the bonus of reading everything as one digit when the ink is one connected whole (with specks)
+    /// or no wider than <see cref="NumberReaderOptions.WholeWidth"/>; 0 for strokes.</summary>
+    private static float WholeBonus(PieceSet set, NumberReaderOptions options)
+    {
+        if (!set.HasCuts) return 0f;
+        IReadOnlyList<Piece> pieces = set.Pieces;
+        float left = float.PositiveInfinity, right = float.NegativeInfinity;
+        foreach (Piece p in pieces) { left = Math.Min(left, p.X0); right = Math.Max(right, p.X1); }
+        bool narrow = (right - left) / set.LineHeight <= options.WholeWidth;
+        return OneWhole(pieces) || narrow ? options.WholeBonus : 0f;
+    }
+
+    /// <summary>Whether every piece that is not a speck is a slice of one connected whole.</summary>
+    private static bool OneWhole(IReadOnlyList<Piece> pieces)
+    {
+        int whole = -1;
+        foreach (Piece p in pieces)
+        {
+            if (p.IsSpeck) continue;
+            if (whole >= 0 && p.Whole != whole) return false;
+            whole = p.Whole;
+        }
         return true;
     }
 
