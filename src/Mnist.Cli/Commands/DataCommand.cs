@@ -7,7 +7,7 @@ using Spectre.Console.Cli;
 namespace Mnist.Cli.Commands;
 
 /// <summary>Options of <c>mnist data</c>.</summary>
-public sealed class DataSettings : CommandSettings
+internal sealed class DataSettings : CommandSettings
 {
     [CommandOption("--dataset <NAME>")]
     [Description("Dataset: mnist or fashion.")]
@@ -27,7 +27,7 @@ public sealed class DataSettings : CommandSettings
 /// <c>mnist data</c>: finds the data folder, downloads missing files from the mirrors (SHA-256 checked,
 /// resumable), then verifies every file and prints a table. Exit code 0 only when all files verify.
 /// </summary>
-public sealed class DataCommand : AsyncCommand<DataSettings>
+internal sealed class DataCommand : AsyncCommand<DataSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, DataSettings settings, CancellationToken cancellationToken)
     {

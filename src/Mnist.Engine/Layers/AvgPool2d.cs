@@ -15,6 +15,7 @@ public sealed class AvgPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointI
     private Tensor<T>? _output, _inputGrad;
     private int[] _inputShape = [];
 
+    /// <summary>Average pooling over <paramref name="kernelSize"/>² windows every <paramref name="stride"/> pixels (default: the kernel size), with <paramref name="padding"/> zeros on each side (at most half the kernel); <paramref name="countIncludePad"/> as in <see cref="CountIncludePad"/>.</summary>
     public AvgPool2d(int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernelSize);
@@ -27,8 +28,11 @@ public sealed class AvgPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointI
         CountIncludePad = countIncludePad;
     }
 
+    /// <summary>Side of the square window.</summary>
     public int KernelSize { get; }
+    /// <summary>Step between windows (the kernel size unless given).</summary>
     public int Stride { get; }
+    /// <summary>Zero padding on each side.</summary>
     public int Padding { get; }
 
     /// <summary>Whether padded zeros count in the divisor (PyTorch's default is true, ONNX's is false).</summary>

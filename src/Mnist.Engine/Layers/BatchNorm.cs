@@ -20,6 +20,7 @@ public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointI
     private T[] _mean = [];
     private T[] _rstd = [];
 
+    /// <summary>Batch normalization of <paramref name="channels"/> channels: scale 1, shift 0, running mean 0 and variance 1 to start; <paramref name="eps"/> is added to the variance, <paramref name="momentum"/> is the running statistics' update weight (PyTorch's convention).</summary>
     public BatchNorm(int channels, double eps = 1e-5, double momentum = 0.1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
@@ -34,8 +35,11 @@ public sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointI
         Array.Fill(RunningVar, T.One);
     }
 
+    /// <summary>Number of channels normalized.</summary>
     public int Channels { get; }
+    /// <summary>Added to the variance before the square root.</summary>
     public double Eps { get; }
+    /// <summary>Weight of a batch's statistics in the running ones (new = (1 − m)·old + m·batch).</summary>
     public double Momentum { get; }
 
     /// <summary>γ [C].</summary>

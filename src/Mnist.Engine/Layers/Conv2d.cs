@@ -36,10 +36,15 @@ public sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         _core = new ConvolutionCore<T>(this);
     }
 
+    /// <summary>Input channels.</summary>
     public int InChannels { get; }
+    /// <summary>Output channels (filters).</summary>
     public int OutChannels { get; }
+    /// <summary>Side of the square kernel.</summary>
     public int KernelSize { get; }
+    /// <summary>Step between output pixels.</summary>
     public int Stride { get; }
+    /// <summary>Zero padding on each side.</summary>
     public int Padding { get; }
 
     /// <summary>Which convolution paths this layer's passes (and those of a fused layer built on it) may take.</summary>

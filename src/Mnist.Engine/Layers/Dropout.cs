@@ -13,6 +13,7 @@ public sealed class Dropout<T> : Layer<T> where T : unmanaged, IFloatingPointIee
     private Tensor<T>? _output, _inputGrad;
     private T[] _mask = [];
 
+    /// <summary>Zeroes each value with probability <paramref name="p"/> in training and scales the rest by 1/(1 − p); the identity in inference. <paramref name="rng"/> draws the masks (a fixed seed when null).</summary>
     public Dropout(double p = 0.5, SplitMix? rng = null)
     {
         if (p is < 0 or >= 1 || double.IsNaN(p)) throw new ArgumentOutOfRangeException(nameof(p), "Dropout probability must be in [0, 1).");

@@ -22,7 +22,9 @@ public sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         if (Bias is not null) Init.PyTorchDefault(Bias.Value.Span, inFeatures, rng);
     }
 
+    /// <summary>Input features per item.</summary>
     public int InFeatures { get; }
+    /// <summary>Output features per item.</summary>
     public int OutFeatures { get; }
 
     /// <summary>[out,in].</summary>

@@ -11,6 +11,7 @@ public sealed class MaxPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointI
     private int[] _argmax = [];
     private int[] _inputShape = [];
 
+    /// <summary>Max pooling over <paramref name="kernelSize"/>² windows every <paramref name="stride"/> pixels (default: the kernel size), with <paramref name="padding"/> on each side (at most half the kernel; padded cells never win).</summary>
     public MaxPool2d(int kernelSize, int? stride = null, int padding = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernelSize);
@@ -25,8 +26,11 @@ public sealed class MaxPool2d<T> : Layer<T> where T : unmanaged, IFloatingPointI
     /// <summary>Whether this is the 2×2, stride-2, unpadded pool the fused convolution paths implement.</summary>
     internal bool IsHalving => KernelSize == 2 && Stride == 2 && Padding == 0;
 
+    /// <summary>Side of the square window.</summary>
     public int KernelSize { get; }
+    /// <summary>Step between windows (the kernel size unless given).</summary>
     public int Stride { get; }
+    /// <summary>Zero padding on each side.</summary>
     public int Padding { get; }
 
     /// <inheritdoc/>

@@ -13,6 +13,7 @@ namespace Mnist.Engine.Layers;
 /// </summary>
 public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>A network of <paramref name="layers"/> (name, layer) applied in order to items of shape <paramref name="inputItemShape"/>; <paramref name="fuse"/> runs <see cref="FusionPass"/> over them.</summary>
     public Sequential(int[] inputItemShape, IEnumerable<(string Name, Layer<T> Layer)> layers, bool fuse = true)
     {
         ArgumentNullException.ThrowIfNull(inputItemShape);

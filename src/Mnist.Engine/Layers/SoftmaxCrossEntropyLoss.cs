@@ -15,6 +15,7 @@ public sealed class SoftmaxCrossEntropyLoss<T> where T : unmanaged, IFloatingPoi
 {
     private Tensor<T>? _probabilities, _logitsGrad;
 
+    /// <summary>The loss with <paramref name="labelSmoothing"/> in [0, 1): the target puts 1 − s on the label and s spread evenly over all classes.</summary>
     public SoftmaxCrossEntropyLoss(double labelSmoothing = 0)
     {
         if (labelSmoothing is < 0 or >= 1 || double.IsNaN(labelSmoothing))
@@ -22,6 +23,7 @@ public sealed class SoftmaxCrossEntropyLoss<T> where T : unmanaged, IFloatingPoi
         LabelSmoothing = labelSmoothing;
     }
 
+    /// <summary>The share of the target spread over all classes.</summary>
     public double LabelSmoothing { get; }
 
     /// <summary>The label of a sample that belongs to none of the classes.</summary>

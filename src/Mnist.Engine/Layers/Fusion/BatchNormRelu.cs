@@ -11,6 +11,7 @@ public sealed class BatchNormRelu<T> : FusedLayer<T> where T : unmanaged, IFloat
 {
     private Tensor<T>? _output, _outputGrad;
 
+    /// <summary>Fuses <paramref name="norm"/> and the <paramref name="relu"/> after it (both keep their names and parameters).</summary>
     public BatchNormRelu(BatchNorm<T> norm, ReLU<T> relu) : base(norm, relu) => Norm = norm;
 
     /// <summary>The normalization (its parameters and running statistics are this layer's).</summary>

@@ -13,6 +13,7 @@ public sealed class BatchNormReluMaxPool<T> : FusedLayer<T> where T : unmanaged,
     private readonly RectifiedMaxPool<T> _pool;
     private Tensor<T>? _output, _outputGrad;
 
+    /// <summary>Fuses <paramref name="norm"/>, <paramref name="relu"/> and <paramref name="pool"/>, in that order.</summary>
     public BatchNormReluMaxPool(BatchNorm<T> norm, ReLU<T> relu, MaxPool2d<T> pool) : base(norm, relu, pool)
     {
         Norm = norm;

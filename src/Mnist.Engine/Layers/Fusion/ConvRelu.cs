@@ -12,6 +12,7 @@ public sealed class ConvRelu<T> : FusedLayer<T> where T : unmanaged, IFloatingPo
     private readonly ConvolutionCore<T> _core;
     private Tensor<T>? _output, _outputGrad, _inputGrad;
 
+    /// <summary>Fuses <paramref name="conv"/> and the <paramref name="relu"/> after it (both keep their names and parameters).</summary>
     public ConvRelu(Conv2d<T> conv, ReLU<T> relu) : base(conv, relu)
     {
         Conv = conv;

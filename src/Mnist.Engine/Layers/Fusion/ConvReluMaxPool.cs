@@ -23,6 +23,7 @@ public sealed class ConvReluMaxPool<T> : FusedLayer<T> where T : unmanaged, IFlo
     private Tensor<T>? _output, _outputGrad, _inputGrad;
     private bool _pooledOnly;
 
+    /// <summary>Fuses <paramref name="conv"/>, <paramref name="relu"/> and <paramref name="pool"/>, in that order.</summary>
     public ConvReluMaxPool(Conv2d<T> conv, ReLU<T> relu, MaxPool2d<T> pool) : base(conv, relu, pool)
     {
         Conv = conv;

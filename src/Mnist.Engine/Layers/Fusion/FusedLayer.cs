@@ -13,6 +13,7 @@ public abstract class FusedLayer<T> : Layer<T> where T : unmanaged, IFloatingPoi
 {
     private readonly Parameter<T>[] _parameters;
 
+    /// <summary>A fused layer running <paramref name="parts"/> in order; its name joins theirs with "+".</summary>
     protected FusedLayer(params Layer<T>[] parts)
     {
         ArgumentNullException.ThrowIfNull(parts);

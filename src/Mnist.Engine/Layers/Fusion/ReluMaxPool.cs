@@ -13,6 +13,7 @@ public sealed class ReluMaxPool<T> : FusedLayer<T> where T : unmanaged, IFloatin
     private readonly RectifiedMaxPool<T> _pool;
     private Tensor<T>? _rectified, _inputGrad;
 
+    /// <summary>Fuses <paramref name="relu"/> and the <paramref name="pool"/> after it.</summary>
     public ReluMaxPool(ReLU<T> relu, MaxPool2d<T> pool) : base(relu, pool) => _pool = new RectifiedMaxPool<T>(pool);
 
     /// <inheritdoc/>
