@@ -3,6 +3,7 @@ using System.Globalization;
 using Mnist.Engine.Data;
 using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Reading;
+using Mnist.Imaging;
 using Mnist.Inference;
 using Mnist.NumberBench;
 using DrawnDigit = Mnist.NumberBench.DrawnDigit;

@@ -1,10 +1,11 @@
 // Recognizes digits on this machine with the shipped model, in device mode (no server):
-//   an image through Mnist.Inference's DigitRecognizer (decoding, MNIST-style preprocessing, ONNX Runtime), and
+//   an image through Mnist.Inference's DigitRecognizer with Mnist.Imaging's decoding (MNIST-style preprocessing, ONNX Runtime), and
 //   pen strokes from a .jsonl file (one drawing per line: {"strokes":[[[x,y],...],...]}) through Mnist.Client's
 //   OnDeviceDigitRecognizer, the same recognizer a MAUI or desktop app uses offline.
 // Usage: Mnist.Sample.Device MODEL.onnx IMAGE STROKES.jsonl
 using System.Text.Json;
 using Mnist.Client;
+using Mnist.Imaging;
 using Mnist.Inference;
 
 if (args.Length != 3)

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Reading;
+using Mnist.Inference;
 
 namespace Mnist.Client;
 
 /// <summary>
 /// Recognizes digits on the device with ONNX Runtime (whose NuGet package carries the iOS and Android native
-/// libraries a MAUI app needs): the shared preprocessing, then the model, with no network.
+/// libraries a MAUI app needs): the shared preprocessing, then the model through Mnist.Inference's
+/// <see cref="OnnxDigitClassifier"/> (the classifier the server and the CLI use), with no network.
 /// </summary>
 /// <remarks>
 /// Thread-safe. <see cref="LoadModel(byte[], string?)"/> swaps the model atomically: calls already running finish on
@@ -14,7 +16,7 @@ namespace Mnist.Client;
 /// </remarks>
 public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
 {
-    private OnnxDigitModel? _model;
+    private OnnxDigitClassifier? _model;
 
     /// <summary>Creates a recognizer with no model yet (load one with <see cref="LoadModel(string)"/> or <see cref="ModelUpdater"/>).</summary>
     public OnDeviceDigitRecognizer() { }
@@ -30,10 +32,10 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
     public bool HasModel => Volatile.Read(ref _model) is not null;
 
     /// <summary>The loaded model's name (model card architecture, else the file name), or null.</summary>
-    public string? ModelName => Volatile.Read(ref _model)?.Name;
+    public string? ModelName => Volatile.Read(ref _model)?.Model.Name;
 
     /// <summary>SHA-256 (hex) of the loaded model file, or null.</summary>
-    public string? ModelSha256 => Volatile.Read(ref _model)?.Sha256;
+    public string? ModelSha256 => Volatile.Read(ref _model)?.Model.Sha256;
 
     /// <summary>Loads a model file and swaps it in.</summary>
     /// <exception cref="MnistClientException">Unreadable file or not a usable model; the current model stays.</exception>
@@ -56,8 +58,16 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
     public void LoadModel(byte[] modelBytes, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
-        OnnxDigitModel next = OnnxDigitModel.Load(modelBytes, name ?? "model");
-        Interlocked.Exchange(ref _model, next)?.Release();
+        OnnxDigitClassifier next;
+        try
+        {
+            next = OnnxDigitClassifier.Load(modelBytes, fallbackName: name ?? "model");
+        }
+        catch (ModelLoadException e)
+        {
+            throw new MnistClientException($"Not a usable digit model: {e.Message}", e);
+        }
+        Interlocked.Exchange(ref _model, next)?.Dispose();
     }
 
     /// <summary>Recognizes a preprocessed image (784 values, as <see cref="DigitPreprocessor"/> makes them).</summary>
@@ -66,17 +76,10 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
     {
         if (pixels784.Length != DigitPreprocessor.PixelCount)
             throw new ArgumentException($"Expected {DigitPreprocessor.PixelCount} pixels; got {pixels784.Length}.", nameof(pixels784));
-        OnnxDigitModel model = Acquire(out _);
-        try
-        {
-            var probabilities = new float[10];
-            model.Run(pixels784, probabilities);
-            return probabilities;
-        }
-        finally
-        {
-            model.Release();
-        }
+        var probabilities = new float[10];
+        float[] input = pixels784.ToArray();
+        Use((model, _) => { model.ClassifyBatch(input, 1, probabilities); return 0; });
+        return probabilities;
     }
 
     /// <inheritdoc/>
@@ -94,17 +97,9 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
         long start = Stopwatch.GetTimestamp();
         PreprocessResult p = drawing.Preprocess();
         if (p.IsEmpty) return DigitResult.Empty(p, Mode, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        OnnxDigitModel model = Acquire(out string name);
-        try
-        {
-            var probabilities = new float[10];
-            model.Run(p.Pixels, probabilities);
-            return DigitResult.FromProbabilities(probabilities, Mode, name, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        }
-        finally
-        {
-            model.Release();
-        }
+        var probabilities = new float[10];
+        string name = Use((model, n) => { model.ClassifyBatch(p.Pixels, 1, probabilities); return n; });
+        return DigitResult.FromProbabilities(probabilities, Mode, name, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
     /// <inheritdoc/>
@@ -123,33 +118,30 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(drawing);
         long start = Stopwatch.GetTimestamp();
-        OnnxDigitModel model = Acquire(out string name);
-        try
-        {
-            NumberReading reading = NumberReader.FromStrokes(drawing.Strokes, model.Run, drawing.CanvasWidth, drawing.CanvasHeight);
-            return NumberResult.FromReading(reading, Mode, name, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        }
-        finally
-        {
-            model.Release();
-        }
+        (NumberReading reading, string name) = Use((model, n) =>
+            (NumberReader.FromStrokes(drawing.Strokes, model.ClassifyBatch, drawing.CanvasWidth, drawing.CanvasHeight), n));
+        return NumberResult.FromReading(reading, Mode, name, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
     /// <summary>Releases the model (after calls in flight).</summary>
-    public void Dispose() => Interlocked.Exchange(ref _model, null)?.Release();
+    public void Dispose() => Interlocked.Exchange(ref _model, null)?.Dispose();
 
-    private OnnxDigitModel Acquire(out string name)
+    /// <summary>Runs <paramref name="call"/> on the current model and its name. A model swapped out and disposed between
+    /// reading it and calling it refuses the call (<see cref="ObjectDisposedException"/>); the call then runs on the new
+    /// one. Calls already inside the old model finish there.</summary>
+    private TResult Use<TResult>(Func<OnnxDigitClassifier, string, TResult> call)
     {
         while (true)
         {
-            OnnxDigitModel model = Volatile.Read(ref _model)
+            OnnxDigitClassifier model = Volatile.Read(ref _model)
                 ?? throw new MnistClientException("No on-device model is loaded yet: load a file or run ModelUpdater.UpdateAsync first.");
-            if (model.TryAcquire())
+            try
             {
-                name = model.Name;
-                return model;
+                return call(model, model.Model.Name);
             }
-            // Swapped out and released between the read and the acquire: read the new one.
+            catch (ObjectDisposedException) when (!ReferenceEquals(Volatile.Read(ref _model), model))
+            {
+            }
         }
     }
 }

@@ -5,13 +5,14 @@ using Mnist.Engine.Reading;
 namespace Mnist.Inference;
 
 /// <summary>
-/// The entry point for servers, the CLI and apps: input (an encoded image, pen strokes or 28×28 pixels) →
+/// The entry point for servers, the CLI and apps: input (pen strokes, 28×28 pixels, or an encoded image through
+/// Mnist.Imaging's <c>ImageRecognition</c> extensions) →
 /// MNIST-style preprocessing → classifier → <see cref="Recognition"/>. Inputs with no digit are reported with the
 /// preprocessing's reason and never sent to the model.
 /// </summary>
 /// <remarks>
 /// Thread-safe: preprocessing is stateless and the classifier is thread-safe. For micro-batching, preprocess each
-/// request on its own thread (<see cref="PreprocessImage"/>, <see cref="PreprocessStrokes"/>,
+/// request on its own thread (<see cref="PreprocessStrokes"/>,
 /// <see cref="PreprocessPixels"/>; their exceptions are that request's client error) and classify the collected
 /// results with one <see cref="ClassifyBatch"/> call.
 /// </remarks>
@@ -43,11 +44,6 @@ public sealed class DigitRecognizer : IDisposable
     /// <summary>The settings.</summary>
     public RecognizerOptions Options { get; }
 
-    /// <summary>Decodes and preprocesses an encoded image (PNG, JPEG, WebP, BMP, GIF).</summary>
-    /// <exception cref="ImageDecodeException">Not an acceptable image.</exception>
-    public PreprocessResult PreprocessImage(ReadOnlySpan<byte> encodedImage) =>
-        ImageDecoder.Preprocess(encodedImage, Options.Decoder, Options.Preprocess);
-
     /// <summary>Rasterizes and preprocesses pen strokes.</summary>
     /// <param name="strokes">Strokes, each a list of points in drawing order (y grows downwards).</param>
     /// <param name="canvasWidth">Width of the drawing surface when known (enables the "too small" check), else 0.</param>
@@ -60,10 +56,6 @@ public sealed class DigitRecognizer : IDisposable
     /// <exception cref="ArgumentException">Not exactly 784 values.</exception>
     public static PreprocessResult PreprocessPixels(ReadOnlySpan<byte> pixels784) => DigitPreprocessor.FromMnistPixels(pixels784);
 
-    /// <summary>Recognizes the digit in an encoded image.</summary>
-    /// <exception cref="ImageDecodeException">Not an acceptable image.</exception>
-    public Recognition Recognize(ReadOnlySpan<byte> encodedImage) => Classify(PreprocessImage(encodedImage));
-
     /// <summary>Recognizes a digit drawn as pen strokes.</summary>
     /// <exception cref="ArgumentException">Invalid strokes (see <see cref="PreprocessStrokes"/>).</exception>
     public Recognition RecognizeStrokes(IReadOnlyList<IReadOnlyList<StrokePoint>> strokes, float canvasWidth = 0f, float canvasHeight = 0f) =>
@@ -72,17 +64,6 @@ public sealed class DigitRecognizer : IDisposable
     /// <summary>Recognizes an already MNIST-style 28×28 image (784 bytes, 0–255, white on black).</summary>
     /// <exception cref="ArgumentException">Not exactly 784 values.</exception>
     public Recognition RecognizePixels(ReadOnlySpan<byte> pixels784) => Classify(PreprocessPixels(pixels784));
-
-    /// <summary>Recognizes several encoded images with one model call.</summary>
-    /// <exception cref="ImageDecodeException">The first unacceptable image (to isolate failures per item, preprocess
-    /// each with <see cref="PreprocessImage"/> and call <see cref="ClassifyBatch"/>).</exception>
-    public Recognition[] RecognizeBatch(IReadOnlyList<ReadOnlyMemory<byte>> encodedImages)
-    {
-        ArgumentNullException.ThrowIfNull(encodedImages);
-        var items = new PreprocessResult[encodedImages.Count];
-        for (int i = 0; i < items.Length; i++) items[i] = PreprocessImage(encodedImages[i].Span);
-        return ClassifyBatch(items);
-    }
 
     /// <summary>Recognizes several stroke drawings with one model call.</summary>
     /// <exception cref="ArgumentException">Invalid strokes in some item.</exception>
@@ -102,17 +83,6 @@ public sealed class DigitRecognizer : IDisposable
         var items = new PreprocessResult[images.Count];
         for (int i = 0; i < items.Length; i++) items[i] = PreprocessPixels(images[i].Span);
         return ClassifyBatch(items);
-    }
-
-    /// <summary>Reads a whole number (several digits on one line) in an encoded image: decoded within
-    /// <see cref="RecognizerOptions.Decoder"/>'s limits, then <see cref="NumberReader.FromRgba"/> with this recognizer's
-    /// classifier (all candidate segments in one model call).</summary>
-    /// <exception cref="ImageDecodeException">Not an acceptable image.</exception>
-    /// <exception cref="ArgumentException">More than <see cref="NumberReader.MaxPieces"/> pieces of ink.</exception>
-    public NumberReading ReadImage(ReadOnlySpan<byte> encodedImage)
-    {
-        DecodedImage image = ImageDecoder.Decode(encodedImage, Options.Decoder);
-        return NumberReader.FromRgba(image.Rgba, image.Width, image.Height, Classifier.ClassifyBatch, PixelOrder.Rgba, preprocess: Options.Preprocess);
     }
 
     /// <summary>Reads a whole number written as pen strokes (<see cref="NumberReader.FromStrokes"/>).</summary>

@@ -8,8 +8,6 @@ public sealed record RecognizerOptions
     /// <summary>The defaults.</summary>
     public static RecognizerOptions Default { get; } = new();
 
-    /// <summary>Image limits and decoded size.</summary>
-    public ImageDecoderOptions Decoder { get; init; } = ImageDecoderOptions.Default;
 
     /// <summary>Preprocessing knobs; the defaults are the definition the shipped model was trained for.</summary>
     public PreprocessOptions Preprocess { get; init; } = PreprocessOptions.Default;

@@ -3,6 +3,8 @@ using Mnist.Inference.Tests.TestSupport;
 using Mnist.Testing;
 using SkiaSharp;
 
+using Mnist.Imaging;
+
 namespace Mnist.Inference.Tests;
 
 /// <summary>Crafted model files and images against the inference layer (issue 18): refused at load or decode, cheaply.</summary>

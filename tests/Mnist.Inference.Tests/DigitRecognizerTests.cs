@@ -2,6 +2,8 @@ using Mnist.Engine.Preprocessing;
 using Mnist.Inference.Tests.TestSupport;
 using SkiaSharp;
 
+using Mnist.Imaging;
+
 namespace Mnist.Inference.Tests;
 
 public class DigitRecognizerTests
@@ -164,7 +166,6 @@ public class DigitRecognizerTests
         Assert.Equal("33", reading.Number);
         Assert.Equal(ImageDecodeReason.Empty, Assert.Throws<ImageDecodeException>(() => r.ReadImage([])).Reason);
 
-        using var small = new DigitRecognizer(classifier, new RecognizerOptions { Decoder = new ImageDecoderOptions { MaxWidth = 32 } });
-        Assert.Equal(ImageDecodeReason.TooLarge, Assert.Throws<ImageDecodeException>(() => small.ReadImage(png.ToArray())).Reason);
+        Assert.Equal(ImageDecodeReason.TooLarge, Assert.Throws<ImageDecodeException>(() => r.ReadImage(png.ToArray(), new ImageDecoderOptions { MaxWidth = 32 })).Reason);
     }
 }

@@ -2,6 +2,8 @@ using Mnist.Engine.Preprocessing;
 using Mnist.Inference.Tests.TestSupport;
 using SkiaSharp;
 
+using Mnist.Imaging;
+
 namespace Mnist.Inference.Tests;
 
 public class ImageDecoderTests

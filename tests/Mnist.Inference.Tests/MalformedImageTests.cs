@@ -1,6 +1,8 @@
 using Mnist.Inference.Tests.TestSupport;
 using SkiaSharp;
 
+using Mnist.Imaging;
+
 namespace Mnist.Inference.Tests;
 
 public class MalformedImageTests

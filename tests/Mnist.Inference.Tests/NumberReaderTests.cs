@@ -2,6 +2,8 @@ using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Reading;
 using SkiaSharp;
 
+using Mnist.Imaging;
+
 namespace Mnist.Inference.Tests;
 
 /// <summary>

@@ -3,6 +3,8 @@ using Mnist.Inference.Tests.TestSupport;
 using SkiaSharp;
 using Xunit.Abstractions;
 
+using Mnist.Imaging;
+
 namespace Mnist.Inference.Tests;
 
 /// <summary>

@@ -5,6 +5,8 @@ using Mnist.Engine.Preprocessing;
 using Mnist.Inference.Tests.TestSupport;
 using SkiaSharp;
 
+using Mnist.Imaging;
+
 namespace Mnist.Inference.Tests;
 
 /// <summary>Runs <c>mnist predict</c> as a child process (the mnist.dll copied next to the tests), as a user would.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mnist.Engine.Preprocessing;
+using Mnist.Imaging;
 using Mnist.Inference;
 
 namespace Mnist.Cli.Commands;
@@ -40,7 +41,7 @@ internal static class PredictInputs
             if (Directory.Exists(path)) return new PredictItem(path, null, "a folder, not an image file (give the files inside it, e.g. DIR/*.png)");
             var file = new FileInfo(path);
             if (!file.Exists) return new PredictItem(path, null, "file not found");
-            int max = recognizer.Options.Decoder.MaxEncodedBytes;
+            int max = ImageDecoderOptions.Default.MaxEncodedBytes;
             // Checked before reading, so a huge file is never loaded.
             if (file.Length > max) return new PredictItem(path, null, $"the file has {file.Length} bytes; at most {max} are accepted");
             byte[] bytes = File.ReadAllBytes(path);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Mnist.Cli.Cli;
 using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Reading;
+using Mnist.Imaging;
 using Mnist.Inference;
 using Mnist.Server.Api;
 using Spectre.Console;
@@ -111,7 +112,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
             if (Directory.Exists(path)) return new Item(path, null, null, "a folder, not an image file (give the files inside it, e.g. DIR/*.png)", null);
             var file = new FileInfo(path);
             if (!file.Exists) return new Item(path, null, null, "file not found", null);
-            int max = recognizer.Options.Decoder.MaxEncodedBytes;
+            int max = ImageDecoderOptions.Default.MaxEncodedBytes;
             // Checked before reading, so a huge file is never loaded.
             if (file.Length > max) return new Item(path, null, null, $"the file has {file.Length} bytes; at most {max} are accepted", null);
             return new Item(path, null, recognizer.ReadImage(File.ReadAllBytes(path)), null, null);

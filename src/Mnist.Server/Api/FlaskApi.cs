@@ -7,6 +7,8 @@ using Mnist.Engine.Preprocessing;
 using Mnist.Server.Batching;
 using Mnist.Wire;
 
+using Mnist.Imaging;
+
 namespace Mnist.Server.Api;
 
 /// <summary>

@@ -5,6 +5,8 @@ using Mnist.Engine.Preprocessing;
 using Mnist.Server.Batching;
 using Mnist.Wire;
 
+using Mnist.Imaging;
+
 namespace Mnist.Server.Api;
 
 /// <summary><c>POST /v1/predict</c>: an image body, JSON pixels, JSON strokes, or a JSON batch.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Mnist.Engine.Preprocessing;
+using Mnist.Imaging;
 using Mnist.Inference;
 using Mnist.Server.Batching;
 using Mnist.Server.Hosting;

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Mnist.Server.Batching;
 using Mnist.Wire;
 
+using Mnist.Imaging;
+
 namespace Mnist.Server.Api;
 
 /// <summary><c>POST /v1/read</c>: whole numbers (several digits on one line) in the bodies <c>/v1/predict</c> takes.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Reading;
+using Mnist.Imaging;
 using Mnist.Inference;
 using Mnist.Server.Batching;
 using Mnist.Server.Hosting;

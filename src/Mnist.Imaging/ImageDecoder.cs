@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Mnist.Engine.Preprocessing;
 using SkiaSharp;
 
-namespace Mnist.Inference;
+namespace Mnist.Imaging;
 
 /// <summary>
 /// Decodes PNG, JPEG, WebP, BMP and GIF (first frame) with SkiaSharp into straight-alpha RGBA8, upright and at most

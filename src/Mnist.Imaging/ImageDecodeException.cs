@@ -1,4 +1,4 @@
-namespace Mnist.Inference;
+namespace Mnist.Imaging;
 
 /// <summary>The one exception <see cref="ImageDecoder"/> throws for bad input; <see cref="Reason"/> says why.</summary>
 public sealed class ImageDecodeException : Exception

@@ -1,4 +1,4 @@
-namespace Mnist.Inference;
+namespace Mnist.Imaging;
 
 /// <summary>
 /// Shrinks straight-alpha RGBA8 by an integer factor f: each output pixel averages an f×f block (smaller at the

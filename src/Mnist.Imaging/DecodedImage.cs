@@ -1,4 +1,4 @@
-namespace Mnist.Inference;
+namespace Mnist.Imaging;
 
 /// <summary>A decoded image: straight-alpha RGBA8, upright (EXIF orientation applied), at most
 /// <see cref="ImageDecoderOptions.TargetMaxSide"/> on the long side.</summary>

@@ -1,4 +1,4 @@
-namespace Mnist.Inference;
+namespace Mnist.Imaging;
 
 /// <summary>Why <see cref="ImageDecoder"/> rejected an input. Servers map these to 4xx statuses.</summary>
 public enum ImageDecodeReason

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Mnist.Inference;
+namespace Mnist.Imaging;
 
 /// <summary>
 /// Applies an EXIF orientation (1–8) to RGBA8 pixels so that the result is upright. For each output pixel (x', y')

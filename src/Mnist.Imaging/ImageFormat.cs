@@ -1,4 +1,4 @@
-namespace Mnist.Inference;
+namespace Mnist.Imaging;
 
 /// <summary>Encoded image formats <see cref="ImageDecoder"/> accepts, recognized by their signature bytes.</summary>
 public enum ImageFormat

@@ -1,4 +1,4 @@
-namespace Mnist.Inference;
+namespace Mnist.Imaging;
 
 /// <summary>Limits and output size of <see cref="ImageDecoder"/>. All limits are checked before pixel memory is allocated.</summary>
 public sealed record ImageDecoderOptions

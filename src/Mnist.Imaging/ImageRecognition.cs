@@ -1,0 +1,49 @@
+using Mnist.Engine.Preprocessing;
+using Mnist.Engine.Reading;
+using Mnist.Inference;
+
+namespace Mnist.Imaging;
+
+/// <summary>
+/// Encoded images (PNG, JPEG, WebP, BMP, GIF) as input of a <see cref="DigitRecognizer"/>: decoded within
+/// <see cref="ImageDecoderOptions"/>' limits (<see cref="ImageDecoderOptions.Default"/> when none are given), then the
+/// recognizer's own preprocessing and model.
+/// </summary>
+public static class ImageRecognition
+{
+    /// <summary>Decodes and preprocesses an encoded image with the recognizer's preprocessing options.</summary>
+    /// <exception cref="ImageDecodeException">Not an acceptable image.</exception>
+    public static PreprocessResult PreprocessImage(this DigitRecognizer recognizer, ReadOnlySpan<byte> encodedImage, ImageDecoderOptions? decoder = null)
+    {
+        ArgumentNullException.ThrowIfNull(recognizer);
+        return ImageDecoder.Preprocess(encodedImage, decoder ?? ImageDecoderOptions.Default, recognizer.Options.Preprocess);
+    }
+
+    /// <summary>Recognizes the digit in an encoded image.</summary>
+    /// <exception cref="ImageDecodeException">Not an acceptable image.</exception>
+    public static Recognition Recognize(this DigitRecognizer recognizer, ReadOnlySpan<byte> encodedImage, ImageDecoderOptions? decoder = null) =>
+        recognizer.Classify(recognizer.PreprocessImage(encodedImage, decoder));
+
+    /// <summary>Recognizes several encoded images with one model call.</summary>
+    /// <exception cref="ImageDecodeException">The first unacceptable image (to isolate failures per item, preprocess
+    /// each with <see cref="PreprocessImage"/> and call <see cref="DigitRecognizer.ClassifyBatch"/>).</exception>
+    public static Recognition[] RecognizeBatch(this DigitRecognizer recognizer, IReadOnlyList<ReadOnlyMemory<byte>> encodedImages, ImageDecoderOptions? decoder = null)
+    {
+        ArgumentNullException.ThrowIfNull(recognizer);
+        ArgumentNullException.ThrowIfNull(encodedImages);
+        var items = new PreprocessResult[encodedImages.Count];
+        for (int i = 0; i < items.Length; i++) items[i] = recognizer.PreprocessImage(encodedImages[i].Span, decoder);
+        return recognizer.ClassifyBatch(items);
+    }
+
+    /// <summary>Reads a whole number (several digits on one line) in an encoded image: decoded within the limits, then
+    /// <see cref="NumberReader.FromRgba"/> with the recognizer's classifier (all candidate segments in one model call).</summary>
+    /// <exception cref="ImageDecodeException">Not an acceptable image.</exception>
+    /// <exception cref="ArgumentException">More than <see cref="NumberReader.MaxPieces"/> pieces of ink.</exception>
+    public static NumberReading ReadImage(this DigitRecognizer recognizer, ReadOnlySpan<byte> encodedImage, ImageDecoderOptions? decoder = null)
+    {
+        ArgumentNullException.ThrowIfNull(recognizer);
+        DecodedImage image = ImageDecoder.Decode(encodedImage, decoder ?? ImageDecoderOptions.Default);
+        return NumberReader.FromRgba(image.Rgba, image.Width, image.Height, recognizer.Classifier.ClassifyBatch, PixelOrder.Rgba, preprocess: recognizer.Options.Preprocess);
+    }
+}
