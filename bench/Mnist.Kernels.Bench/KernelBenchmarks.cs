@@ -32,39 +32,43 @@ public class GemmBenchmarks
     public void Simd() => Gemm.Multiply(false, false, M, N, K, _a, K, _b, N, _c, N, false);
 }
 
-/// <summary>Convolution forward: lenet's second layer (20 → 50 channels, 5×5, on 12×12) for 32 images.</summary>
+/// <summary>Convolution forward for 32 images: lenet's second layer (20 → 50 channels, 5×5, on 12×12), where the engine
+/// runs im2col into packed panels and its GEMM, and the `default` network's 3×3 shape (32 → 32 channels on 28×28,
+/// padding 1), where it takes its Winograd path.</summary>
 [MemoryDiagnoser]
 public class ConvolutionBenchmarks
 {
-    private static readonly Conv2dGeometry G = new(Batch: 32, InChannels: 20, Height: 12, Width: 12, OutChannels: 50, Kernel: 5);
-    private readonly float[] _x = Data.Random(G.Batch * G.InputItem, 3), _w = Data.Random(G.WeightLength, 4), _bias = Data.Random(G.OutChannels, 5);
-    private readonly float[] _y = new float[G.Batch * G.OutputItem];
+    private static readonly Dictionary<string, Conv2dGeometry> Shapes = new()
+    {
+        ["lenet 5x5"] = new(Batch: 32, InChannels: 20, Height: 12, Width: 12, OutChannels: 50, Kernel: 5),
+        ["default 3x3"] = new(Batch: 32, InChannels: 32, Height: 28, Width: 28, OutChannels: 32, Kernel: 3, Padding: 1),
+    };
+
+    private Conv2dGeometry _g;
+    private float[] _x = [], _w = [], _bias = [], _y = [];
+
+    /// <summary>Which layer's shape.</summary>
+    [Params("lenet 5x5", "default 3x3")]
+    public string Shape { get; set; } = "";
+
+    /// <summary>Random input and weights for the shape.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _g = Shapes[Shape];
+        _x = Data.Random(_g.Batch * _g.InputItem, 3);
+        _w = Data.Random(_g.WeightLength, 4);
+        _bias = Data.Random(_g.OutChannels, 5);
+        _y = new float[_g.Batch * _g.OutputItem];
+    }
 
     /// <summary>Direct six-deep loop.</summary>
     [Benchmark(Baseline = true)]
-    public void Reference() => ReferenceConvolution.Forward<float>(G, _x, _w, _bias, _y);
-
-    /// <summary>im2col into packed panels and the SIMD GEMM.</summary>
-    [Benchmark]
-    public void Simd() => Convolution.Forward<float>(G, _x, _w, _bias, _y);
-}
-
-/// <summary>Convolution forward, 3×3 stride 1 (the `default` network's shape: 32 → 32 channels on 28×28, padding 1) for 32
-/// images: the engine takes its Winograd path here.</summary>
-[MemoryDiagnoser]
-public class Convolution3x3Benchmarks
-{
-    private static readonly Conv2dGeometry G = new(Batch: 32, InChannels: 32, Height: 28, Width: 28, OutChannels: 32, Kernel: 3, Padding: 1);
-    private readonly float[] _x = Data.Random(G.Batch * G.InputItem, 6), _w = Data.Random(G.WeightLength, 7), _bias = Data.Random(G.OutChannels, 8);
-    private readonly float[] _y = new float[G.Batch * G.OutputItem];
-
-    /// <summary>Direct six-deep loop.</summary>
-    [Benchmark(Baseline = true)]
-    public void Reference() => ReferenceConvolution.Forward<float>(G, _x, _w, _bias, _y);
+    public void Reference() => ReferenceConvolution.Forward<float>(_g, _x, _w, _bias, _y);
 
     /// <summary>The engine's choice for the shape.</summary>
     [Benchmark]
-    public void Simd() => Convolution.Forward<float>(G, _x, _w, _bias, _y);
+    public void Simd() => Convolution.Forward<float>(_g, _x, _w, _bias, _y);
 }
 
 /// <summary>2×2 max pooling, stride 2, with argmax: 32 images of 32 channels, 28×28.</summary>
