@@ -7,8 +7,9 @@ namespace Mnist.Client;
 
 /// <summary>
 /// Recognizes digits on the device with ONNX Runtime (whose NuGet package carries the iOS and Android native
-/// libraries a MAUI app needs): the shared preprocessing, then the model through Mnist.Inference's
-/// <see cref="OnnxDigitClassifier"/> (the classifier the server and the CLI use), with no network.
+/// libraries a MAUI app needs), with no network: Mnist.Inference's <see cref="DigitRecognizer"/> over its
+/// <see cref="OnnxDigitClassifier"/>, the recognizer and classifier the CLI uses, behind the SDK's
+/// <see cref="IDigitRecognizer"/>.
 /// </summary>
 /// <remarks>
 /// Thread-safe. <see cref="LoadModel(byte[], string?)"/> swaps the model atomically: calls already running finish on
@@ -16,7 +17,7 @@ namespace Mnist.Client;
 /// </remarks>
 public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
 {
-    private OnnxDigitClassifier? _model;
+    private DigitRecognizer? _model;
 
     /// <summary>Creates a recognizer with no model yet (load one with <see cref="LoadModel(string)"/> or <see cref="ModelUpdater"/>).</summary>
     public OnDeviceDigitRecognizer() { }
@@ -58,10 +59,10 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
     public void LoadModel(byte[] modelBytes, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
-        OnnxDigitClassifier next;
+        DigitRecognizer next;
         try
         {
-            next = OnnxDigitClassifier.Load(modelBytes, fallbackName: name ?? "model");
+            next = new DigitRecognizer(OnnxDigitClassifier.Load(modelBytes, fallbackName: name ?? "model"));
         }
         catch (ModelLoadException e)
         {
@@ -78,7 +79,7 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
             throw new ArgumentException($"Expected {DigitPreprocessor.PixelCount} pixels; got {pixels784.Length}.", nameof(pixels784));
         var probabilities = new float[10];
         float[] input = pixels784.ToArray();
-        Use((model, _) => { model.ClassifyBatch(input, 1, probabilities); return 0; });
+        Use((model, _) => { model.Classifier.ClassifyBatch(input, 1, probabilities); return 0; });
         return probabilities;
     }
 
@@ -97,9 +98,8 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
         long start = Stopwatch.GetTimestamp();
         PreprocessResult p = drawing.Preprocess();
         if (p.IsEmpty) return DigitResult.Empty(p, Mode, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        var probabilities = new float[10];
-        string name = Use((model, n) => { model.ClassifyBatch(p.Pixels, 1, probabilities); return n; });
-        return DigitResult.FromProbabilities(probabilities, Mode, name, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        (Recognition recognition, string name) = Use((model, n) => (model.Classify(p), n));
+        return DigitResult.FromProbabilities(recognition.Probabilities, Mode, name, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
     /// <inheritdoc/>
@@ -118,8 +118,7 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(drawing);
         long start = Stopwatch.GetTimestamp();
-        (NumberReading reading, string name) = Use((model, n) =>
-            (NumberReader.FromStrokes(drawing.Strokes, model.ClassifyBatch, drawing.CanvasWidth, drawing.CanvasHeight), n));
+        (NumberReading reading, string name) = Use((model, n) => (model.ReadStrokes(drawing.Strokes, drawing.CanvasWidth, drawing.CanvasHeight), n));
         return NumberResult.FromReading(reading, Mode, name, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
@@ -129,11 +128,11 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
     /// <summary>Runs <paramref name="call"/> on the current model and its name. A model swapped out and disposed between
     /// reading it and calling it refuses the call (<see cref="ObjectDisposedException"/>); the call then runs on the new
     /// one. Calls already inside the old model finish there.</summary>
-    private TResult Use<TResult>(Func<OnnxDigitClassifier, string, TResult> call)
+    private TResult Use<TResult>(Func<DigitRecognizer, string, TResult> call)
     {
         while (true)
         {
-            OnnxDigitClassifier model = Volatile.Read(ref _model)
+            DigitRecognizer model = Volatile.Read(ref _model)
                 ?? throw new MnistClientException("No on-device model is loaded yet: load a file or run ModelUpdater.UpdateAsync first.");
             try
             {
