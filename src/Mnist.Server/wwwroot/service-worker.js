@@ -52,9 +52,11 @@ self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     const keep = new Set([SHELL_CACHE, MODEL_CACHE]);
     for (const name of await caches.keys()) if (!keep.has(name)) await caches.delete(name);
+    // Control the open pages first: the page says "works offline" once the worker is ready, and the pruning below
+    // must not hold that up.
+    await self.clients.claim();
     const shell = await caches.open(SHELL_CACHE);
     for (const request of await shell.keys()) if (!SHELL.includes(request.url)) await shell.delete(request);
-    await self.clients.claim();
   })());
 });
 

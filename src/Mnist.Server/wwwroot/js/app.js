@@ -280,6 +280,13 @@ async function start() {
     try {
       await navigator.serviceWorker.register(new URL('../service-worker.js', import.meta.url), { scope: new URL('../', import.meta.url).href });
       await navigator.serviceWorker.ready;
+      // 'ready' resolves when the worker starts activating; it controls this page once its activation has claimed it.
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((resolve) => {
+          navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true });
+          setTimeout(resolve, 10_000); // a hard reload is never controlled; the next visit is
+        });
+      }
       document.documentElement.dataset.offlineReady = 'true';
       els.offline.textContent = deviceModel ? 'Device mode works offline.' : '';
     } catch (e) {
