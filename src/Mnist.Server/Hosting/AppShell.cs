@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Headers;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
 
@@ -30,18 +31,15 @@ internal sealed class AppShell
     private readonly Representation[] _page;
     private readonly Representation[] _worker;
 
+    /// <summary>The page's Content-Security-Policy: the server's policy plus the hash of its import map.</summary>
+    private readonly string _pageSecurityPolicy;
+
     private AppShell(Representation[] page, Representation[] worker, string pageSecurityPolicy)
     {
         _page = page;
         _worker = worker;
-        PageSecurityPolicy = pageSecurityPolicy;
+        _pageSecurityPolicy = pageSecurityPolicy;
     }
-
-    /// <summary>The page's Content-Security-Policy: the server's policy plus the hash of its import map.</summary>
-    public string PageSecurityPolicy { get; }
-
-    /// <summary>Plain URL of each code file → its fingerprinted URL, both relative to the web root.</summary>
-    public IReadOnlyDictionary<string, string> Fingerprinted { get; private init; } = new Dictionary<string, string>();
 
     /// <summary>The shell built from <paramref name="endpointsManifest"/> and the web root's two entry files, or null
     /// when either file is missing or the manifest names no fingerprinted code file.</summary>
@@ -58,11 +56,8 @@ internal sealed class AppShell
         string pageText = InsertImportMap(Rewrite(page, map, '"'), importMap);
         string workerText = Rewrite(worker, map, '\'');
         string hash = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(importMap)));
-        string policy = SecurityHeaders.ContentSecurityPolicy.Replace("script-src 'self'", $"script-src 'self' 'sha256-{hash}'", StringComparison.Ordinal);
-        return new AppShell(Encode(pageText, "text/html; charset=utf-8"), Encode(workerText, "text/javascript"), policy)
-        {
-            Fingerprinted = map,
-        };
+        return new AppShell(Encode(pageText, "text/html; charset=utf-8"), Encode(workerText, "text/javascript"),
+            SecurityHeaders.ContentSecurityPolicyAllowingScripts(hash));
     }
 
     /// <summary>Answers a GET or HEAD of the page or the service worker; false for any other request.</summary>
@@ -77,14 +72,15 @@ internal sealed class AppShell
         else if (string.Equals(path, WorkerPath, StringComparison.Ordinal)) choices = _worker;
         else return false;
 
-        Representation chosen = Choose(choices, request.GetTypedHeaders().AcceptEncoding);
+        RequestHeaders headers = request.GetTypedHeaders();
+        Representation chosen = Choose(choices, headers.AcceptEncoding);
         HttpResponse response = context.Response;
         IHeaderDictionary h = response.Headers;
         h.CacheControl = "no-cache";
         h.ETag = chosen.ETag;
         h.Vary = HeaderNames.AcceptEncoding;
-        if (choices == _page) h.ContentSecurityPolicy = PageSecurityPolicy;
-        if (request.GetTypedHeaders().IfNoneMatch.Any(t => t.Tag.Equals(chosen.ETag) || t.Equals(EntityTagHeaderValue.Any)))
+        if (choices == _page) h.ContentSecurityPolicy = _pageSecurityPolicy;
+        if (headers.IfNoneMatch.Any(t => t.Tag.Equals(chosen.ETag) || t.Equals(EntityTagHeaderValue.Any)))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return true;

@@ -14,10 +14,17 @@ namespace Mnist.Server.Hosting;
 public static class SecurityHeaders
 {
     /// <summary>The Content-Security-Policy of every response outside the API reference.</summary>
-    public const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
+    public const string ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " + AfterScripts;
+
+    private const string AfterScripts =
+        "style-src 'self'; img-src 'self' data: blob:; " +
         "connect-src 'self'; worker-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; " +
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary><see cref="ContentSecurityPolicy"/> that also allows the inline scripts whose SHA-256 (base64) is given,
+    /// and no other inline script.</summary>
+    public static string ContentSecurityPolicyAllowingScripts(params string[] sha256) =>
+        $"default-src 'self'; script-src 'self' {string.Join(' ', sha256.Select(h => $"'sha256-{h}'"))} 'wasm-unsafe-eval'; " + AfterScripts;
 
     /// <summary>The policy of the API reference page (<c>/scalar</c>): its inline bootstrap script and styles are allowed there only.</summary>
     public const string ReferenceContentSecurityPolicy =
