@@ -74,22 +74,85 @@ internal sealed class PadDriver
 
     /// <summary>Draws the strokes as large as fits in the middle <paramref name="widthFraction"/> × <paramref name="heightFraction"/>
     /// of the pad, keeping the aspect ratio (a number on a wide pad).</summary>
-    public async Task DrawFittedAsync(float[][][] strokes, double widthFraction = 0.9, double heightFraction = 0.7)
+    /// <returns>The points sent, in CSS px from the pad's top-left corner.</returns>
+    public async Task<double[][][]> DrawFittedAsync(float[][][] strokes, double widthFraction = 0.9, double heightFraction = 0.7, bool paced = false)
     {
         LocatorBoundingBoxResult box = (await _page.GetByTestId("pad").BoundingBoxAsync(new LocatorBoundingBoxOptions { Timeout = 5_000 }))!;
         float minX = strokes.SelectMany(s => s).Min(p => p[0]), maxX = strokes.SelectMany(s => s).Max(p => p[0]);
         float minY = strokes.SelectMany(s => s).Min(p => p[1]), maxY = strokes.SelectMany(s => s).Max(p => p[1]);
         double scale = Math.Min(widthFraction * box.Width / Math.Max(1e-3, maxX - minX), heightFraction * box.Height / Math.Max(1e-3, maxY - minY));
         double ox = box.X + box.Width / 2 - scale * (minX + maxX) / 2, oy = box.Y + box.Height / 2 - scale * (minY + maxY) / 2;
-        await SendStrokesAsync(strokes, ox, oy, scale);
+        await SendStrokesAsync(strokes, ox, oy, scale, paced);
+        return [.. strokes.Select(stroke => stroke.Select(p => new[] { ox - box.X + scale * p[0], oy - box.Y + scale * p[1] }).ToArray())];
     }
 
-    /// <summary>Draws a number stroke by stroke (fitted to the pad) and waits for the number read after the last stroke.</summary>
+    /// <summary>Draws a number stroke by stroke (fitted to the pad, one touch event at a time) and waits for the number
+    /// read after the last stroke; throws when the pad received a drawing other than the one sent.</summary>
+    /// <remarks>A number's reading turns on a few pixels where digits nearly touch, so the drawing must not depend on
+    /// how the browser batched the events: each event is acknowledged before the next is sent, and the points the pad's
+    /// pointer events carried are compared with those sent (<see cref="CheckReceivedAsync"/>), so an input-pipeline
+    /// surprise fails as such instead of as a misread number.</remarks>
     public async Task<NumberAnswer> DrawNumberAndWaitAsync(float[][][] strokes)
     {
         int before = await RequestedAsync();
-        await DrawFittedAsync(strokes);
+        await StartRecordingAsync();
+        double[][][] sent = await DrawFittedAsync(strokes, paced: true);
+        await CheckReceivedAsync(sent);
         return await WaitNumberAsync(before + strokes.Length);
+    }
+
+    // Listens beside the pad (capture phase on the window) and keeps what its pointer events carry, as pad.js reads them:
+    // the coalesced samples of each move, in CSS px from the pad's corner.
+    private const string RecorderJs = """
+        () => {
+          const pad = document.querySelector('[data-testid=pad]');
+          const at = (e) => { const r = pad.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+          const rec = { strokes: [], current: null, id: null };
+          if (window.__padRecorder) window.__padRecorder.stop();
+          const down = (e) => { if (e.target === pad && rec.id === null) { rec.id = e.pointerId; rec.current = [at(e)]; } };
+          const move = (e) => {
+            if (e.pointerId !== rec.id) return;
+            const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
+            for (const c of events.length > 0 ? events : [e]) rec.current.push(at(c));
+          };
+          const up = (e) => {
+            if (e.pointerId !== rec.id) return;
+            if (e.type === 'pointerup') rec.current.push(at(e));
+            rec.strokes.push(rec.current); rec.current = null; rec.id = null;
+          };
+          const types = [['pointerdown', down], ['pointermove', move], ['pointerup', up], ['pointercancel', up]];
+          for (const [t, f] of types) addEventListener(t, f, true);
+          rec.stop = () => { for (const [t, f] of types) removeEventListener(t, f, true); };
+          window.__padRecorder = rec;
+        }
+        """;
+
+    private Task StartRecordingAsync() => _page.EvaluateAsync(RecorderJs);
+
+    /// <summary>Compares the strokes the pad's pointer events carried with those sent: the same strokes, each the same
+    /// points once repeats are dropped (the browser sends no move to where the finger already is), within the rounding
+    /// of CSS px to device pixels.</summary>
+    private async Task CheckReceivedAsync(double[][][] sent)
+    {
+        double[][][] got = await _page.EvaluateAsync<double[][][]>("() => { window.__padRecorder.stop(); return window.__padRecorder.strokes; }");
+        double pixel = 1.0 / await _page.EvaluateAsync<double>("() => window.devicePixelRatio || 1");
+        static List<double[]> Distinct(IEnumerable<double[]> points, double tolerance)
+        {
+            var kept = new List<double[]>();
+            foreach (double[] p in points)
+                if (kept.Count == 0 || Math.Abs(p[0] - kept[^1][0]) > tolerance || Math.Abs(p[1] - kept[^1][1]) > tolerance) kept.Add(p);
+            return kept;
+        }
+        string? difference = got.Length != sent.Length ? $"{got.Length} strokes arrived, {sent.Length} were sent" : null;
+        for (int s = 0; s < sent.Length && difference is null; s++)
+        {
+            List<double[]> a = Distinct(sent[s], pixel), b = Distinct(got[s], pixel);
+            if (a.Count != b.Count) difference = $"stroke {s}: {b.Count} distinct points arrived, {a.Count} were sent";
+            for (int i = 0; i < a.Count && difference is null; i++)
+                if (Math.Abs(a[i][0] - b[i][0]) > pixel || Math.Abs(a[i][1] - b[i][1]) > pixel)
+                    difference = $"stroke {s} point {i}: ({b[i][0]:F2}, {b[i][1]:F2}) arrived, ({a[i][0]:F2}, {a[i][1]:F2}) was sent";
+        }
+        if (difference is not null) throw new InvalidOperationException($"The pad received another drawing than the one sent: {difference}.");
     }
 
     /// <summary>Waits until at least <paramref name="requested"/> answers were asked for and the number element shows the
@@ -116,19 +179,22 @@ internal sealed class PadDriver
             latency.Length == 0 ? null : double.Parse(latency, CultureInfo.InvariantCulture));
     }
 
-    private async Task SendStrokesAsync(float[][][] strokes, double ox, double oy, double scale)
+    private async Task SendStrokesAsync(float[][][] strokes, double ox, double oy, double scale, bool paced = false)
     {
-        // The events of a stroke are sent without waiting for each acknowledgement (one CDP connection keeps them in
-        // order): waiting would pace them at one per frame, seconds per digit, far slower than a finger.
+        // Unpaced, the events of a stroke are sent without waiting for each acknowledgement (one CDP connection keeps
+        // them in order), as fast as a finger; how the browser then batches them into pointer events depends on timing.
+        // Paced, each is acknowledged before the next is sent.
         foreach (float[][] stroke in strokes)
         {
             var sent = new List<Task>(stroke.Length + 1);
-            for (int i = 0; i < stroke.Length; i++)
+            for (int i = 0; i <= stroke.Length; i++)
             {
-                double x = ox + scale * stroke[i][0], y = oy + scale * stroke[i][1];
-                sent.Add(TouchAsync(i == 0 ? "touchStart" : "touchMove", x, y));
+                Task t = i == stroke.Length
+                    ? _cdp.SendAsync("Input.dispatchTouchEvent", new Dictionary<string, object> { ["type"] = "touchEnd", ["touchPoints"] = Array.Empty<object>() })
+                    : TouchAsync(i == 0 ? "touchStart" : "touchMove", ox + scale * stroke[i][0], oy + scale * stroke[i][1]);
+                if (paced) await t;
+                else sent.Add(t);
             }
-            sent.Add(_cdp.SendAsync("Input.dispatchTouchEvent", new Dictionary<string, object> { ["type"] = "touchEnd", ["touchPoints"] = Array.Empty<object>() }));
             await Task.WhenAll(sent);
         }
     }
