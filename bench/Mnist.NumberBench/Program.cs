@@ -304,6 +304,8 @@ internal sealed class Options
                         "CutWidth" => o.Weights with { CutWidth = v },
                         "WholeBonus" => o.Weights with { WholeBonus = v },
                         "WholeWidth" => o.Weights with { WholeWidth = v },
+                        "AmbiguityCost" => o.Weights with { AmbiguityCost = v },
+                        "AmbiguityMargin" => o.Weights with { AmbiguityMargin = v },
                         "MaxPiecesPerDigit" => o.Weights with { MaxPiecesPerDigit = (int)v },
                         _ => throw new ArgumentException($"unknown weight {kv[0]}"),
                     };

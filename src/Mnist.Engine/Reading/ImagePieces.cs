@@ -5,7 +5,7 @@ namespace Mnist.Engine.Reading;
 /// <summary>
 /// An image's ink as pieces: connected components of the ink coverage (8-neighbours, u ≥ 0.2), and components wide
 /// enough to hold touching digits cut along least-ink seams (nearly straight, round loops rather than through them, and
-/// leaving a digit's height of ink on both sides). Segmentation may join the cut slices again, so a cut only offers a
+/// leaving a digit's height of ink on both sides) and straight down at the thinnest columns. Segmentation may join the cut slices again, so a cut only offers a
 /// split; the model's scores decide.
 /// </summary>
 internal sealed class ImagePieces : PieceSet
@@ -42,6 +42,16 @@ internal sealed class ImagePieces : PieceSet
 
     /// <summary>A column is a cut candidate when its ink is at most this many pen widths tall.</summary>
     public const float CutMaxInk = 6f;
+
+    /// <summary>A straight cut's column has the least column ink within this distance (line heights) on either side.</summary>
+    public const float StraightWindow = 0.05f;
+
+    /// <summary>A straight cut crosses at most this many pen widths of ink.</summary>
+    public const float StraightMaxInk = 12f;
+
+    /// <summary>A straight cut's cost per pixel of blank space enclosed by the ink (a loop), in coverage units: far above
+    /// ink, so straight cuts pass beside loops.</summary>
+    public const float StraightHoleCost = 100f;
 
     private readonly float[] _u;
     private readonly int _width, _height;
@@ -250,7 +260,9 @@ internal sealed class ImagePieces : PieceSet
     /// Cut seams of one wide component: top-to-bottom paths that move at most one column per row and cross as little
     /// of the component's ink as possible (so they pass between overlapping strokes where a straight cut cannot).
     /// Ends are local minima of the crossing cost, at most <see cref="CutMaxInk"/> pen widths of ink, the cheapest
-    /// first, kept <see cref="CutSpacing"/> apart and <see cref="CutMargin"/> inside the component.
+    /// first, kept <see cref="CutSpacing"/> apart and <see cref="CutMargin"/> inside the component. Besides them, as
+    /// many straight cuts at minima of the column ink (<see cref="StraightWindow"/>, <see cref="StraightMaxInk"/>), kept
+    /// as far from every other cut, for digits whose strokes run under or over each other.
     /// </summary>
     private List<int[]> Seams(int id, int x0, int x1, int y0, int y1, float penWidth)
     {
@@ -316,6 +328,45 @@ internal sealed class ImagePieces : PieceSet
             var (left, right) = SideHeights(id, x0, x1, y0, seam);
             if (Math.Min(left, right) < minSide) continue;
             chosen.Add((end, seam));
+        }
+        // Straight cuts at the minima of the column ink: where one digit's stroke runs under or over its neighbour, a
+        // seam finds no cheap path, but a straight cut through both strokes still separates the digits. Scored like
+        // the seams' slices; the reader's AmbiguityCost keeps the slices of a digit from outscoring it.
+        var column = new float[w];
+        for (int r = 0; r < rows; r++)
+        {
+            int o = (y0 + r) * _width;
+            for (int i = 0; i < w; i++)
+            {
+                int x = lo + i;
+                column[i] += _owner[o + x] == id ? _u[o + x] : hole[r * boxWidth + x - x0] ? StraightHoleCost : 0f;
+            }
+        }
+        int straightWindow = Math.Max(1, (int)(StraightWindow * LineHeight));
+        var straight = new List<(float Cost, int I)>();
+        for (int i = 0; i < w; i++)
+        {
+            if (column[i] > StraightMaxInk * penWidth) continue;
+            bool minimum = true;
+            for (int d = -straightWindow; d <= straightWindow && minimum; d++)
+            {
+                int j = i + d;
+                if (j >= 0 && j < w && column[j] < column[i]) minimum = false;
+            }
+            if (minimum) straight.Add((column[i], i));
+        }
+        straight.Sort();
+        int straightCuts = 0;
+        foreach ((_, int end) in straight)
+        {
+            if (straightCuts >= maxCuts) break;
+            if (!chosen.All(e => Math.Abs(e.End - end) >= spacing)) continue;
+            var seam = new int[rows];
+            Array.Fill(seam, lo + end);
+            var (left, right) = SideHeights(id, x0, x1, y0, seam);
+            if (Math.Min(left, right) < minSide) continue;
+            chosen.Add((end, seam));
+            straightCuts++;
         }
         chosen.Sort((a, b) => a.End.CompareTo(b.End));
         var seams = chosen.Select(c => c.Seam).ToList();

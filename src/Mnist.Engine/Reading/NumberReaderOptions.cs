@@ -5,9 +5,9 @@ namespace Mnist.Engine.Reading;
 /// of ln(top probability) − <see cref="GapPenalty"/>·gap − <see cref="OverlapPenalty"/>·shortfall of overlap −
 /// <see cref="WidthPenalty"/>·excess width −
 /// <see cref="DigitCost"/>, minus <see cref="SkipCost"/> per speck left out, plus (images) <see cref="WholeBonus"/> for
-/// reading everything as one digit; lengths are in units of the line height
-/// (the height of all the ink). The defaults were tuned on synthetic numbers of pendigits writers 1–20 and checked on
-/// writers 21–30 (docs/numbers.md).
+/// reading everything as one digit and minus (images) <see cref="AmbiguityCost"/> for digits the model hesitates on;
+/// lengths are in units of the line height (the height of all the ink). The defaults were tuned on synthetic numbers of
+/// pendigits writers 1–20 and checked on writers 21–30 (docs/numbers.md).
 /// </summary>
 public sealed record NumberReaderOptions
 {
@@ -20,12 +20,21 @@ public sealed record NumberReaderOptions
 
     /// <summary>Cost of a digit that is only a slice of a connected piece of ink (image components cut where digits
     /// may touch): charged on both sides of a cut, so a cut must be earned by the model's scores.</summary>
-    public float CutCost { get; init; } = 0.25f;
+    public float CutCost { get; init; } = 0.15f;
 
     /// <summary>Images only: bonus of the grouping that reads everything as one digit (framed exactly as a single
     /// prediction) when the ink is one connected whole, with specks, or no wider than <see cref="WholeWidth"/>. A cut
     /// of a lone digit must beat the whole by this margin; touching digits of a number usually do.</summary>
-    public float WholeBonus { get; init; } = 0.5f;
+    public float WholeBonus { get; init; } = 0.75f;
+
+    /// <summary>Images only: cost of an ambiguous digit, per unit of ln(top / runner-up probability) below
+    /// <see cref="AmbiguityMargin"/>. A slice of a digit, or two digits framed as one, often reads as some digit with
+    /// a runner-up close behind; ln(top probability) alone barely tells it from a clean digit.</summary>
+    public float AmbiguityCost { get; init; } = 0.5f;
+
+    /// <summary>Images only: a digit whose top probability is at least e^this times the runner-up's (4: about 55
+    /// times) pays no <see cref="AmbiguityCost"/>.</summary>
+    public float AmbiguityMargin { get; init; } = 4f;
 
     /// <summary>Images only: ink no wider than this (line heights) earns <see cref="WholeBonus"/> even when it is in
     /// several pieces (a broken 5, a 4 whose bar stands apart).</summary>
@@ -69,7 +78,7 @@ public sealed record NumberReaderOptions
 
     internal void Validate()
     {
-        if (!(GapPenalty >= 0 && CutCost >= 0 && OverlapPenalty >= 0 && ShortPenalty >= 0 && ShortDigit >= 0 && WidthPenalty >= 0 && DigitCost >= 0 && SkipCost >= 0 && MaxGap >= 0 && WideDigit > 0 && CutWidth > 0 && LoneDigitWidth >= 0 && WholeBonus >= 0 && WholeWidth >= 0))
+        if (!(GapPenalty >= 0 && CutCost >= 0 && OverlapPenalty >= 0 && ShortPenalty >= 0 && ShortDigit >= 0 && WidthPenalty >= 0 && DigitCost >= 0 && SkipCost >= 0 && MaxGap >= 0 && WideDigit > 0 && CutWidth > 0 && LoneDigitWidth >= 0 && WholeBonus >= 0 && WholeWidth >= 0 && AmbiguityCost >= 0 && AmbiguityMargin >= 0))
             throw new ArgumentException("Number reader weights must be finite and ≥ 0 (widths > 0).");
         if (MaxPiecesPerDigit < 1 || MaxPiecesPerDigit > 8)
             throw new ArgumentException($"MaxPiecesPerDigit must be 1..8; got {MaxPiecesPerDigit}.");

@@ -34,6 +34,7 @@ internal static class SegmentationSearch
         (List<Candidate> candidates, List<int>[] byEnd, float[] probabilities) = Classify(set, classify, options);
 
         float wholeBonus = WholeBonus(set, options);
+        float ambiguity = set.HasCuts ? options.AmbiguityCost : 0f;
 
         // best[i]: the best score of pieces [0, i); from[i]: the candidate ending there (−1: piece i − 1 left out).
         var best = new double[n + 1];
@@ -53,9 +54,8 @@ internal static class SegmentationSearch
                 Candidate cand = candidates[c];
                 double prior = best[cand.First];
                 if (double.IsNegativeInfinity(prior)) continue;
-                float top = Top(probabilities.AsSpan(c * Classes, Classes));
-                double score = prior + Math.Log(Math.Max(top, 1e-6f)) - cand.Penalty - options.DigitCost
-                    + (cand.Count == n ? wholeBonus : 0f);
+                double score = prior + Fit(probabilities.AsSpan(c * Classes, Classes), ambiguity, options.AmbiguityMargin)
+                    - cand.Penalty - options.DigitCost + (cand.Count == n ? wholeBonus : 0f);
                 if (score > best[i])
                 {
                     best[i] = score;
@@ -126,6 +126,7 @@ internal static class SegmentationSearch
         bool lone = n == 0 || (right - left) / set.LineHeight <= options.LoneDigitWidth;
         (List<Candidate> candidates, List<int>[] byEnd, float[] probabilities) = Classify(set, classify, options);
         float wholeBonus = WholeBonus(set, options);
+        float ambiguity = set.HasCuts ? options.AmbiguityCost : 0f;
         int m = label.Length;
         var best = new double[n + 1];
         var withLabel = new double[(n + 1) * (m + 1)];
@@ -143,8 +144,8 @@ internal static class SegmentationSearch
             {
                 Candidate cand = candidates[c];
                 ReadOnlySpan<float> p = probabilities.AsSpan(c * Classes, Classes);
-                float top = Top(p);
-                double s = Math.Log(Math.Max(top, 1e-6f)) - cand.Penalty - options.DigitCost + (cand.Count == n ? wholeBonus : 0f);
+                double s = Fit(p, ambiguity, options.AmbiguityMargin) - cand.Penalty - options.DigitCost
+                    + (cand.Count == n ? wholeBonus : 0f);
                 best[i] = Math.Max(best[i], best[cand.First] + s);
                 int digit = PredictionQuality.Assess(p).Digit;
                 for (int d = 1; d <= m; d++)
@@ -246,11 +247,21 @@ internal static class SegmentationSearch
         return true;
     }
 
-    private static float Top(ReadOnlySpan<float> p)
+    /// <summary>How well a candidate reads as a digit: ln(top probability), minus (images) <paramref name="ambiguity"/>
+    /// per unit of ln(top / runner-up) below <paramref name="margin"/>.</summary>
+    private static double Fit(ReadOnlySpan<float> p, float ambiguity, float margin)
     {
-        float top = 0f;
-        foreach (float v in p) if (float.IsFinite(v) && v > top) top = v;
-        return top;
+        float top = 0f, second = 0f;
+        foreach (float v in p)
+        {
+            if (!float.IsFinite(v)) continue;
+            if (v > top) { second = top; top = v; }
+            else if (v > second) second = v;
+        }
+        double fit = Math.Log(Math.Max(top, 1e-6f));
+        if (ambiguity > 0f)
+            fit -= ambiguity * Math.Max(0.0, margin - (fit - Math.Log(Math.Max(second, 1e-6f))));
+        return fit;
     }
 
     private static NumberReading Build(List<(PreprocessResult Framed, float[] Probabilities)> chosen)
