@@ -43,7 +43,16 @@ public static class ImageRecognition
     public static NumberReading ReadImage(this DigitRecognizer recognizer, ReadOnlySpan<byte> encodedImage, ImageDecoderOptions? decoder = null)
     {
         ArgumentNullException.ThrowIfNull(recognizer);
-        DecodedImage image = ImageDecoder.Decode(encodedImage, decoder ?? ImageDecoderOptions.Default);
+        return recognizer.ReadImage(ImageDecoder.Decode(encodedImage, decoder ?? ImageDecoderOptions.Default));
+    }
+
+    /// <summary>Reads a whole number in an image decoded earlier (<see cref="ImageDecoder.Decode"/>; decoding apart
+    /// lets a caller bound concurrent decodes and read again with another model without decoding again).</summary>
+    /// <exception cref="ArgumentException">More than <see cref="NumberReader.MaxPieces"/> pieces of ink.</exception>
+    public static NumberReading ReadImage(this DigitRecognizer recognizer, DecodedImage image)
+    {
+        ArgumentNullException.ThrowIfNull(recognizer);
+        ArgumentNullException.ThrowIfNull(image);
         return NumberReader.FromRgba(image.Rgba, image.Width, image.Height, recognizer.Classifier.ClassifyBatch, PixelOrder.Rgba, preprocess: recognizer.Options.Preprocess);
     }
 }

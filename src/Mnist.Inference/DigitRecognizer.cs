@@ -12,9 +12,12 @@ namespace Mnist.Inference;
 /// </summary>
 /// <remarks>
 /// Thread-safe: preprocessing is stateless and the classifier is thread-safe. For micro-batching, preprocess each
-/// request on its own thread (<see cref="PreprocessStrokes"/>,
+/// request on its own thread (<see cref="PreprocessStrokes(IReadOnlyList{IReadOnlyList{StrokePoint}}, float, float)"/>,
 /// <see cref="PreprocessPixels"/>; their exceptions are that request's client error) and classify the collected
-/// results with one <see cref="ClassifyBatch"/> call.
+/// results with one <see cref="ClassifyBatch"/> call. Preprocessing needs no model, so a server that swaps models
+/// while requests are in flight prepares them with the static
+/// <see cref="PreprocessStrokes(IReadOnlyList{IReadOnlyList{StrokePoint}}, float, float, RecognizerOptions)"/> and
+/// classifies each batch with whichever recognizer is current by then.
 /// </remarks>
 public sealed class DigitRecognizer : IDisposable
 {
@@ -50,14 +53,27 @@ public sealed class DigitRecognizer : IDisposable
     /// <param name="canvasHeight">Height of the drawing surface when known, else 0.</param>
     /// <exception cref="ArgumentException">Null or non-finite points, too many strokes or points.</exception>
     public PreprocessResult PreprocessStrokes(IReadOnlyList<IReadOnlyList<StrokePoint>> strokes, float canvasWidth = 0f, float canvasHeight = 0f) =>
-        DigitPreprocessor.FromStrokes(strokes, canvasWidth, canvasHeight, Options.Preprocess);
+        PreprocessStrokes(strokes, canvasWidth, canvasHeight, Options);
+
+    /// <summary>Rasterizes and preprocesses pen strokes as a recognizer built with <paramref name="options"/> does,
+    /// without one: for callers that classify later, with a recognizer chosen after preprocessing.</summary>
+    /// <param name="strokes">Strokes, each a list of points in drawing order (y grows downwards).</param>
+    /// <param name="canvasWidth">Width of the drawing surface when known (enables the "too small" check), else 0.</param>
+    /// <param name="canvasHeight">Height of the drawing surface when known, else 0.</param>
+    /// <param name="options">The settings of the recognizer that will classify the result.</param>
+    /// <exception cref="ArgumentException">Null or non-finite points, too many strokes or points.</exception>
+    public static PreprocessResult PreprocessStrokes(IReadOnlyList<IReadOnlyList<StrokePoint>> strokes, float canvasWidth, float canvasHeight, RecognizerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return DigitPreprocessor.FromStrokes(strokes, canvasWidth, canvasHeight, options.Preprocess);
+    }
 
     /// <summary>Wraps 784 pixels that are already MNIST-style (28×28, 0–255, white on black).</summary>
     /// <exception cref="ArgumentException">Not exactly 784 values.</exception>
     public static PreprocessResult PreprocessPixels(ReadOnlySpan<byte> pixels784) => DigitPreprocessor.FromMnistPixels(pixels784);
 
     /// <summary>Recognizes a digit drawn as pen strokes.</summary>
-    /// <exception cref="ArgumentException">Invalid strokes (see <see cref="PreprocessStrokes"/>).</exception>
+    /// <exception cref="ArgumentException">Invalid strokes (see <see cref="PreprocessStrokes(IReadOnlyList{IReadOnlyList{StrokePoint}}, float, float)"/>).</exception>
     public Recognition RecognizeStrokes(IReadOnlyList<IReadOnlyList<StrokePoint>> strokes, float canvasWidth = 0f, float canvasHeight = 0f) =>
         Classify(PreprocessStrokes(strokes, canvasWidth, canvasHeight));
 
@@ -89,10 +105,21 @@ public sealed class DigitRecognizer : IDisposable
     /// <param name="strokes">Strokes, each a list of points in drawing order (y grows downwards).</param>
     /// <param name="canvasWidth">Width of the drawing surface when known (enables the "too small" check), else 0.</param>
     /// <param name="canvasHeight">Height of the drawing surface when known, else 0.</param>
-    /// <exception cref="ArgumentException">Invalid strokes (see <see cref="PreprocessStrokes"/>), or more than
+    /// <exception cref="ArgumentException">Invalid strokes (see <see cref="PreprocessStrokes(IReadOnlyList{IReadOnlyList{StrokePoint}}, float, float)"/>), or more than
     /// <see cref="NumberReader.MaxPieces"/> strokes with ink.</exception>
     public NumberReading ReadStrokes(IReadOnlyList<IReadOnlyList<StrokePoint>> strokes, float canvasWidth = 0f, float canvasHeight = 0f) =>
         NumberReader.FromStrokes(strokes, Classifier.ClassifyBatch, canvasWidth, canvasHeight, preprocess: Options.Preprocess);
+
+    /// <summary>Reads a whole number in 28×28 pixels (784 bytes, 0–255), taken as a gray image
+    /// (<see cref="NumberReader.FromGray"/>): dark-on-light or light-on-dark, several digits side by side.</summary>
+    /// <exception cref="ArgumentException">Not exactly 784 values, or more than <see cref="NumberReader.MaxPieces"/>
+    /// pieces of ink.</exception>
+    public NumberReading ReadPixels(ReadOnlySpan<byte> pixels784)
+    {
+        if (pixels784.Length != Pixels)
+            throw new ArgumentException($"Expected {Pixels} pixels (28×28); got {pixels784.Length}.", nameof(pixels784));
+        return NumberReader.FromGray(pixels784, 28, 28, Classifier.ClassifyBatch, preprocess: Options.Preprocess);
+    }
 
     /// <summary>Classifies one preprocessed input (no model call when it holds no digit).</summary>
     public Recognition Classify(PreprocessResult preprocessed)
@@ -111,8 +138,10 @@ public sealed class DigitRecognizer : IDisposable
         ArgumentNullException.ThrowIfNull(preprocessed);
         var results = new Recognition[preprocessed.Count];
         int n = 0;
-        foreach (PreprocessResult p in preprocessed)
+        // Indexed loops: foreach over the interface would box the list's enumerator on every batch of a server.
+        for (int i = 0; i < results.Length; i++)
         {
+            PreprocessResult p = preprocessed[i];
             ArgumentNullException.ThrowIfNull(p, nameof(preprocessed));
             if (!p.IsEmpty) n++;
         }
@@ -121,8 +150,9 @@ public sealed class DigitRecognizer : IDisposable
         try
         {
             int k = 0;
-            foreach (PreprocessResult p in preprocessed)
+            for (int i = 0; i < results.Length; i++)
             {
+                PreprocessResult p = preprocessed[i];
                 if (!p.IsEmpty) p.Pixels.CopyTo(x.AsSpan(k++ * Pixels, Pixels));
             }
             Classifier.ClassifyBatch(x.AsSpan(0, n * Pixels), n, y.AsSpan(0, n * Classes));

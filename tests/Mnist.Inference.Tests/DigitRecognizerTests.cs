@@ -1,4 +1,5 @@
 using Mnist.Engine.Preprocessing;
+using Mnist.Engine.Reading;
 using Mnist.Inference.Tests.TestSupport;
 using SkiaSharp;
 
@@ -120,6 +121,29 @@ public class DigitRecognizerTests
         ];
         Recognition[] strokeBatch = r.RecognizeStrokesBatch(drawings);
         for (int i = 0; i < 2; i++) Assert.Equal(r.RecognizeStrokes(drawings[i]).Probabilities, strokeBatch[i].Probabilities);
+    }
+
+    [Fact]
+    public void The_split_steps_give_what_the_one_call_gives()
+    {
+        // A server prepares on request threads before it knows which model will classify, then reads and classifies
+        // with the recognizer that is current by then: the split steps must be the same path as the one-call API.
+        using var r = new DigitRecognizer(OnnxDigitClassifier.Load(TestModels.Linear()));
+        IReadOnlyList<IReadOnlyList<StrokePoint>> strokes = [[new StrokePoint(10, 10), new StrokePoint(12, 40), new StrokePoint(30, 70)]];
+        PreprocessResult prepared = DigitRecognizer.PreprocessStrokes(strokes, 100, 100, r.Options);
+        Assert.Equal(r.PreprocessStrokes(strokes, 100, 100).Pixels, prepared.Pixels);
+        Assert.Equal(r.RecognizeStrokes(strokes, 100, 100).Probabilities, r.ClassifyBatch([prepared])[0].Probabilities);
+
+        byte[] gray = TestImages.Canvas(TestImages.Digit(4), 80, 80, 2, 10, 12, invert: true);
+        byte[] png = TestImages.Encode(TestImages.GrayToRgba(gray), 80, 80, SKEncodedImageFormat.Png);
+        DecodedImage decoded = ImageDecoder.Decode(png);
+        Assert.Equal(ImageDecoder.Preprocess(png).Pixels, ImageDecoder.Preprocess(decoded).Pixels);
+        Assert.Equal(r.ReadImage(png).Number, r.ReadImage(decoded).Number);
+
+        byte[] digit = TestImages.Digit(2);
+        NumberReading reading = r.ReadPixels(digit);
+        Assert.Equal(NumberReader.FromGray(digit, 28, 28, r.Classifier.ClassifyBatch).Number, reading.Number);
+        Assert.Throws<ArgumentException>(() => r.ReadPixels(new byte[783]));
     }
 
     [Fact]
