@@ -14,7 +14,7 @@ namespace Mnist.Server.Api;
 /// <summary>
 /// What the prediction endpoints share: preprocessing on the request's own thread (decoding, rasterizing strokes,
 /// MNIST framing), then classification through the micro-batcher, mapped to the wire records. Both steps are
-/// <see cref="DigitRecognizer"/>'s, the CLI's and the SDK's path, split where the batcher needs them apart.
+/// <see cref="DigitPipeline"/>'s, the CLI's and the SDK's path, split where the batcher needs them apart.
 /// </summary>
 public sealed class PredictionService
 {
@@ -84,7 +84,7 @@ public sealed class PredictionService
         DecodedImage image = DecodeImage(encoded);
         try
         {
-            return ImageDecoder.Preprocess(image, ServedModel.RecognizerSettings.Preprocess);
+            return ImageDecoder.Preprocess(image, ServedModel.PipelineOptions.Preprocess);
         }
         catch (ArgumentException e)
         {
@@ -122,8 +122,8 @@ public sealed class PredictionService
         try
         {
             return input.Pixels is not null
-                ? DigitRecognizer.PreprocessPixels(input.Pixels)
-                : DigitRecognizer.PreprocessStrokes(input.Strokes!, input.CanvasWidth, input.CanvasHeight, ServedModel.RecognizerSettings);
+                ? DigitPipeline.PreprocessPixels(input.Pixels)
+                : DigitPipeline.PreprocessStrokes(input.Strokes!, input.CanvasWidth, input.CanvasHeight, ServedModel.PipelineOptions);
         }
         catch (ArgumentException e)
         {
@@ -143,8 +143,8 @@ public sealed class PredictionService
         {
             _metrics.RecordNoDigit();
             ServedModel model = _store.Current ?? throw new ServiceUnavailableException("No model is loaded yet.");
-            // Not queued: the recognizer answers "no digit" without a model call.
-            Recognition empty = model.Recognizer.Classify(input);
+            // Not queued: the pipeline answers "no digit" without a model call.
+            Recognition empty = model.Pipeline.Classify(input);
             return new PredictionResponse(null, 0f, empty.Probabilities, false, model.Info.Name, ElapsedMs(started),
                 ReasonName(empty.NoDigitReason), empty.NoDigitMessage);
         }

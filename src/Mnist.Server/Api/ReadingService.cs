@@ -13,7 +13,7 @@ namespace Mnist.Server.Api;
 
 /// <summary>
 /// What <c>POST /v1/read</c> does: reads a whole number on the request's own thread with the served model's
-/// <see cref="DigitRecognizer"/> (<see cref="NumberReader"/>, all candidate segments of the request in one model call),
+/// <see cref="DigitPipeline"/> (<see cref="NumberReader"/>, all candidate segments of the request in one model call),
 /// and maps the reading to the wire record.
 /// </summary>
 /// <remarks>
@@ -38,7 +38,7 @@ public sealed class ReadingService(PredictionService predictions, ModelStore sto
     public ReadResponse ReadImage(ReadOnlySpan<byte> encoded, long started)
     {
         DecodedImage image = predictions.DecodeImage(encoded);
-        return Read(recognizer => recognizer.ReadImage(image), started);
+        return Read(pipeline => pipeline.ReadImage(image), started);
     }
 
     /// <summary>Reads a number in parsed JSON input: strokes, or 28×28 pixels read as a gray image.</summary>
@@ -48,11 +48,11 @@ public sealed class ReadingService(PredictionService predictions, ModelStore sto
     {
         ArgumentNullException.ThrowIfNull(input);
         return input.Pixels is { } pixels
-            ? Read(recognizer => recognizer.ReadPixels(pixels), started)
-            : Read(recognizer => recognizer.ReadStrokes(input.Strokes!, input.CanvasWidth, input.CanvasHeight), started);
+            ? Read(pipeline => pipeline.ReadPixels(pixels), started)
+            : Read(pipeline => pipeline.ReadStrokes(input.Strokes!, input.CanvasWidth, input.CanvasHeight), started);
     }
 
-    private ReadResponse Read(Func<DigitRecognizer, NumberReading> read, long started)
+    private ReadResponse Read(Func<DigitPipeline, NumberReading> read, long started)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -60,7 +60,7 @@ public sealed class ReadingService(PredictionService predictions, ModelStore sto
             NumberReading reading;
             try
             {
-                reading = read(model.Recognizer);
+                reading = read(model.Pipeline);
             }
             catch (ObjectDisposedException) when (attempt < 3 && !ReferenceEquals(model, store.Current))
             {

@@ -13,8 +13,8 @@ namespace Mnist.Server.Batching;
 /// Dynamic micro-batching. Request threads preprocess their input and <see cref="ClassifyAsync"/> it;
 /// <see cref="BatchingOptions.Workers"/> worker loops take whatever is queued (up to
 /// <see cref="BatchingOptions.MaxBatchSize"/>), wait up to <see cref="BatchingOptions.MaxDelayMicroseconds"/> for
-/// more while the server is busy, and classify the whole batch with one <see cref="DigitRecognizer.ClassifyBatch"/>
-/// call of the current model's recognizer.
+/// more while the server is busy, and classify the whole batch with one <see cref="DigitPipeline.ClassifyBatch"/>
+/// call of the current model's pipeline.
 /// </summary>
 /// <remarks>
 /// A lone request is never delayed: the wait for company happens only when the previous batch held more than one
@@ -47,7 +47,7 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
     }
 
     /// <summary>Classifies one preprocessed input as part of a batch.</summary>
-    /// <returns>The recognizer's answer and the model that gave it.</returns>
+    /// <returns>The pipeline's answer and the model that gave it.</returns>
     /// <exception cref="ServiceUnavailableException">No model is loaded, the queue is full, or the server is stopping.</exception>
     public Task<BatchResult> ClassifyAsync(PreprocessResult input)
     {
@@ -195,7 +195,7 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
             span?.SetTag("mnist.batch.size", inputs.Count);
             try
             {
-                return (model.Recognizer.ClassifyBatch(inputs), model);
+                return (model.Pipeline.ClassifyBatch(inputs), model);
             }
             catch (ObjectDisposedException) when (attempt < 3 && !ReferenceEquals(model, _store.Current))
             {
@@ -216,5 +216,5 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
     }
 }
 
-/// <summary>One digit's answer from a batch: the recognizer's answer and the model that gave it.</summary>
+/// <summary>One digit's answer from a batch: the pipeline's answer and the model that gave it.</summary>
 public sealed record BatchResult(Recognition Recognition, ServedModel Model);

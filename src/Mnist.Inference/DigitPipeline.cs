@@ -5,10 +5,11 @@ using Mnist.Engine.Reading;
 namespace Mnist.Inference;
 
 /// <summary>
-/// The entry point for servers, the CLI and apps: input (pen strokes, 28×28 pixels, or an encoded image through
-/// Mnist.Imaging's <c>ImageRecognition</c> extensions) →
+/// The one path from input to answer, for the server, the CLI and apps: input (pen strokes, 28×28 pixels, or an
+/// encoded image through Mnist.Imaging's <c>ImageRecognition</c> extensions) →
 /// MNIST-style preprocessing → classifier → <see cref="Recognition"/>. Inputs with no digit are reported with the
-/// preprocessing's reason and never sent to the model.
+/// preprocessing's reason and never sent to the model. Apps on Mnist.Client get it behind the SDK's
+/// <c>IDigitRecognizer</c>: its <c>OnDeviceDigitRecognizer</c> runs this pipeline.
 /// </summary>
 /// <remarks>
 /// Thread-safe: preprocessing is stateless and the classifier is thread-safe. For micro-batching, preprocess each
@@ -16,25 +17,25 @@ namespace Mnist.Inference;
 /// <see cref="PreprocessPixels"/>; their exceptions are that request's client error) and classify the collected
 /// results with one <see cref="ClassifyBatch"/> call. Preprocessing needs no model, so a server that swaps models
 /// while requests are in flight prepares them with the static
-/// <see cref="PreprocessStrokes(IReadOnlyList{IReadOnlyList{StrokePoint}}, float, float, RecognizerOptions)"/> and
-/// classifies each batch with whichever recognizer is current by then.
+/// <see cref="PreprocessStrokes(IReadOnlyList{IReadOnlyList{StrokePoint}}, float, float, DigitPipelineOptions)"/> and
+/// classifies each batch with whichever pipeline is current by then.
 /// </remarks>
-public sealed class DigitRecognizer : IDisposable
+public sealed class DigitPipeline : IDisposable
 {
     private const int Pixels = ClassifierMath.Pixels;
     private const int Classes = ClassifierMath.Classes;
 
     private readonly bool _ownsClassifier;
 
-    /// <summary>Creates a recognizer over <paramref name="classifier"/>.</summary>
+    /// <summary>Creates a pipeline over <paramref name="classifier"/>.</summary>
     /// <param name="classifier">The model.</param>
-    /// <param name="options">Settings; null for <see cref="RecognizerOptions.Default"/>.</param>
-    /// <param name="ownsClassifier">Dispose the classifier with the recognizer.</param>
-    public DigitRecognizer(IDigitClassifier classifier, RecognizerOptions? options = null, bool ownsClassifier = true)
+    /// <param name="options">Settings; null for <see cref="DigitPipelineOptions.Default"/>.</param>
+    /// <param name="ownsClassifier">Dispose the classifier with the pipeline.</param>
+    public DigitPipeline(IDigitClassifier classifier, DigitPipelineOptions? options = null, bool ownsClassifier = true)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         Classifier = classifier;
-        Options = options ?? RecognizerOptions.Default;
+        Options = options ?? DigitPipelineOptions.Default;
         _ownsClassifier = ownsClassifier;
     }
 
@@ -45,7 +46,7 @@ public sealed class DigitRecognizer : IDisposable
     public ModelInfo Model => Classifier.Model;
 
     /// <summary>The settings.</summary>
-    public RecognizerOptions Options { get; }
+    public DigitPipelineOptions Options { get; }
 
     /// <summary>Rasterizes and preprocesses pen strokes.</summary>
     /// <param name="strokes">Strokes, each a list of points in drawing order (y grows downwards).</param>
@@ -55,14 +56,14 @@ public sealed class DigitRecognizer : IDisposable
     public PreprocessResult PreprocessStrokes(IReadOnlyList<IReadOnlyList<StrokePoint>> strokes, float canvasWidth = 0f, float canvasHeight = 0f) =>
         PreprocessStrokes(strokes, canvasWidth, canvasHeight, Options);
 
-    /// <summary>Rasterizes and preprocesses pen strokes as a recognizer built with <paramref name="options"/> does,
-    /// without one: for callers that classify later, with a recognizer chosen after preprocessing.</summary>
+    /// <summary>Rasterizes and preprocesses pen strokes as a pipeline built with <paramref name="options"/> does,
+    /// without one: for callers that classify later, with a pipeline chosen after preprocessing.</summary>
     /// <param name="strokes">Strokes, each a list of points in drawing order (y grows downwards).</param>
     /// <param name="canvasWidth">Width of the drawing surface when known (enables the "too small" check), else 0.</param>
     /// <param name="canvasHeight">Height of the drawing surface when known, else 0.</param>
-    /// <param name="options">The settings of the recognizer that will classify the result.</param>
+    /// <param name="options">The settings of the pipeline that will classify the result.</param>
     /// <exception cref="ArgumentException">Null or non-finite points, too many strokes or points.</exception>
-    public static PreprocessResult PreprocessStrokes(IReadOnlyList<IReadOnlyList<StrokePoint>> strokes, float canvasWidth, float canvasHeight, RecognizerOptions options)
+    public static PreprocessResult PreprocessStrokes(IReadOnlyList<IReadOnlyList<StrokePoint>> strokes, float canvasWidth, float canvasHeight, DigitPipelineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         return DigitPreprocessor.FromStrokes(strokes, canvasWidth, canvasHeight, options.Preprocess);
@@ -171,7 +172,7 @@ public sealed class DigitRecognizer : IDisposable
         return results;
     }
 
-    /// <summary>Disposes the classifier when the recognizer owns it.</summary>
+    /// <summary>Disposes the classifier when the pipeline owns it.</summary>
     public void Dispose()
     {
         if (_ownsClassifier) Classifier.Dispose();
