@@ -45,8 +45,8 @@ public sealed class PredictionService
         _decodeSlots = new SemaphoreSlim(slots, slots);
     }
 
-    /// <summary>The most image decodes that ran at the same time since start (for tests and diagnostics).</summary>
-    public int PeakConcurrentDecodes => Volatile.Read(ref _peakDecoding);
+    /// <summary>The most image decodes that ran at the same time since start: the tests' view of the decode limit.</summary>
+    internal int PeakConcurrentDecodes => Volatile.Read(ref _peakDecoding);
 
     /// <summary>
     /// Waits for a decode slot: at most <see cref="LimitOptions.MaxConcurrentDecodes"/> images (default the core count)
