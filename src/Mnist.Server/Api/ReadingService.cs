@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Reading;
 using Mnist.Imaging;
 using Mnist.Inference;
