@@ -1,5 +1,5 @@
 // Recognizes digits on this machine with the shipped model, in device mode (no server):
-//   an image through Mnist.Inference's DigitRecognizer with Mnist.Imaging's decoding (MNIST-style preprocessing, ONNX Runtime), and
+//   an image through Mnist.Inference's DigitPipeline with Mnist.Imaging's decoding (MNIST-style preprocessing, ONNX Runtime), and
 //   pen strokes from a .jsonl file (one drawing per line: {"strokes":[[[x,y],...],...]}) through Mnist.Client's
 //   OnDeviceDigitRecognizer, the same recognizer a MAUI or desktop app uses offline.
 // Usage: Mnist.Sample.Device MODEL.onnx IMAGE STROKES.jsonl
@@ -15,9 +15,9 @@ if (args.Length != 3)
 }
 string model = args[0], image = args[1], strokesFile = args[2];
 
-using (var recognizer = new DigitRecognizer(OnnxDigitClassifier.Load(model)))
+using (var pipeline = new DigitPipeline(OnnxDigitClassifier.Load(model)))
 {
-    Recognition r = recognizer.Recognize(File.ReadAllBytes(image));
+    Recognition r = pipeline.Recognize(File.ReadAllBytes(image));
     Console.WriteLine(r.IsEmpty
         ? $"{Path.GetFileName(image)}: no digit ({r.NoDigitMessage})"
         : $"{Path.GetFileName(image)}: {r.Digit} ({r.Confidence:P1})");

@@ -7,8 +7,8 @@ namespace Mnist.Client;
 
 /// <summary>
 /// Recognizes digits on the device with ONNX Runtime (whose NuGet package carries the iOS and Android native
-/// libraries a MAUI app needs), with no network: Mnist.Inference's <see cref="DigitRecognizer"/> over its
-/// <see cref="OnnxDigitClassifier"/>, the recognizer and classifier the CLI uses, behind the SDK's
+/// libraries a MAUI app needs), with no network: Mnist.Inference's <see cref="DigitPipeline"/> over its
+/// <see cref="OnnxDigitClassifier"/>, the pipeline and classifier the CLI and the server use, behind the SDK's
 /// <see cref="IDigitRecognizer"/>.
 /// </summary>
 /// <remarks>
@@ -17,7 +17,7 @@ namespace Mnist.Client;
 /// </remarks>
 public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
 {
-    private DigitRecognizer? _model;
+    private DigitPipeline? _model;
 
     /// <summary>Creates a recognizer with no model yet (load one with <see cref="LoadModel(string)"/> or <see cref="ModelUpdater"/>).</summary>
     public OnDeviceDigitRecognizer() { }
@@ -59,10 +59,10 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
     public void LoadModel(byte[] modelBytes, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
-        DigitRecognizer next;
+        DigitPipeline next;
         try
         {
-            next = new DigitRecognizer(OnnxDigitClassifier.Load(modelBytes, fallbackName: name ?? "model"));
+            next = new DigitPipeline(OnnxDigitClassifier.Load(modelBytes, fallbackName: name ?? "model"));
         }
         catch (ModelLoadException e)
         {
@@ -128,11 +128,11 @@ public sealed class OnDeviceDigitRecognizer : IDigitRecognizer, IDisposable
     /// <summary>Runs <paramref name="call"/> on the current model and its name. A model swapped out and disposed between
     /// reading it and calling it refuses the call (<see cref="ObjectDisposedException"/>); the call then runs on the new
     /// one. Calls already inside the old model finish there.</summary>
-    private TResult Use<TResult>(Func<DigitRecognizer, string, TResult> call)
+    private TResult Use<TResult>(Func<DigitPipeline, string, TResult> call)
     {
         while (true)
         {
-            DigitRecognizer model = Volatile.Read(ref _model)
+            DigitPipeline model = Volatile.Read(ref _model)
                 ?? throw new MnistClientException("No on-device model is loaded yet: load a file or run ModelUpdater.UpdateAsync first.");
             try
             {

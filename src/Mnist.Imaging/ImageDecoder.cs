@@ -40,9 +40,16 @@ public static class ImageDecoder
 
     /// <summary>Decodes and preprocesses in one step: the 28×28 MNIST-style result, or "no digit".</summary>
     /// <exception cref="ImageDecodeException">The bytes are not an acceptable image; <see cref="ImageDecodeException.Reason"/> says why.</exception>
-    public static PreprocessResult Preprocess(ReadOnlySpan<byte> encoded, ImageDecoderOptions? options = null, PreprocessOptions? preprocess = null)
+    public static PreprocessResult Preprocess(ReadOnlySpan<byte> encoded, ImageDecoderOptions? options = null, PreprocessOptions? preprocess = null) =>
+        Preprocess(Decode(encoded, options), preprocess);
+
+    /// <summary>Preprocesses an image decoded earlier (<see cref="Decode"/>): the 28×28 MNIST-style result, or "no digit".
+    /// Apart from <see cref="Preprocess(ReadOnlySpan{byte}, ImageDecoderOptions?, PreprocessOptions?)"/> for callers
+    /// that tell a bad file from a bad picture (a server: 4xx by decode reason, 422 for what preprocessing refuses).</summary>
+    /// <exception cref="ArgumentException">Preprocessing's own limits (e.g. an absurd aspect ratio).</exception>
+    public static PreprocessResult Preprocess(DecodedImage image, PreprocessOptions? preprocess = null)
     {
-        DecodedImage image = Decode(encoded, options);
+        ArgumentNullException.ThrowIfNull(image);
         return DigitPreprocessor.FromRgba(image.Rgba, image.Width, image.Height, PixelOrder.Rgba, 0, preprocess);
     }
 

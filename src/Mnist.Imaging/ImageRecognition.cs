@@ -5,45 +5,54 @@ using Mnist.Inference;
 namespace Mnist.Imaging;
 
 /// <summary>
-/// Encoded images (PNG, JPEG, WebP, BMP, GIF) as input of a <see cref="DigitRecognizer"/>: decoded within
+/// Encoded images (PNG, JPEG, WebP, BMP, GIF) as input of a <see cref="DigitPipeline"/>: decoded within
 /// <see cref="ImageDecoderOptions"/>' limits (<see cref="ImageDecoderOptions.Default"/> when none are given), then the
-/// recognizer's own preprocessing and model.
+/// pipeline's own preprocessing and model.
 /// </summary>
 public static class ImageRecognition
 {
-    /// <summary>Decodes and preprocesses an encoded image with the recognizer's preprocessing options.</summary>
+    /// <summary>Decodes and preprocesses an encoded image with the pipeline's preprocessing options.</summary>
     /// <exception cref="ImageDecodeException">Not an acceptable image.</exception>
-    public static PreprocessResult PreprocessImage(this DigitRecognizer recognizer, ReadOnlySpan<byte> encodedImage, ImageDecoderOptions? decoder = null)
+    public static PreprocessResult PreprocessImage(this DigitPipeline pipeline, ReadOnlySpan<byte> encodedImage, ImageDecoderOptions? decoder = null)
     {
-        ArgumentNullException.ThrowIfNull(recognizer);
-        return ImageDecoder.Preprocess(encodedImage, decoder ?? ImageDecoderOptions.Default, recognizer.Options.Preprocess);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        return ImageDecoder.Preprocess(encodedImage, decoder ?? ImageDecoderOptions.Default, pipeline.Options.Preprocess);
     }
 
     /// <summary>Recognizes the digit in an encoded image.</summary>
     /// <exception cref="ImageDecodeException">Not an acceptable image.</exception>
-    public static Recognition Recognize(this DigitRecognizer recognizer, ReadOnlySpan<byte> encodedImage, ImageDecoderOptions? decoder = null) =>
-        recognizer.Classify(recognizer.PreprocessImage(encodedImage, decoder));
+    public static Recognition Recognize(this DigitPipeline pipeline, ReadOnlySpan<byte> encodedImage, ImageDecoderOptions? decoder = null) =>
+        pipeline.Classify(pipeline.PreprocessImage(encodedImage, decoder));
 
     /// <summary>Recognizes several encoded images with one model call.</summary>
     /// <exception cref="ImageDecodeException">The first unacceptable image (to isolate failures per item, preprocess
-    /// each with <see cref="PreprocessImage"/> and call <see cref="DigitRecognizer.ClassifyBatch"/>).</exception>
-    public static Recognition[] RecognizeBatch(this DigitRecognizer recognizer, IReadOnlyList<ReadOnlyMemory<byte>> encodedImages, ImageDecoderOptions? decoder = null)
+    /// each with <see cref="PreprocessImage"/> and call <see cref="DigitPipeline.ClassifyBatch"/>).</exception>
+    public static Recognition[] RecognizeBatch(this DigitPipeline pipeline, IReadOnlyList<ReadOnlyMemory<byte>> encodedImages, ImageDecoderOptions? decoder = null)
     {
-        ArgumentNullException.ThrowIfNull(recognizer);
+        ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(encodedImages);
         var items = new PreprocessResult[encodedImages.Count];
-        for (int i = 0; i < items.Length; i++) items[i] = recognizer.PreprocessImage(encodedImages[i].Span, decoder);
-        return recognizer.ClassifyBatch(items);
+        for (int i = 0; i < items.Length; i++) items[i] = pipeline.PreprocessImage(encodedImages[i].Span, decoder);
+        return pipeline.ClassifyBatch(items);
     }
 
     /// <summary>Reads a whole number (several digits on one line) in an encoded image: decoded within the limits, then
-    /// <see cref="NumberReader.FromRgba"/> with the recognizer's classifier (all candidate segments in one model call).</summary>
+    /// <see cref="NumberReader.FromRgba"/> with the pipeline's classifier (all candidate segments in one model call).</summary>
     /// <exception cref="ImageDecodeException">Not an acceptable image.</exception>
     /// <exception cref="ArgumentException">More than <see cref="NumberReader.MaxPieces"/> pieces of ink.</exception>
-    public static NumberReading ReadImage(this DigitRecognizer recognizer, ReadOnlySpan<byte> encodedImage, ImageDecoderOptions? decoder = null)
+    public static NumberReading ReadImage(this DigitPipeline pipeline, ReadOnlySpan<byte> encodedImage, ImageDecoderOptions? decoder = null)
     {
-        ArgumentNullException.ThrowIfNull(recognizer);
-        DecodedImage image = ImageDecoder.Decode(encodedImage, decoder ?? ImageDecoderOptions.Default);
-        return NumberReader.FromRgba(image.Rgba, image.Width, image.Height, recognizer.Classifier.ClassifyBatch, PixelOrder.Rgba, preprocess: recognizer.Options.Preprocess);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        return pipeline.ReadImage(ImageDecoder.Decode(encodedImage, decoder ?? ImageDecoderOptions.Default));
+    }
+
+    /// <summary>Reads a whole number in an image decoded earlier (<see cref="ImageDecoder.Decode"/>; decoding apart
+    /// lets a caller bound concurrent decodes and read again with another model without decoding again).</summary>
+    /// <exception cref="ArgumentException">More than <see cref="NumberReader.MaxPieces"/> pieces of ink.</exception>
+    public static NumberReading ReadImage(this DigitPipeline pipeline, DecodedImage image)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(image);
+        return NumberReader.FromRgba(image.Rgba, image.Width, image.Height, pipeline.Classifier.ClassifyBatch, PixelOrder.Rgba, preprocess: pipeline.Options.Preprocess);
     }
 }

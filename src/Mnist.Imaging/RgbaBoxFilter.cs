@@ -7,19 +7,6 @@ namespace Mnist.Imaging;
 /// </summary>
 internal static class RgbaBoxFilter
 {
-    public static byte[] Downsample(byte[] rgba, int width, int height, int factor, out int outWidth, out int outHeight)
-    {
-        outWidth = (width + factor - 1) / factor;
-        outHeight = (height + factor - 1) / factor;
-        byte[] output = new byte[outWidth * outHeight * 4];
-        for (int oy = 0; oy < outHeight; oy++)
-        {
-            int rows = Math.Min(factor, height - oy * factor);
-            FilterBand(rgba.AsSpan(oy * factor * width * 4, rows * width * 4), rows, width, factor, output.AsSpan(oy * outWidth * 4, outWidth * 4));
-        }
-        return output;
-    }
-
     /// <summary>Filters one band of <paramref name="rows"/> (≤ factor) source rows into one output row.</summary>
     public static void FilterBand(ReadOnlySpan<byte> band, int rows, int width, int factor, Span<byte> outRow)
     {

@@ -27,6 +27,6 @@ public sealed record Recognition
     public bool IsEmpty => Digit is null;
 
     /// <summary>The 784 preprocessed pixels (28×28, white on black, [0, 1]) when
-    /// <see cref="RecognizerOptions.IncludePixels"/> is set; otherwise null.</summary>
+    /// <see cref="DigitPipelineOptions.IncludePixels"/> is set; otherwise null.</summary>
     public float[]? Pixels { get; init; }
 }

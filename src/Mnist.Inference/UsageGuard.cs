@@ -35,8 +35,6 @@ internal sealed class UsageGuard(Action release, string ownerName)
         if (Volatile.Read(ref _active) == 0) ReleaseOnce();
     }
 
-    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
-
     private void ReleaseOnce()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0) release();

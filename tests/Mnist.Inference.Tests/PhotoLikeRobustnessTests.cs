@@ -23,7 +23,7 @@ public class PhotoLikeRobustnessTests(ITestOutputHelper output)
     public void ShippedModelKeeps99PercentOnPhotoLikeRenderings()
     {
         string model = ShippedModelPath();
-        using var recognizer = new DigitRecognizer(OnnxDigitClassifier.Load(model));
+        using var pipeline = new DigitPipeline(OnnxDigitClassifier.Load(model));
         var rng = new SplitMix(2026, 5);
         int correct = 0, empty = 0;
         var failures = new List<string>();
@@ -31,7 +31,7 @@ public class PhotoLikeRobustnessTests(ITestOutputHelper output)
         {
             int index = i * 10; // spread over the test set
             var (jpeg, description) = Render(TestImages.Digit(index), rng);
-            var r = recognizer.Recognize(jpeg);
+            var r = pipeline.Recognize(jpeg);
             if (r.Digit is null) empty++;
             if (r.Digit == TestImages.Label(index)) correct++;
             else if (failures.Count < 15) failures.Add($"#{index} label {TestImages.Label(index)} got {r.Digit?.ToString() ?? "none"} ({description})");

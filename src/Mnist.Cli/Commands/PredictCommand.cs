@@ -61,11 +61,11 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         // stderr in both modes, so --json's stdout stays one object per input.
         Console.Error.WriteLine($"model: {modelPath} ({modelName})");
 
-        using var recognizer = new DigitRecognizer(classifier, new RecognizerOptions { IncludePixels = settings.Show });
+        using var pipeline = new DigitPipeline(classifier, new DigitPipelineOptions { IncludePixels = settings.Show });
         int failures = 0, labelled = 0, right = 0;
         Table? table = null;
         var shown = new List<PredictItem>();
-        foreach (PredictItem item in PredictInputs.Enumerate(settings.Images, recognizer))
+        foreach (PredictItem item in PredictInputs.Enumerate(settings.Images, pipeline))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (item.Error is not null) failures++;

@@ -19,22 +19,22 @@ internal readonly record struct PredictItem(string Label, Recognition? Result, s
 /// </summary>
 internal static class PredictInputs
 {
-    public static IEnumerable<PredictItem> Enumerate(IEnumerable<string> paths, DigitRecognizer recognizer)
+    public static IEnumerable<PredictItem> Enumerate(IEnumerable<string> paths, DigitPipeline pipeline)
     {
         foreach (string path in paths)
         {
             if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
             {
-                foreach (PredictItem item in StrokeLines(path, recognizer)) yield return item;
+                foreach (PredictItem item in StrokeLines(path, pipeline)) yield return item;
             }
             else
             {
-                yield return ImageFile(path, recognizer);
+                yield return ImageFile(path, pipeline);
             }
         }
     }
 
-    private static PredictItem ImageFile(string path, DigitRecognizer recognizer)
+    private static PredictItem ImageFile(string path, DigitPipeline pipeline)
     {
         try
         {
@@ -45,7 +45,7 @@ internal static class PredictInputs
             // Checked before reading, so a huge file is never loaded.
             if (file.Length > max) return new PredictItem(path, null, $"the file has {file.Length} bytes; at most {max} are accepted");
             byte[] bytes = File.ReadAllBytes(path);
-            return new PredictItem(path, recognizer.Recognize(bytes), null);
+            return new PredictItem(path, pipeline.Recognize(bytes), null);
         }
         catch (ImageDecodeException e)
         {
@@ -57,7 +57,7 @@ internal static class PredictInputs
         }
     }
 
-    private static IEnumerable<PredictItem> StrokeLines(string path, DigitRecognizer recognizer)
+    private static IEnumerable<PredictItem> StrokeLines(string path, DigitPipeline pipeline)
     {
         StreamReader reader;
         try
@@ -68,10 +68,10 @@ internal static class PredictInputs
         {
             return [new PredictItem(path, null, e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : e.Message)];
         }
-        return ReadLines(path, reader, recognizer);
+        return ReadLines(path, reader, pipeline);
     }
 
-    private static IEnumerable<PredictItem> ReadLines(string path, StreamReader reader, DigitRecognizer recognizer)
+    private static IEnumerable<PredictItem> ReadLines(string path, StreamReader reader, DigitPipeline pipeline)
     {
         using (reader)
         {
@@ -97,12 +97,12 @@ internal static class PredictInputs
                 if (line is null) yield break;
                 lineNumber++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
-                yield return StrokeLine($"{path}:{lineNumber}", line, recognizer);
+                yield return StrokeLine($"{path}:{lineNumber}", line, pipeline);
             }
         }
     }
 
-    private static PredictItem StrokeLine(string label, string line, DigitRecognizer recognizer)
+    private static PredictItem StrokeLine(string label, string line, DigitPipeline pipeline)
     {
         try
         {
@@ -111,7 +111,7 @@ internal static class PredictInputs
                 return new PredictItem(label, null, labelError);
             if (!TryParseStrokes(doc.RootElement, out List<IReadOnlyList<StrokePoint>> strokes, out string? error))
                 return new PredictItem(label, null, error, expected);
-            return new PredictItem(label, recognizer.RecognizeStrokes(strokes), null, expected);
+            return new PredictItem(label, pipeline.RecognizeStrokes(strokes), null, expected);
         }
         catch (JsonException e)
         {

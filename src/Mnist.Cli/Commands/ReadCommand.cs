@@ -46,11 +46,11 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
         string modelPath = PredictModelLocator.Resolve(settings.Model);
         OnnxDigitClassifier classifier = PredictModelLocator.Load(modelPath);
         Console.Error.WriteLine($"model: {modelPath} ({classifier.Model.Name})");
-        using (var recognizer = new DigitRecognizer(classifier))
+        using (var pipeline = new DigitPipeline(classifier))
         {
             int failures = 0, labelled = 0, right = 0;
             Table? table = null;
-            foreach (Item item in Enumerate(settings.Inputs, recognizer))
+            foreach (Item item in Enumerate(settings.Inputs, pipeline))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (item.Error is not null) failures++;
@@ -81,13 +81,13 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
         }
     }
 
-    private static IEnumerable<Item> Enumerate(IEnumerable<string> paths, DigitRecognizer recognizer)
+    private static IEnumerable<Item> Enumerate(IEnumerable<string> paths, DigitPipeline pipeline)
     {
         foreach (string path in paths)
         {
             if (!path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
             {
-                yield return ImageFile(path, recognizer);
+                yield return ImageFile(path, pipeline);
                 continue;
             }
             if (!File.Exists(path))
@@ -100,12 +100,12 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
             {
                 index++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
-                yield return StrokeLine(path, index, line, recognizer);
+                yield return StrokeLine(path, index, line, pipeline);
             }
         }
     }
 
-    private static Item ImageFile(string path, DigitRecognizer recognizer)
+    private static Item ImageFile(string path, DigitPipeline pipeline)
     {
         try
         {
@@ -115,7 +115,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
             int max = ImageDecoderOptions.Default.MaxEncodedBytes;
             // Checked before reading, so a huge file is never loaded.
             if (file.Length > max) return new Item(path, null, null, $"the file has {file.Length} bytes; at most {max} are accepted", null);
-            return new Item(path, null, recognizer.ReadImage(File.ReadAllBytes(path)), null, null);
+            return new Item(path, null, pipeline.ReadImage(File.ReadAllBytes(path)), null, null);
         }
         catch (ImageDecodeException e)
         {
@@ -131,7 +131,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
         }
     }
 
-    private static Item StrokeLine(string path, int index, string line, DigitRecognizer recognizer)
+    private static Item StrokeLine(string path, int index, string line, DigitPipeline pipeline)
     {
         string? label = null;
         try
@@ -141,7 +141,7 @@ internal sealed class ReadCommand : Command<ReadCommand.Settings>
                 label = l.ValueKind == JsonValueKind.String ? l.GetString() : l.ValueKind == JsonValueKind.Number ? l.GetRawText() : null;
             if (!PredictInputs.TryParseStrokes(doc.RootElement, out List<IReadOnlyList<StrokePoint>> strokes, out string? error))
                 return new Item(path, index, null, error, label);
-            return new Item(path, index, recognizer.ReadStrokes(strokes), null, label);
+            return new Item(path, index, pipeline.ReadStrokes(strokes), null, label);
         }
         catch (JsonException e)
         {

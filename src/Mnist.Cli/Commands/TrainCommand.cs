@@ -22,9 +22,6 @@ namespace Mnist.Cli.Commands;
 /// </summary>
 internal sealed class TrainCommand : Command<TrainCommand.Settings>
 {
-    /// <summary>Exit code after an interruption (128 + SIGINT), as shells report Ctrl+C.</summary>
-    public const int InterruptedExitCode = ExitCodes.Interrupted;
-
     public const string CheckpointFileName = "checkpoint.bin", MetricsFileName = "metrics.json", ReportFolderName = "report";
 
     /// <summary>Renderings per drawn digit per epoch without <c>--drawn-copies</c>.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Mnist.Engine.Formats.TfLite;
 using Mnist.Engine.Layers;
@@ -287,12 +286,5 @@ public static class TfLiteExporter
             3 => [1, itemShape[1], itemShape[2], itemShape[0]],
             _ => [1, .. itemShape],
         };
-    }
-
-    /// <summary>Short description of a TFLite file's operators, e.g. for logs: <c>CONV_2D, MAX_POOL_2D, …</c>.</summary>
-    public static string DescribeOperators(byte[] tflite)
-    {
-        var m = TfLiteModel.Parse(tflite);
-        return string.Join(", ", m.Operators.Select(o => m.OperatorCodes[o.OpcodeIndex].Operator.ToString().ToUpper(CultureInfo.InvariantCulture)));
     }
 }

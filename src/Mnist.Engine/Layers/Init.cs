@@ -15,11 +15,4 @@ public static class Init
         double bound = 1.0 / Math.Sqrt(fanIn);
         for (int i = 0; i < values.Length; i++) values[i] = T.CreateTruncating((rng.NextDouble() * 2 - 1) * bound);
     }
-
-    /// <summary>Kaiming (He) normal for ReLU networks: N(0, 2/fan_in).</summary>
-    public static void KaimingNormal<T>(Span<T> values, int fanIn, SplitMix rng) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        double std = Math.Sqrt(2.0 / fanIn);
-        for (int i = 0; i < values.Length; i++) values[i] = T.CreateTruncating(rng.NextGaussian() * std);
-    }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Mnist.Engine.Training;
@@ -33,6 +32,4 @@ internal sealed class CheckpointArray
 [JsonSerializable(typeof(CheckpointHeader))]
 internal sealed partial class CheckpointJsonContext : JsonSerializerContext
 {
-    /// <summary>Options as the header is written (for tests that inspect it).</summary>
-    internal static JsonSerializerOptions HeaderOptions => Default.Options;
 }

@@ -13,12 +13,11 @@ namespace Mnist.Server.Api;
 
 /// <summary>
 /// What the prediction endpoints share: preprocessing on the request's own thread (decoding, rasterizing strokes,
-/// MNIST framing), then classification through the micro-batcher, mapped to the wire records.
+/// MNIST framing), then classification through the micro-batcher, mapped to the wire records. Both steps are
+/// <see cref="DigitPipeline"/>'s, the CLI's and the SDK's path, split where the batcher needs them apart.
 /// </summary>
 public sealed class PredictionService
 {
-    private static readonly float[] NoProbabilities = new float[10];
-
     private readonly PredictionBatcher _batcher;
     private readonly ModelStore _store;
     private readonly ServerMetrics _metrics;
@@ -46,8 +45,8 @@ public sealed class PredictionService
         _decodeSlots = new SemaphoreSlim(slots, slots);
     }
 
-    /// <summary>The most image decodes that ran at the same time since start (for tests and diagnostics).</summary>
-    public int PeakConcurrentDecodes => Volatile.Read(ref _peakDecoding);
+    /// <summary>The most image decodes that ran at the same time since start: the tests' view of the decode limit.</summary>
+    internal int PeakConcurrentDecodes => Volatile.Read(ref _peakDecoding);
 
     /// <summary>
     /// Waits for a decode slot: at most <see cref="LimitOptions.MaxConcurrentDecodes"/> images (default the core count)
@@ -85,7 +84,7 @@ public sealed class PredictionService
         DecodedImage image = DecodeImage(encoded);
         try
         {
-            return DigitPreprocessor.FromRgba(image.Rgba, image.Width, image.Height, PixelOrder.Rgba);
+            return ImageDecoder.Preprocess(image, ServedModel.PipelineOptions.Preprocess);
         }
         catch (ArgumentException e)
         {
@@ -123,8 +122,8 @@ public sealed class PredictionService
         try
         {
             return input.Pixels is not null
-                ? DigitPreprocessor.FromMnistPixels(input.Pixels)
-                : DigitPreprocessor.FromStrokes(input.Strokes!, input.CanvasWidth, input.CanvasHeight);
+                ? DigitPipeline.PreprocessPixels(input.Pixels)
+                : DigitPipeline.PreprocessStrokes(input.Strokes!, input.CanvasWidth, input.CanvasHeight, ServedModel.PipelineOptions);
         }
         catch (ArgumentException e)
         {
@@ -143,11 +142,14 @@ public sealed class PredictionService
         if (input.IsEmpty)
         {
             _metrics.RecordNoDigit();
-            string model = _store.Current?.Info.Name ?? throw new ServiceUnavailableException("No model is loaded yet.");
-            return new PredictionResponse(null, 0f, NoProbabilities, false, model, ElapsedMs(started), ReasonName(input.Reason), input.EmptyReason);
+            ServedModel model = _store.Current ?? throw new ServiceUnavailableException("No model is loaded yet.");
+            // Not queued: the pipeline answers "no digit" without a model call.
+            Recognition empty = model.Pipeline.Classify(input);
+            return new PredictionResponse(null, 0f, empty.Probabilities, false, model.Info.Name, ElapsedMs(started),
+                ReasonName(empty.NoDigitReason), empty.NoDigitMessage);
         }
-        BatchResult r = await _batcher.ClassifyAsync(input.Pixels).WaitAsync(cancellationToken).ConfigureAwait(false);
-        DigitPrediction d = DigitPrediction.FromProbabilities(r.Probabilities);
+        BatchResult r = await _batcher.ClassifyAsync(input).WaitAsync(cancellationToken).ConfigureAwait(false);
+        Recognition d = r.Recognition;
         return new PredictionResponse(d.Digit, d.Confidence, d.Probabilities, d.IsConfident, r.Model.Info.Name, ElapsedMs(started), Precision: r.Model.Precision);
     }
 

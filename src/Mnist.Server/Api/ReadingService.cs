@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Reading;
 using Mnist.Imaging;
 using Mnist.Inference;
@@ -12,9 +11,9 @@ using Mnist.Wire;
 namespace Mnist.Server.Api;
 
 /// <summary>
-/// What <c>POST /v1/read</c> does: reads a whole number with <see cref="NumberReader"/> on the request's own thread,
-/// classifying all candidate segments of the request in one call of the served model's classifier, and maps the
-/// reading to the wire record.
+/// What <c>POST /v1/read</c> does: reads a whole number on the request's own thread with the served model's
+/// <see cref="DigitPipeline"/> (<see cref="NumberReader"/>, all candidate segments of the request in one model call),
+/// and maps the reading to the wire record.
 /// </summary>
 /// <remarks>
 /// <para>Not through <see cref="PredictionBatcher"/>: the reader's classifier is a synchronous callback, and one
@@ -38,7 +37,7 @@ public sealed class ReadingService(PredictionService predictions, ModelStore sto
     public ReadResponse ReadImage(ReadOnlySpan<byte> encoded, long started)
     {
         DecodedImage image = predictions.DecodeImage(encoded);
-        return Read(classify => NumberReader.FromRgba(image.Rgba, image.Width, image.Height, classify, PixelOrder.Rgba), started);
+        return Read(pipeline => pipeline.ReadImage(image), started);
     }
 
     /// <summary>Reads a number in parsed JSON input: strokes, or 28×28 pixels read as a gray image.</summary>
@@ -48,11 +47,11 @@ public sealed class ReadingService(PredictionService predictions, ModelStore sto
     {
         ArgumentNullException.ThrowIfNull(input);
         return input.Pixels is { } pixels
-            ? Read(classify => NumberReader.FromGray(pixels, 28, 28, classify), started)
-            : Read(classify => NumberReader.FromStrokes(input.Strokes!, classify, input.CanvasWidth, input.CanvasHeight), started);
+            ? Read(pipeline => pipeline.ReadPixels(pixels), started)
+            : Read(pipeline => pipeline.ReadStrokes(input.Strokes!, input.CanvasWidth, input.CanvasHeight), started);
     }
 
-    private ReadResponse Read(Func<DigitBatchClassifier, NumberReading> read, long started)
+    private ReadResponse Read(Func<DigitPipeline, NumberReading> read, long started)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -60,7 +59,7 @@ public sealed class ReadingService(PredictionService predictions, ModelStore sto
             NumberReading reading;
             try
             {
-                reading = read(model.Classifier.ClassifyBatch);
+                reading = read(model.Pipeline);
             }
             catch (ObjectDisposedException) when (attempt < 3 && !ReferenceEquals(model, store.Current))
             {

@@ -1,7 +1,8 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Mnist.Engine.Preprocessing;
+using Mnist.Inference;
 using Mnist.Server.Hosting;
 using Mnist.Server.Observability;
 using Mnist.Server.Serving;
@@ -9,10 +10,11 @@ using Mnist.Server.Serving;
 namespace Mnist.Server.Batching;
 
 /// <summary>
-/// Dynamic micro-batching. Request threads preprocess their input to 784 floats and <see cref="ClassifyAsync"/>
-/// them; <see cref="BatchingOptions.Workers"/> worker loops take whatever is queued (up to
+/// Dynamic micro-batching. Request threads preprocess their input and <see cref="ClassifyAsync"/> it;
+/// <see cref="BatchingOptions.Workers"/> worker loops take whatever is queued (up to
 /// <see cref="BatchingOptions.MaxBatchSize"/>), wait up to <see cref="BatchingOptions.MaxDelayMicroseconds"/> for
-/// more while the server is busy, and run one model call for the whole batch.
+/// more while the server is busy, and classify the whole batch with one <see cref="DigitPipeline.ClassifyBatch"/>
+/// call of the current model's pipeline.
 /// </summary>
 /// <remarks>
 /// A lone request is never delayed: the wait for company happens only when the previous batch held more than one
@@ -21,9 +23,6 @@ namespace Mnist.Server.Batching;
 /// </remarks>
 public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncDisposable
 {
-    private const int Pixels = 784;
-    private const int Classes = 10;
-
     private readonly Channel<PendingDigit> _queue;
     private readonly ModelStore _store;
     private readonly ServerMetrics _metrics;
@@ -47,15 +46,14 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
         });
     }
 
-    /// <summary>Classifies one preprocessed digit (784 floats in [0,1], white on black) as part of a batch.</summary>
-    /// <returns>The 10 probabilities and the model that computed them.</returns>
+    /// <summary>Classifies one preprocessed input as part of a batch.</summary>
+    /// <returns>The pipeline's answer and the model that gave it.</returns>
     /// <exception cref="ServiceUnavailableException">No model is loaded, the queue is full, or the server is stopping.</exception>
-    public Task<BatchResult> ClassifyAsync(float[] pixels)
+    public Task<BatchResult> ClassifyAsync(PreprocessResult input)
     {
-        ArgumentNullException.ThrowIfNull(pixels);
-        if (pixels.Length != Pixels) throw new ArgumentException($"Expected {Pixels} pixels; got {pixels.Length}.", nameof(pixels));
+        ArgumentNullException.ThrowIfNull(input);
         if (_store.Current is null) throw new ServiceUnavailableException("No model is loaded yet.");
-        var pending = new PendingDigit(pixels);
+        var pending = new PendingDigit(input);
         if (!_queue.Writer.TryWrite(pending))
             throw new ServiceUnavailableException(_queue.Reader.Completion.IsCompleted ? "The server is shutting down." : "The prediction queue is full; retry shortly.");
         return pending.Task;
@@ -99,6 +97,7 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
     {
         ChannelReader<PendingDigit> reader = _queue.Reader;
         var batch = new List<PendingDigit>(_options.MaxBatchSize);
+        var inputs = new List<PreprocessResult>(_options.MaxBatchSize);
         var delay = TimeSpan.FromTicks(_options.MaxDelayMicroseconds * TimeSpan.TicksPerMicrosecond);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -108,7 +107,7 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
             if (batch.Count < _options.MaxBatchSize && delay > TimeSpan.Zero && Volatile.Read(ref _busy) != 0)
                 await FillAsync(reader, batch, delay).ConfigureAwait(false);
             Volatile.Write(ref _busy, batch.Count > 1 ? 1 : 0);
-            Run(batch);
+            Run(batch, inputs);
         }
     }
 
@@ -139,19 +138,19 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
         }
     }
 
-    private void Run(List<PendingDigit> batch)
+    /// <summary>Answers <paramref name="batch"/>; <paramref name="inputs"/> is the worker's list for their inputs, reused
+    /// from batch to batch.</summary>
+    private void Run(List<PendingDigit> batch, List<PreprocessResult> inputs)
     {
         int n = batch.Count;
-        float[] x = ArrayPool<float>.Shared.Rent(n * Pixels);
-        float[] y = ArrayPool<float>.Shared.Rent(n * Classes);
+        foreach (PendingDigit p in batch) inputs.Add(p.Input);
         try
         {
-            for (int i = 0; i < n; i++) batch[i].Pixels.CopyTo(x, i * Pixels);
             double queueSeconds = Stopwatch.GetElapsedTime(batch[0].Enqueued).TotalSeconds;
             _metrics.RecordBatch(n, queueSeconds);
             using Activity? span = StartBatchSpan(batch, queueSeconds);
-            ServedModel model = ClassifyWithCurrentModel(x, n, y);
-            for (int i = 0; i < n; i++) batch[i].SetResult(new BatchResult(y.AsSpan(i * Classes, Classes).ToArray(), model));
+            (Recognition[] answers, ServedModel model) = ClassifyWithCurrentModel(inputs);
+            for (int i = 0; i < n; i++) batch[i].SetResult(new BatchResult(answers[i], model));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -160,8 +159,7 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(x);
-            ArrayPool<float>.Shared.Return(y);
+            inputs.Clear(); // an idle worker keeps no request's pixels alive
         }
     }
 
@@ -186,7 +184,7 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
 
     /// <summary>Runs the batch on the current model; when a reload disposed that model between reading it and
     /// calling it, the batch runs again on the model that replaced it.</summary>
-    private ServedModel ClassifyWithCurrentModel(float[] x, int n, float[] y)
+    private (Recognition[] Answers, ServedModel Model) ClassifyWithCurrentModel(List<PreprocessResult> inputs)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -194,11 +192,10 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
             using Activity? span = Telemetry.Source.StartActivity("mnist.model");
             span?.SetTag("mnist.model.name", model.Info.Name);
             span?.SetTag("mnist.model.precision", model.Precision);
-            span?.SetTag("mnist.batch.size", n);
+            span?.SetTag("mnist.batch.size", inputs.Count);
             try
             {
-                model.Classifier.ClassifyBatch(x.AsSpan(0, n * Pixels), n, y.AsSpan(0, n * Classes));
-                return model;
+                return (model.Pipeline.ClassifyBatch(inputs), model);
             }
             catch (ObjectDisposedException) when (attempt < 3 && !ReferenceEquals(model, _store.Current))
             {
@@ -209,9 +206,9 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
     [LoggerMessage(Level = LogLevel.Error, Message = "A batch of {Count} digits failed")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
 
-    private sealed class PendingDigit(float[] pixels) : TaskCompletionSource<BatchResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    private sealed class PendingDigit(PreprocessResult input) : TaskCompletionSource<BatchResult>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        public float[] Pixels { get; } = pixels;
+        public PreprocessResult Input { get; } = input;
         public long Enqueued { get; } = Stopwatch.GetTimestamp();
 
         /// <summary>The span of the request that queued this digit (none when tracing is off).</summary>
@@ -219,5 +216,5 @@ public sealed partial class PredictionBatcher : IHostedLifecycleService, IAsyncD
     }
 }
 
-/// <summary>One digit's answer from a batch: probabilities and the model that produced them.</summary>
-public sealed record BatchResult(float[] Probabilities, ServedModel Model);
+/// <summary>One digit's answer from a batch: the pipeline's answer and the model that gave it.</summary>
+public sealed record BatchResult(Recognition Recognition, ServedModel Model);

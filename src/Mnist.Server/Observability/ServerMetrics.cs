@@ -119,9 +119,6 @@ public sealed class ServerMetrics
     /// <summary>Successful reloads so far.</summary>
     public long Reloads => Interlocked.Read(ref _reloads);
 
-    /// <summary>Rejected reloads so far.</summary>
-    public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
-
     // Status codes as label values without allocating a string per request.
     private static readonly string[] StatusTexts = Enumerable.Range(0, 600).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 

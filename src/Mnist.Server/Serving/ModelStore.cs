@@ -153,17 +153,6 @@ public sealed partial class ModelStore(ModelLoader loader, ServerMetrics metrics
         }
     }
 
-    /// <summary>Serves <paramref name="model"/> (tests and hosts that load models themselves).</summary>
-    public void Set(ServedModel model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        lock (_reloadLock)
-        {
-            ServedModel? old = Interlocked.Exchange(ref _current, model);
-            old?.Dispose();
-        }
-    }
-
     /// <summary>Disposes the served model.</summary>
     public void Dispose() => Interlocked.Exchange(ref _current, null)?.Dispose();
 

@@ -3,7 +3,7 @@ using Mnist.Inference;
 
 namespace Mnist.Server.Serving;
 
-/// <summary>One loaded model: the classifier, the exact float file bytes it was loaded from (served for download, so
+/// <summary>One loaded model: the pipeline over its classifier, the exact float file bytes it was loaded from (served for download, so
 /// the ETag is their hash), and a TFLite conversion made on first request. The classifier may run the float file's int8
 /// companion (<see cref="Int8"/>); everything a client downloads or reads in the model card is still the float file.</summary>
 public sealed class ServedModel : IDisposable
@@ -13,7 +13,7 @@ public sealed class ServedModel : IDisposable
     internal ServedModel(IDigitClassifier classifier, ModelInfo info, byte[] onnxBytes, string path, DateTimeOffset loadedAt,
         Int8Companion? int8, string precisionReason)
     {
-        Classifier = classifier;
+        Pipeline = new DigitPipeline(classifier, PipelineOptions);
         Info = info;
         OnnxBytes = onnxBytes;
         Path = path;
@@ -23,9 +23,15 @@ public sealed class ServedModel : IDisposable
         _tflite = new Lazy<TfLiteConversion>(ConvertToTfLite, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>The classifier that answers predictions (ONNX Runtime or managed engine; the int8 companion when
-    /// <see cref="Int8"/> is set).</summary>
-    public IDigitClassifier Classifier { get; }
+    /// <summary>The settings of every served model's pipeline, and of the preprocessing requests get before the
+    /// model that classifies them is chosen: the defaults, the preprocessing the shipped models were trained for.</summary>
+    public static DigitPipelineOptions PipelineOptions => DigitPipelineOptions.Default;
+
+    /// <summary>What answers predictions and readings: Mnist.Inference's pipeline (the one the CLI and the SDK's on-device recognizer use)
+    /// over the classifier (ONNX Runtime or managed engine; the int8 companion when <see cref="Int8"/> is set). It owns
+    /// the classifier. Its <see cref="DigitPipeline.Model"/> is the file that runs; <see cref="Info"/> is the float
+    /// file's.</summary>
+    public DigitPipeline Pipeline { get; }
 
     /// <summary>The float file's name, runtime, hash and model card.</summary>
     public ModelInfo Info { get; }
@@ -83,7 +89,7 @@ public sealed class ServedModel : IDisposable
     public TfLiteConversion TfLite => _tflite.Value;
 
     /// <summary>Stops new classifier calls; calls in flight finish first.</summary>
-    public void Dispose() => Classifier.Dispose();
+    public void Dispose() => Pipeline.Dispose();
 
     private TfLiteConversion ConvertToTfLite()
     {

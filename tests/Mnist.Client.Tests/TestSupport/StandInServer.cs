@@ -18,7 +18,7 @@ namespace Mnist.TestSupport;
 
 /// <summary>
 /// A scriptable fake of Mnist.Server for the SDK's tests: Kestrel on 127.0.0.1 (a free port) with
-/// <c>POST /v1/predict</c> for strokes through Mnist.Inference's <see cref="DigitRecognizer"/> (the same code the
+/// <c>POST /v1/predict</c> for strokes through Mnist.Inference's <see cref="DigitPipeline"/> (the same code the
 /// server uses) and <c>GET /v1/models/current.onnx</c> with an ETag, in the wire format of docs/design.md. What the real
 /// server cannot be told to do is what it is for: fail the next N requests, answer slowly, swap or break the model
 /// file at once. (The end-to-end tests run the real server: tests/Mnist.E2E/TestSupport/ServerHost.cs.)
@@ -26,7 +26,7 @@ namespace Mnist.TestSupport;
 internal sealed class StandInServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private DigitRecognizer _recognizer;
+    private DigitPipeline _pipeline;
     private byte[] _model;
     private string _etag;
     private int _failures;
@@ -40,7 +40,7 @@ internal sealed class StandInServer : IAsyncDisposable
         _app = app;
         _model = model;
         _etag = ETagOf(model);
-        _recognizer = new DigitRecognizer(OnnxDigitClassifier.Load(model, fallbackName: "test"));
+        _pipeline = new DigitPipeline(OnnxDigitClassifier.Load(model, fallbackName: "test"));
     }
 
     /// <summary>The server's root, e.g. http://127.0.0.1:41234/.</summary>
@@ -76,7 +76,7 @@ internal sealed class StandInServer : IAsyncDisposable
     /// <summary>Replaces the model (a new ETag; later downloads get the new file).</summary>
     public void SetModel(byte[] model)
     {
-        DigitRecognizer old = Interlocked.Exchange(ref _recognizer, new DigitRecognizer(OnnxDigitClassifier.Load(model, fallbackName: "test")));
+        DigitPipeline old = Interlocked.Exchange(ref _pipeline, new DigitPipeline(OnnxDigitClassifier.Load(model, fallbackName: "test")));
         Volatile.Write(ref _model, model);
         Volatile.Write(ref _etag, ETagOf(model));
         old.Dispose();
@@ -107,7 +107,7 @@ internal sealed class StandInServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _recognizer.Dispose();
+        _pipeline.Dispose();
     }
 
     // As the real server: the ETag is the file's full SHA-256, which the SDK checks the body against.
@@ -169,11 +169,11 @@ internal sealed class StandInServer : IAsyncDisposable
             {
                 return Results.Problem(statusCode: 400, title: "Bad strokes", detail: e.Message);
             }
-            DigitRecognizer recognizer = Volatile.Read(ref _recognizer);
+            DigitPipeline pipeline = Volatile.Read(ref _pipeline);
             Recognition r;
             try
             {
-                r = recognizer.RecognizeStrokes(strokes);
+                r = pipeline.RecognizeStrokes(strokes);
             }
             catch (ArgumentException e)
             {
@@ -184,7 +184,7 @@ internal sealed class StandInServer : IAsyncDisposable
                 digit = r.Digit,
                 confidence = r.Confidence,
                 probabilities = r.Probabilities,
-                model = recognizer.Model.Name,
+                model = pipeline.Model.Name,
                 elapsed_ms = clock.Elapsed.TotalMilliseconds,
             });
         });

@@ -14,6 +14,13 @@ public class TfLiteExportTests(ITestOutputHelper output)
 {
     private const int Images = 50;
 
+    /// <summary>The file's operators for the test log: <c>CONV_2D, MAX_POOL_2D, …</c>.</summary>
+    private static string DescribeOperators(byte[] tflite)
+    {
+        var m = TfLiteModel.Parse(tflite);
+        return string.Join(", ", m.Operators.Select(o => m.OperatorCodes[o.OpcodeIndex].Operator.ToString().ToUpperInvariant()));
+    }
+
     [Fact]
     public void LeNet_HasTheIosAppContract_AndNoRuntimeTranspose()
     {
@@ -61,7 +68,7 @@ public class TfLiteExportTests(ITestOutputHelper output)
         }
 
         byte[] file = TfLiteExporter.Export(model, Card(model, name));
-        output.WriteLine($"{name}: {file.Length:N0} bytes; {TfLiteExporter.DescribeOperators(file)}");
+        output.WriteLine($"{name}: {file.Length:N0} bytes; {DescribeOperators(file)}");
         float[] images = data.First(Images);
         var clock = Stopwatch.StartNew();
         string stdout = PythonRunner.Run(TfLiteArmNnTests.ArmNnScript, new Dictionary<string, byte[]>

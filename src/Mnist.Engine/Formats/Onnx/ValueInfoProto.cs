@@ -78,9 +78,6 @@ public readonly record struct OnnxDim(long? Value, string? Param, string Denotat
     /// <summary>A symbolic dimension.</summary>
     public static OnnxDim FromString(string param) => new(null, param);
 
-    /// <summary>True when the dimension is a fixed size.</summary>
-    public bool IsFixed => Value.HasValue;
-
     /// <inheritdoc/>
     public override string ToString() => Value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Param ?? "?";
 }

@@ -39,9 +39,6 @@ public sealed class TfLiteModelBuilder
     /// <summary>Subgraph name.</summary>
     public string SubgraphName { get; set; } = "main";
 
-    /// <summary>Number of tensors added so far.</summary>
-    public int TensorCount => _tensors.Count;
-
     /// <summary>
     /// Adds a tensor and returns its index. With <paramref name="data"/> it is a constant stored in its own
     /// buffer (little-endian bytes); without, an activation using buffer 0.

@@ -1,4 +1,5 @@
 using Mnist.Engine.Preprocessing;
+using Mnist.Engine.Reading;
 using Mnist.Inference.Tests.TestSupport;
 using SkiaSharp;
 
@@ -6,7 +7,7 @@ using Mnist.Imaging;
 
 namespace Mnist.Inference.Tests;
 
-public class DigitRecognizerTests
+public class DigitPipelineTests
 {
     /// <summary>Counts model calls and images; answers a fixed distribution peaked at digit 3.</summary>
     private sealed class CountingClassifier : IDigitClassifier
@@ -32,7 +33,7 @@ public class DigitRecognizerTests
     [Fact]
     public void Pixels_are_classified_as_the_model_computes()
     {
-        using var r = new DigitRecognizer(OnnxDigitClassifier.Load(TestModels.Linear()));
+        using var r = new DigitPipeline(OnnxDigitClassifier.Load(TestModels.Linear()));
         byte[] digit = TestImages.Digit(2);
         Recognition rec = r.RecognizePixels(digit);
         double[] expected = TestModels.LinearExpected(digit.Select(b => b / 255f).ToArray());
@@ -45,7 +46,7 @@ public class DigitRecognizerTests
     [Fact]
     public void Image_recognition_equals_classifying_the_decoded_preprocessing()
     {
-        using var r = new DigitRecognizer(OnnxDigitClassifier.Load(TestModels.Linear()), new RecognizerOptions { IncludePixels = true });
+        using var r = new DigitPipeline(OnnxDigitClassifier.Load(TestModels.Linear()), new DigitPipelineOptions { IncludePixels = true });
         byte[] gray = TestImages.Canvas(TestImages.Digit(4), 80, 80, 2, 10, 12, invert: true);
         byte[] png = TestImages.Encode(TestImages.GrayToRgba(gray), 80, 80, SKEncodedImageFormat.Png);
         Recognition rec = r.Recognize(png);
@@ -59,7 +60,7 @@ public class DigitRecognizerTests
     public void Empty_inputs_report_the_reason_and_never_reach_the_model()
     {
         var fake = new CountingClassifier();
-        using var r = new DigitRecognizer(fake);
+        using var r = new DigitPipeline(fake);
         byte[] blank = TestImages.Encode(TestImages.GrayToRgba(new byte[64 * 64]), 64, 64, SKEncodedImageFormat.Png);
         Recognition a = r.Recognize(blank);
         Recognition b = r.RecognizeStrokes([]);
@@ -80,12 +81,12 @@ public class DigitRecognizerTests
     public void Batch_classifies_all_digits_in_one_call_and_keeps_the_order()
     {
         var fake = new CountingClassifier();
-        using var r = new DigitRecognizer(fake);
+        using var r = new DigitPipeline(fake);
         PreprocessResult[] items =
         [
-            DigitRecognizer.PreprocessPixels(TestImages.Digit(0)),
-            DigitRecognizer.PreprocessPixels(new byte[784]),
-            DigitRecognizer.PreprocessPixels(TestImages.Digit(1)),
+            DigitPipeline.PreprocessPixels(TestImages.Digit(0)),
+            DigitPipeline.PreprocessPixels(new byte[784]),
+            DigitPipeline.PreprocessPixels(TestImages.Digit(1)),
             r.PreprocessStrokes([[new StrokePoint(10, 10), new StrokePoint(12, 40), new StrokePoint(30, 70)]]),
         ];
         Recognition[] results = r.ClassifyBatch(items);
@@ -99,7 +100,7 @@ public class DigitRecognizerTests
     [Fact]
     public void Batched_variants_match_single_calls()
     {
-        using var r = new DigitRecognizer(OnnxDigitClassifier.Load(TestModels.Linear()));
+        using var r = new DigitPipeline(OnnxDigitClassifier.Load(TestModels.Linear()));
         var pixels = Enumerable.Range(0, 5).Select(i => (ReadOnlyMemory<byte>)TestImages.Digit(i)).ToList();
         Recognition[] batch = r.RecognizePixelsBatch(pixels);
         for (int i = 0; i < 5; i++)
@@ -123,9 +124,32 @@ public class DigitRecognizerTests
     }
 
     [Fact]
+    public void The_split_steps_give_what_the_one_call_gives()
+    {
+        // A server prepares on request threads before it knows which model will classify, then reads and classifies
+        // with the pipeline that is current by then: the split steps must be the same path as the one-call API.
+        using var r = new DigitPipeline(OnnxDigitClassifier.Load(TestModels.Linear()));
+        IReadOnlyList<IReadOnlyList<StrokePoint>> strokes = [[new StrokePoint(10, 10), new StrokePoint(12, 40), new StrokePoint(30, 70)]];
+        PreprocessResult prepared = DigitPipeline.PreprocessStrokes(strokes, 100, 100, r.Options);
+        Assert.Equal(r.PreprocessStrokes(strokes, 100, 100).Pixels, prepared.Pixels);
+        Assert.Equal(r.RecognizeStrokes(strokes, 100, 100).Probabilities, r.ClassifyBatch([prepared])[0].Probabilities);
+
+        byte[] gray = TestImages.Canvas(TestImages.Digit(4), 80, 80, 2, 10, 12, invert: true);
+        byte[] png = TestImages.Encode(TestImages.GrayToRgba(gray), 80, 80, SKEncodedImageFormat.Png);
+        DecodedImage decoded = ImageDecoder.Decode(png);
+        Assert.Equal(ImageDecoder.Preprocess(png).Pixels, ImageDecoder.Preprocess(decoded).Pixels);
+        Assert.Equal(r.ReadImage(png).Number, r.ReadImage(decoded).Number);
+
+        byte[] digit = TestImages.Digit(2);
+        NumberReading reading = r.ReadPixels(digit);
+        Assert.Equal(NumberReader.FromGray(digit, 28, 28, r.Classifier.ClassifyBatch).Number, reading.Number);
+        Assert.Throws<ArgumentException>(() => r.ReadPixels(new byte[783]));
+    }
+
+    [Fact]
     public void Bad_images_throw_ImageDecodeException()
     {
-        using var r = new DigitRecognizer(new CountingClassifier());
+        using var r = new DigitPipeline(new CountingClassifier());
         Assert.Equal(ImageDecodeReason.Empty, Assert.Throws<ImageDecodeException>(() => r.Recognize([])).Reason);
     }
 
@@ -133,7 +157,7 @@ public class DigitRecognizerTests
     public void ReadStrokes_classifies_every_candidate_in_one_call()
     {
         var classifier = new CountingClassifier();
-        using var r = new DigitRecognizer(classifier);
+        using var r = new DigitPipeline(classifier);
         StrokePoint[][] oneZero = [[new(10, 10), new(11, 55), new(10, 100)], [new(40, 10), new(80, 10), new(80, 100), new(40, 100), new(40, 10)]];
         Engine.Reading.NumberReading reading = r.ReadStrokes(oneZero, 200, 200);
         Assert.NotEmpty(reading.Digits);
@@ -151,7 +175,7 @@ public class DigitRecognizerTests
     public void ReadImage_decodes_within_the_limits_then_reads()
     {
         var classifier = new CountingClassifier();
-        using var r = new DigitRecognizer(classifier);
+        using var r = new DigitPipeline(classifier);
         byte[] a = TestImages.Digit(0), b = TestImages.Digit(1);
         using var bmp = new SKBitmap(new SKImageInfo(64, 28, SKColorType.Gray8, SKAlphaType.Opaque));
         var pixels = new byte[64 * 28];

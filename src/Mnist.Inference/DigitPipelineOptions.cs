@@ -2,11 +2,11 @@ using Mnist.Engine.Preprocessing;
 
 namespace Mnist.Inference;
 
-/// <summary>Settings of <see cref="DigitRecognizer"/>.</summary>
-public sealed record RecognizerOptions
+/// <summary>Settings of <see cref="DigitPipeline"/>.</summary>
+public sealed record DigitPipelineOptions
 {
     /// <summary>The defaults.</summary>
-    public static RecognizerOptions Default { get; } = new();
+    public static DigitPipelineOptions Default { get; } = new();
 
 
     /// <summary>Preprocessing knobs; the defaults are the definition the shipped model was trained for.</summary>
