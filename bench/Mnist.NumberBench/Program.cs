@@ -308,6 +308,7 @@ internal sealed class Options
                         "AmbiguityMargin" => o.Weights with { AmbiguityMargin = v },
                         "MaxPiecesPerDigit" => o.Weights with { MaxPiecesPerDigit = (int)v },
                         "StrokeCuts" => o.Weights with { StrokeCuts = v != 0 },
+                        "StrokeCutWidth" => o.Weights with { StrokeCutWidth = v },
                         _ => throw new ArgumentException($"unknown weight {kv[0]}"),
                     };
                     break;

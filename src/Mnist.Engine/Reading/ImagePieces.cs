@@ -127,14 +127,15 @@ internal sealed class ImagePieces : PieceSet
             var c = components[id];
             if (c.Count < MinComponentPixels) continue;
             int w = c.X1 - c.X0 + 1;
-            if (followStrokes && w >= options.CutWidth * LineHeight)
+            if (followStrokes)
             {
-                WideComponents++;
+                if (w < options.StrokeCutWidth * LineHeight) { AddWhole(id + 1, c.X0, c.X1, c.Y0, c.Y1); continue; }
+                StrokeCutComponents++;
                 foreach (Slice slice in StrokeSlices(id + 1, c.X0, c.X1, c.Y0, c.Y1, penWidth))
                     if (SliceBox(slice, c.X0, c.X1, c.Y1) is Piece b) _slices.Add(slice with { Box = b });
                 continue;
             }
-            if (w >= options.CutWidth * LineHeight) WideComponents++;
+            if (w >= options.StrokeCutWidth * LineHeight) StrokeCutComponents++;
             List<int[]> seams = w >= options.CutWidth * LineHeight ? Seams(id + 1, c.X0, c.X1, c.Y0, c.Y1, penWidth) : [];
             int[]? leftSeam = null;
             foreach (int[]? rightSeam in seams.Append(null))
@@ -154,10 +155,17 @@ internal sealed class ImagePieces : PieceSet
         }
     }
 
+    private void AddWhole(int id, int x0, int x1, int y0, int y1)
+    {
+        var slice = new Slice(id, y0, null, null, default);
+        if (SliceBox(slice, x0, x1, y1) is Piece b) _slices.Add(slice with { Box = b });
+    }
+
     public override IReadOnlyList<Piece> Pieces => _pieces;
 
-    /// <summary>How many components were wide enough to be cut.</summary>
-    public int WideComponents { get; }
+    /// <summary>How many components are wide enough to be cut between stroke arcs
+    /// (<see cref="NumberReaderOptions.StrokeCutWidth"/>), whichever way this set was cut.</summary>
+    public int StrokeCutComponents { get; }
 
     public override bool HasCuts => true;
 

@@ -103,7 +103,7 @@ public static class NumberReader
         var set = new ImagePieces(lum, width, height, options, () => all);
         CheckPieces(set.Pieces.Count, "separate pieces of ink");
         (NumberReading reading, double score) = SegmentationSearch.Search(set, classify, options);
-        if (!options.StrokeCuts || set.WideComponents == 0 || double.IsPositiveInfinity(score)) return reading;
+        if (!options.StrokeCuts || set.StrokeCutComponents == 0 || double.IsPositiveInfinity(score)) return reading;
         // Touching digits a second way: wide components cut between their stroke arcs rather than through pixels
         // (a digit whose stroke runs into its neighbour). The two groupings score on one scale; the better wins.
         var arcs = new ImagePieces(lum, width, height, options, () => all, followStrokes: true);
@@ -127,7 +127,7 @@ public static class NumberReader
         PreprocessResult all = DigitPreprocessor.FrameExtracted(whole, width, height, ink);
         var set = new ImagePieces(lum, width, height, options, () => all);
         (double best, double withLabel, int n, bool lone) = SegmentationSearch.Diagnose(set, classify, options, label);
-        if (options.StrokeCuts && set.WideComponents > 0 && !lone)
+        if (options.StrokeCuts && set.StrokeCutComponents > 0 && !lone)
         {
             var arcs = new ImagePieces(lum, width, height, options, () => all, followStrokes: true);
             (double arcBest, double arcLabel, int arcPieces, _) = SegmentationSearch.Diagnose(arcs, classify, options, label);
