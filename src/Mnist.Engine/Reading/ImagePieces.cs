@@ -5,8 +5,9 @@ namespace Mnist.Engine.Reading;
 /// <summary>
 /// An image's ink as pieces: connected components of the ink coverage (8-neighbours, u ≥ 0.2), and components wide
 /// enough to hold touching digits cut along least-ink seams (nearly straight, round loops rather than through them, and
-/// leaving a digit's height of ink on both sides) and straight down at the thinnest columns. Segmentation may join the cut slices again, so a cut only offers a
-/// split; the model's scores decide.
+/// leaving a digit's height of ink on both sides) and straight down at the thinnest columns, or, in the second set the
+/// reader tries (<c>followStrokes</c>), cut between stroke arcs for digits that overlap. Segmentation may join the cut
+/// slices again, so a cut only offers a split; the model's scores decide.
 /// </summary>
 internal sealed class ImagePieces : PieceSet
 {

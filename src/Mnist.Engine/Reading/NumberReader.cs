@@ -7,7 +7,8 @@ namespace Mnist.Engine.Reading;
 /// </summary>
 /// <remarks>
 /// <para>The input is cut into pieces — strokes for drawings; connected components of the ink for images, with
-/// components wide enough to be touching digits also cut at their thinnest columns. Every run of neighbouring pieces
+/// components wide enough to be touching digits also cut at their thinnest columns (and, read a second time, between
+/// the arcs of their strokes, where one digit runs into another; the better-scoring reading wins). Every run of neighbouring pieces
 /// whose shape could be one digit is framed by the single MNIST-style preprocessing (<see cref="DigitPreprocessor"/>)
 /// and classified in one model call; the grouping with the best total score wins (<see cref="NumberReaderOptions"/>).
 /// No fixed-width slicing: the model's own scores decide where digits begin and end.</para>
