@@ -35,6 +35,18 @@ public class StrokeArcsTests
     }
 
     [Fact]
+    public void A_thick_pen_is_thinned_at_a_reduced_resolution_with_the_same_arms()
+    {
+        bool[] ink = Ink(([new(10, 40), new(70, 40)], 8f), ([new(40, 10), new(40, 70)], 8f));
+        int[] arc = StrokeArcs.Label(ink, ink, W, H, junctionRadius: 3, factor: 2, out int arcs);
+        Assert.Equal(4, arcs);
+        int[] ends = [arc[40 * W + 4], arc[40 * W + 76], arc[4 * W + 40], arc[76 * W + 40]];
+        Assert.Equal(4, ends.Distinct().Count());
+        for (int i = 0; i < ink.Length; i++)
+            if (ink[i]) Assert.True(arc[i] >= 0, $"pixel ({i % W}, {i / W}) has no arc");
+    }
+
+    [Fact]
     public void A_stroke_through_its_neighbours_bar_stays_whole_in_a_stroke_cut()
     {
         // A 1 (a vertical line) whose neighbour, a 7, runs its bar through it and past it on the left: the 1's ink
