@@ -23,22 +23,22 @@ public static class TrainingRecipes
 
     /// <summary>
     /// The project's best model: the <c>default</c> network, AdamW with a one-cycle schedule (peak 3e-3), batch 128,
-    /// 12 epochs of on-the-fly affine augmentation (±10°, zoom 0.9–1.1, ±2.5 px, shear ±10°), a quarter of the samples
-    /// redrawn as uniform pen strokes, 30% of the samples seen
-    /// at low resolution (0.3–0.6 of the side), half of the ones given a continental up-stroke flag, and label
-    /// smoothing 0.1; the model evaluated and saved is the weight average (<see cref="WeightAverage"/>, decay 0.999): seed 1
-    /// on MNIST alone, 98.56/99.10/99.33% after epochs 1–3 against 98.23/98.80/99.09% for the last weights, 99.56 against
-    /// 99.55% after epoch 12, where the annealed learning rate has already settled the weights. Augmentation is what makes drawn and
-    /// photographed digits, which are never as tidy as MNIST, come out right: a digit a few pixels tall in a photo
-    /// reaches the network as blurred as the low-resolution samples. On Fashion-MNIST it trains the <c>clothing</c>
-    /// network with <see cref="AugmentationOptions.Clothing"/> instead.
+    /// 12 epochs of on-the-fly affine augmentation (±10°, zoom 0.9–1.1, ±2.5 px, shear ±10°) with 30% of the samples seen
+    /// at low resolution (0.3–0.6 of the side), and label smoothing 0.1; the model evaluated and saved is the weight
+    /// average (<see cref="WeightAverage"/>, decay 0.999). A digit a few pixels tall in a photo reaches the network as
+    /// blurred as the low-resolution samples: that part is what keeps photo-like input right. The pen-stroke restyle and
+    /// the continental one-flag (<see cref="AugmentationOptions.StrokeStyleProbability"/>,
+    /// <see cref="AugmentationOptions.OneFlagProbability"/>) are not in it: on a validation split (MNIST training
+    /// images 50,000–59,999 held out, seed 1) the recipe reads 99.45 % with them and 99.58 % without, and drawn input is
+    /// better taught by drawn digits (<c>--drawn</c>). On Fashion-MNIST it trains the <c>clothing</c> network with
+    /// <see cref="AugmentationOptions.Clothing"/> instead.
     /// </summary>
     public static TrainingRecipe Default { get; } = new(
         "default", "default", 12, 128,
         p => new AdamW<float>(p, 3e-3, weightDecay: 1e-4),
         steps => OneCycle(3e-3, steps, pctStart: 0.25),
-        AugmentationOptions.Default with { LowResolutionProbability = 0.3f, StrokeStyleProbability = 0.25f, OneFlagProbability = 0.5f }, 0.1,
-        "Three conv-BN-ReLU-pool blocks and a hidden layer, AdamW one-cycle, 12 epochs with affine, pen-stroke, low-resolution and one-flag augmentation.")
+        AugmentationOptions.Default with { LowResolutionProbability = 0.3f }, 0.1,
+        "Three conv-BN-ReLU-pool blocks and a hidden layer, AdamW one-cycle, 12 epochs with affine and low-resolution augmentation.")
     {
         WeightAverageDecay = 0.999,
         ByDataset = new Dictionary<string, DatasetVariant>
