@@ -307,6 +307,8 @@ internal sealed class Options
                         "AmbiguityCost" => o.Weights with { AmbiguityCost = v },
                         "AmbiguityMargin" => o.Weights with { AmbiguityMargin = v },
                         "MaxPiecesPerDigit" => o.Weights with { MaxPiecesPerDigit = (int)v },
+                        "StrokeCuts" => o.Weights with { StrokeCuts = v != 0 },
+                        "StrokeCutWidth" => o.Weights with { StrokeCutWidth = v },
                         _ => throw new ArgumentException($"unknown weight {kv[0]}"),
                     };
                     break;

@@ -81,6 +81,19 @@ public sealed class NumberReaderTests : IDisposable
         Assert.Equal(number, NumberReader.FromGray(gray, w, h, _model.ClassifyBatch).Number);
     }
 
+    [Theory]
+    [InlineData(0.5f)]
+    [InlineData(0.52f)]
+    public void Two_sevens_whose_bars_overlap_are_cut_between_their_strokes(float offset)
+    {
+        // The second 7's bar starts on the first one's bar, left of where its stem leaves it: every cut through the
+        // pixels leaves a piece of one 7 with the other (seams alone read "7"; checked 2026-12-02); a cut between
+        // stroke arcs gives each 7 its own strokes.
+        (byte[] gray, int w, int h) = Render([Seven(0), Seven(offset * H)], pen: 9f);
+        Assert.Equal(1, Components(gray, w, h));
+        Assert.Equal("77", NumberReader.FromGray(gray, w, h, _model.ClassifyBatch).Number);
+    }
+
     [Fact]
     public void A_single_digit_reads_as_predict_does()
     {

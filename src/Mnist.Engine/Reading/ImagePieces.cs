@@ -5,8 +5,9 @@ namespace Mnist.Engine.Reading;
 /// <summary>
 /// An image's ink as pieces: connected components of the ink coverage (8-neighbours, u ≥ 0.2), and components wide
 /// enough to hold touching digits cut along least-ink seams (nearly straight, round loops rather than through them, and
-/// leaving a digit's height of ink on both sides) and straight down at the thinnest columns. Segmentation may join the cut slices again, so a cut only offers a
-/// split; the model's scores decide.
+/// leaving a digit's height of ink on both sides) and straight down at the thinnest columns, or, in the second set the
+/// reader tries (<c>followStrokes</c>), cut between stroke arcs for digits that overlap. Segmentation may join the cut
+/// slices again, so a cut only offers a split; the model's scores decide.
 /// </summary>
 internal sealed class ImagePieces : PieceSet
 {
@@ -53,22 +54,63 @@ internal sealed class ImagePieces : PieceSet
     /// ink, so straight cuts pass beside loops.</summary>
     public const float StraightHoleCost = 100f;
 
+    /// <summary>Skeleton pixels within this many pen widths of a junction are dropped, so that strokes crossing there
+    /// fall apart into separate arcs.</summary>
+    public const float ArcJunctionRadius = 0.75f;
+
+    /// <summary>Stroke arcs of a pen at least twice this wide (pixels) are found at a resolution reduced to bring the pen
+    /// back to this width or a little more: thinning takes a pass over the box per pixel of the pen's half-width (the
+    /// stroke cuts of a comb drawn with a 240-pixel pen in 6000×1500 took 7.8 s, reduced 1.3 s). The number bench's
+    /// pens (at most 8 pixels) never reach it.</summary>
+    public const float ArcPenPixels = 10f;
+
+    /// <summary>A cut between stroke arcs lets at most this many pen widths of pixel pairs touch across it.</summary>
+    public const float ArcMaxContact = 8f;
+
     private readonly float[] _u;
     private readonly int _width, _height;
     private readonly int[] _owner;          // component id + 1 of each pixel with ink (grey edges join a neighbour); 0 none
     private readonly Func<PreprocessResult> _frameAll;
     private readonly List<Slice> _slices = [];
 
-    /// <summary>A component's pixels between two seams (null: the component's edge); a seam gives, per row from
-    /// <see cref="Top"/>, the first column on its right side.</summary>
-    private sealed record Slice(int Component, int Top, int[]? Left, int[]? Right, Piece Box)
+    /// <summary>A component's pixels between two seams (null: the component's edge), or, when <see cref="Arcs"/> is
+    /// set, the pixels of some of its stroke arcs; a seam gives, per row from <see cref="Top"/>, the first column on its
+    /// right side.</summary>
+    private sealed record Slice(int Component, int Top, int[]? Left, int[]? Right, Piece Box, ArcMask? Arcs = null)
     {
-        public bool Contains(int x, int y) =>
-            (Left is null || x >= Left[y - Top]) && (Right is null || x < Right[y - Top]);
+        /// <summary>Whether (x, y), a pixel of the component, is in the slice; rows above or below a seam (grey edge
+        /// pixels) take the side of its first or last row.</summary>
+        public bool Contains(int x, int y)
+        {
+            if (Arcs is ArcMask m) return m.Contains(x, y);
+            int length = Left?.Length ?? Right?.Length ?? 0;
+            if (length == 0) return true;
+            int r = Math.Clamp(y - Top, 0, length - 1);
+            return (Left is null || x >= Left[r]) && (Right is null || x < Right[r]);
+        }
+    }
+
+    /// <summary>The pixels of a component's box (<see cref="X0"/>, <see cref="Y0"/>, <see cref="Width"/> wide) that
+    /// belong to a slice made of stroke arcs.</summary>
+    private sealed record ArcMask(int X0, int Y0, int Width, int Height, bool[] Inside)
+    {
+        public bool Contains(int x, int y)
+        {
+            int i = x - X0, j = y - Y0;
+            return (uint)i < (uint)Width && (uint)j < (uint)Height && Inside[j * Width + i];
+        }
     }
     private readonly Piece[] _pieces;
 
-    public ImagePieces(float[] coverage, int width, int height, NumberReaderOptions options, Func<PreprocessResult> frameAll)
+    /// <param name="coverage">Ink coverage per pixel (steps A–B of <see cref="DigitPreprocessor"/>).</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="height">Image height.</param>
+    /// <param name="options">Segmentation weights (<see cref="NumberReaderOptions.CutWidth"/>).</param>
+    /// <param name="frameAll">Frames the whole image as one digit.</param>
+    /// <param name="followStrokes">Cut wide components between stroke arcs (<see cref="StrokeSlices"/>) instead of
+    /// along seams and straight cuts.</param>
+    public ImagePieces(float[] coverage, int width, int height, NumberReaderOptions options, Func<PreprocessResult> frameAll,
+        bool followStrokes = false)
     {
         _u = coverage;
         _width = width;
@@ -92,6 +134,15 @@ internal sealed class ImagePieces : PieceSet
             var c = components[id];
             if (c.Count < MinComponentPixels) continue;
             int w = c.X1 - c.X0 + 1;
+            if (followStrokes)
+            {
+                if (w < options.StrokeCutWidth * LineHeight) { AddWhole(id + 1, c.X0, c.X1, c.Y0, c.Y1); continue; }
+                StrokeCutComponents++;
+                foreach (Slice slice in StrokeSlices(id + 1, c.X0, c.X1, c.Y0, c.Y1, penWidth))
+                    if (SliceBox(slice, c.X0, c.X1, c.Y1) is Piece b) _slices.Add(slice with { Box = b });
+                continue;
+            }
+            if (w >= options.StrokeCutWidth * LineHeight) StrokeCutComponents++;
             List<int[]> seams = w >= options.CutWidth * LineHeight ? Seams(id + 1, c.X0, c.X1, c.Y0, c.Y1, penWidth) : [];
             int[]? leftSeam = null;
             foreach (int[]? rightSeam in seams.Append(null))
@@ -111,7 +162,17 @@ internal sealed class ImagePieces : PieceSet
         }
     }
 
+    private void AddWhole(int id, int x0, int x1, int y0, int y1)
+    {
+        var slice = new Slice(id, y0, null, null, default);
+        if (SliceBox(slice, x0, x1, y1) is Piece b) _slices.Add(slice with { Box = b });
+    }
+
     public override IReadOnlyList<Piece> Pieces => _pieces;
+
+    /// <summary>How many components are wide enough to be cut between stroke arcs
+    /// (<see cref="NumberReaderOptions.StrokeCutWidth"/>), whichever way this set was cut.</summary>
+    public int StrokeCutComponents { get; }
 
     public override bool HasCuts => true;
 
@@ -141,7 +202,7 @@ internal sealed class ImagePieces : PieceSet
                 int o = y * _width;
                 for (int x = x0; x <= x1; x++)
                 {
-                    if (_owner[o + x] == slice.Component && slice.Contains(x, Math.Clamp(y, slice.Top, slice.Top + SeamLength(slice) - 1)))
+                    if (_owner[o + x] == slice.Component && slice.Contains(x, y))
                         canvas[(y - y0) * w + (x - x0)] = _u[o + x];
                 }
             }
@@ -167,7 +228,7 @@ internal sealed class ImagePieces : PieceSet
                 {
                     int i = y * _width + x;
                     if (_owner[i] == slice.Component && _u[i] >= MnistFrame.BoxThreshold
-                        && slice.Contains(x, Math.Clamp(y, slice.Top, slice.Top + SeamLength(slice) - 1))) map[i] = k;
+                        && slice.Contains(x, y)) map[i] = k;
                 }
         }
         return map;
@@ -253,8 +314,6 @@ internal sealed class ImagePieces : PieceSet
         runs.Sort();
         return Math.Max(1f, runs[runs.Count / 2]);
     }
-
-    private static int SeamLength(Slice s) => s.Left?.Length ?? s.Right?.Length ?? int.MaxValue / 2;
 
     /// <summary>
     /// Cut seams of one wide component: top-to-bottom paths that move at most one column per row and cross as little
@@ -371,6 +430,106 @@ internal sealed class ImagePieces : PieceSet
         chosen.Sort((a, b) => a.End.CompareTo(b.End));
         var seams = chosen.Select(c => c.Seam).ToList();
         return seams;
+    }
+
+    /// <summary>
+    /// Slices of one wide component made of whole stroke arcs (<see cref="StrokeArcs"/>): the arcs ordered by their
+    /// ink's centre, cut between two neighbours in that order. Where a digit's stroke runs into or over its neighbour (a
+    /// 1 through a 2's curve, a 7's bar over the next 7), every cut through the pixels leaves a part of one digit on the
+    /// other's side; a cut between arcs gives each digit its own strokes. A cut is kept when few pixels of the two sides
+    /// touch (at most <see cref="ArcMaxContact"/> pen widths: the sides meet only where strokes cross), both sides hold
+    /// ink <see cref="MinSideHeight"/> tall, and it stands <see cref="CutSpacing"/> from the cuts kept before it
+    /// (the fewest touching pixels first; at most one per <see cref="CutEvery"/>).
+    /// </summary>
+    private List<Slice> StrokeSlices(int id, int x0, int x1, int y0, int y1, float penWidth)
+    {
+        // The component's box with one pixel round it, for the faint edge pixels it owns.
+        int bx0 = Math.Max(0, x0 - 1), by0 = Math.Max(0, y0 - 1);
+        int bw = Math.Min(_width - 1, x1 + 1) - bx0 + 1, bh = Math.Min(_height - 1, y1 + 1) - by0 + 1;
+        var ink = new bool[bw * bh];
+        var owned = new bool[bw * bh];
+        for (int j = 0; j < bh; j++)
+            for (int i = 0; i < bw; i++)
+            {
+                int p = (by0 + j) * _width + bx0 + i;
+                owned[j * bw + i] = _owner[p] == id;
+                ink[j * bw + i] = owned[j * bw + i] && _u[p] >= MnistFrame.BoxThreshold;
+            }
+        int factor = Math.Max(1, (int)(penWidth / ArcPenPixels));
+        int radius = Math.Max(1, (int)MathF.Round(ArcJunctionRadius * penWidth / factor));
+        int[] arc = StrokeArcs.Label(ink, owned, bw, bh, radius, factor, out int arcs);
+        Slice whole = new(id, y0, null, null, default);
+        if (arcs < 2) return [whole];
+
+        // Each arc's centre: the mean column of its ink, weighted by coverage.
+        var sum = new double[arcs];
+        var mass = new double[arcs];
+        for (int j = 0; j < bh; j++)
+            for (int i = 0; i < bw; i++)
+            {
+                int a = arc[j * bw + i];
+                if (a < 0 || !ink[j * bw + i]) continue;
+                float u = _u[(by0 + j) * _width + bx0 + i];
+                sum[a] += u * (bx0 + i);
+                mass[a] += u;
+            }
+        int[] order = [.. Enumerable.Range(0, arcs).Where(a => mass[a] > 0).OrderBy(a => sum[a] / mass[a])];
+        if (order.Length < 2) return [whole];
+        var rank = new int[arcs];
+        Array.Fill(rank, -1);
+        for (int k = 0; k < order.Length; k++) rank[order[k]] = k;
+
+        // Cut k puts arcs of rank < k on the left. Per cut: how many pixel pairs (4-neighbours) of ink straddle it, and
+        // how tall the ink is on each side.
+        var candidates = new List<(int Contact, int K)>();
+        float minSide = MinSideHeight * LineHeight;
+        for (int k = 1; k < order.Length; k++)
+        {
+            int contact = 0, lTop = int.MaxValue, lBottom = -1, rTop = int.MaxValue, rBottom = -1;
+            for (int j = 0; j < bh; j++)
+                for (int i = 0; i < bw; i++)
+                {
+                    int q = j * bw + i;
+                    if (!ink[q] || arc[q] < 0 || rank[arc[q]] < 0) continue;
+                    bool left = rank[arc[q]] < k;
+                    if (left) { lTop = Math.Min(lTop, j); lBottom = j; } else { rTop = Math.Min(rTop, j); rBottom = j; }
+                    if (i + 1 < bw && Side(q + 1) is bool r && r != left) contact++;
+                    if (j + 1 < bh && Side(q + bw) is bool d && d != left) contact++;
+                }
+            if (contact > ArcMaxContact * penWidth) continue;
+            if (lBottom < 0 || rBottom < 0 || Math.Min(lBottom - lTop + 1, rBottom - rTop + 1) < minSide) continue;
+            candidates.Add((contact, k));
+
+            bool? Side(int q) => ink[q] && arc[q] >= 0 && rank[arc[q]] >= 0 ? rank[arc[q]] < k : null;
+        }
+        candidates.Sort();
+        int maxCuts = Math.Max(1, (int)((x1 - x0 + 1) / (CutEvery * LineHeight)));
+        float spacing = CutSpacing * LineHeight;
+        double Boundary(int k) => 0.5 * (sum[order[k - 1]] / mass[order[k - 1]] + sum[order[k]] / mass[order[k]]);
+        var chosen = new List<int>();
+        foreach ((_, int k) in candidates)
+        {
+            if (chosen.Count >= maxCuts) break;
+            if (chosen.All(c => Math.Abs(Boundary(c) - Boundary(k)) >= spacing)) chosen.Add(k);
+        }
+        if (chosen.Count == 0) return [whole];
+        chosen.Sort();
+
+        // Slice s holds the arcs between cuts s − 1 and s; pixels no arc reached stay with the first slice.
+        var slices = new List<Slice>();
+        for (int s = 0; s <= chosen.Count; s++)
+        {
+            int from = s == 0 ? 0 : chosen[s - 1], to = s == chosen.Count ? order.Length : chosen[s];
+            var inside = new bool[bw * bh];
+            for (int q = 0; q < inside.Length; q++)
+            {
+                if (!owned[q]) continue;
+                int r = arc[q] >= 0 ? rank[arc[q]] : -1;
+                inside[q] = r < 0 ? s == 0 : r >= from && r < to;
+            }
+            slices.Add(new Slice(id, y0, null, null, default, new ArcMask(bx0, by0, bw, bh, inside)));
+        }
+        return slices;
     }
 
     /// <summary>The heights of a component's ink left and right of a seam.</summary>

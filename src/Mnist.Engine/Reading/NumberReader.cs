@@ -7,7 +7,8 @@ namespace Mnist.Engine.Reading;
 /// </summary>
 /// <remarks>
 /// <para>The input is cut into pieces — strokes for drawings; connected components of the ink for images, with
-/// components wide enough to be touching digits also cut at their thinnest columns. Every run of neighbouring pieces
+/// components wide enough to be touching digits also cut at their thinnest columns (and, read a second time, between
+/// the arcs of their strokes, where one digit runs into another; the better-scoring reading wins). Every run of neighbouring pieces
 /// whose shape could be one digit is framed by the single MNIST-style preprocessing (<see cref="DigitPreprocessor"/>)
 /// and classified in one model call; the grouping with the best total score wins (<see cref="NumberReaderOptions"/>).
 /// No fixed-width slicing: the model's own scores decide where digits begin and end.</para>
@@ -102,7 +103,14 @@ public static class NumberReader
         if (all.IsEmpty) return NumberReading.Empty(all.Reason, all.EmptyReason);
         var set = new ImagePieces(lum, width, height, options, () => all);
         CheckPieces(set.Pieces.Count, "separate pieces of ink");
-        return SegmentationSearch.Read(set, classify, options);
+        (NumberReading reading, double score) = SegmentationSearch.Search(set, classify, options);
+        if (!options.StrokeCuts || set.StrokeCutComponents == 0 || double.IsPositiveInfinity(score)) return reading;
+        // Touching digits a second way: wide components cut between their stroke arcs rather than through pixels
+        // (a digit whose stroke runs into its neighbour). The two groupings score on one scale; the better wins.
+        var arcs = new ImagePieces(lum, width, height, options, () => all, followStrokes: true);
+        CheckPieces(arcs.Pieces.Count, "separate pieces of ink");
+        (NumberReading byArcs, double arcScore) = SegmentationSearch.Search(arcs, classify, options);
+        return arcScore > score ? byArcs : reading;
     }
 
     /// <summary>For tuning (the number benchmark): <see cref="SegmentationSearch.Diagnose"/> of an RGBA image, and the
@@ -120,6 +128,15 @@ public static class NumberReader
         PreprocessResult all = DigitPreprocessor.FrameExtracted(whole, width, height, ink);
         var set = new ImagePieces(lum, width, height, options, () => all);
         (double best, double withLabel, int n, bool lone) = SegmentationSearch.Diagnose(set, classify, options, label);
+        if (options.StrokeCuts && set.StrokeCutComponents > 0 && !lone)
+        {
+            var arcs = new ImagePieces(lum, width, height, options, () => all, followStrokes: true);
+            (double arcBest, double arcLabel, int arcPieces, _) = SegmentationSearch.Diagnose(arcs, classify, options, label);
+            // The pieces shown are those of the cut that reaches the label (or scores best).
+            if (arcLabel > withLabel || (double.IsNegativeInfinity(withLabel) && arcBest > best))
+                (set, n) = (arcs, arcPieces);
+            (best, withLabel) = (Math.Max(best, arcBest), Math.Max(withLabel, arcLabel));
+        }
         return (best, withLabel, n, lone, set.PieceMap());
     }
 

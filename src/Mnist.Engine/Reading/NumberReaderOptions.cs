@@ -76,9 +76,18 @@ public sealed record NumberReaderOptions
     /// <summary>An image component wider than this (line heights) is considered for cutting into touching digits.</summary>
     public float CutWidth { get; init; } = 0.45f;
 
+    /// <summary>Images only: also read wide components cut between their stroke arcs (where one digit's stroke runs
+    /// into its neighbour), and keep that reading when it scores better.</summary>
+    public bool StrokeCuts { get; init; } = true;
+
+    /// <summary>Images only: a component wider than this (line heights) is also cut between its stroke arcs
+    /// (<see cref="StrokeCuts"/>). Narrower than <see cref="CutWidth"/> would not pay: two overlapping digits make a
+    /// wide component, and every component cut costs a second search.</summary>
+    public float StrokeCutWidth { get; init; } = 0.7f;
+
     internal void Validate()
     {
-        if (!(GapPenalty >= 0 && CutCost >= 0 && OverlapPenalty >= 0 && ShortPenalty >= 0 && ShortDigit >= 0 && WidthPenalty >= 0 && DigitCost >= 0 && SkipCost >= 0 && MaxGap >= 0 && WideDigit > 0 && CutWidth > 0 && LoneDigitWidth >= 0 && WholeBonus >= 0 && WholeWidth >= 0 && AmbiguityCost >= 0 && AmbiguityMargin >= 0))
+        if (!(GapPenalty >= 0 && CutCost >= 0 && OverlapPenalty >= 0 && ShortPenalty >= 0 && ShortDigit >= 0 && WidthPenalty >= 0 && DigitCost >= 0 && SkipCost >= 0 && MaxGap >= 0 && WideDigit > 0 && CutWidth > 0 && LoneDigitWidth >= 0 && WholeBonus >= 0 && WholeWidth >= 0 && AmbiguityCost >= 0 && AmbiguityMargin >= 0 && StrokeCutWidth > 0))
             throw new ArgumentException("Number reader weights must be finite and ≥ 0 (widths > 0).");
         if (MaxPiecesPerDigit < 1 || MaxPiecesPerDigit > 8)
             throw new ArgumentException($"MaxPiecesPerDigit must be 1..8; got {MaxPiecesPerDigit}.");

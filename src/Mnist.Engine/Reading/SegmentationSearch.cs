@@ -20,7 +20,12 @@ internal static class SegmentationSearch
 
     private readonly record struct Candidate(int First, int Count, float Penalty, PreprocessResult Framed);
 
-    public static NumberReading Read(PieceSet set, DigitBatchClassifier classify, NumberReaderOptions options)
+    public static NumberReading Read(PieceSet set, DigitBatchClassifier classify, NumberReaderOptions options) =>
+        Search(set, classify, options).Reading;
+
+    /// <summary>Reads the pieces, with the score of the chosen grouping: +∞ when the input is read whole without a
+    /// search (a lone digit, or no grouping fits), so that no other grouping of the same ink replaces it.</summary>
+    public static (NumberReading Reading, double Score) Search(PieceSet set, DigitBatchClassifier classify, NumberReaderOptions options)
     {
         IReadOnlyList<Piece> pieces = set.Pieces;
         int n = pieces.Count;
@@ -29,7 +34,7 @@ internal static class SegmentationSearch
         // Ink no wider than one digit is one digit (a broken stroke or a wide 0 is not a number).
         float left = float.PositiveInfinity, right = float.NegativeInfinity;
         foreach (Piece p in pieces) { left = Math.Min(left, p.X0); right = Math.Max(right, p.X1); }
-        if (n == 0 || (right - left) / h <= options.LoneDigitWidth) return ReadWhole(set, classify);
+        if (n == 0 || (right - left) / h <= options.LoneDigitWidth) return (ReadWhole(set, classify), double.PositiveInfinity);
 
         (List<Candidate> candidates, List<int>[] byEnd, float[] probabilities) = Classify(set, classify, options);
 
@@ -65,7 +70,7 @@ internal static class SegmentationSearch
         }
 
         // No grouping fits the shape rules (e.g. only specks): read the whole input as one digit, as predict does.
-        if (double.IsNegativeInfinity(best[n])) return ReadWhole(set, classify);
+        if (double.IsNegativeInfinity(best[n])) return (ReadWhole(set, classify), double.PositiveInfinity);
 
         var chosen = new List<(PreprocessResult, float[])>();
         for (int i = n; i > 0;)
@@ -76,8 +81,8 @@ internal static class SegmentationSearch
             i = candidates[c].First;
         }
         chosen.Reverse();
-        if (chosen.Count == 0) return NumberReading.Empty(NoDigitReason.TooLittleInk, "Too little ink: only specks, no digit.");
-        return Build(chosen);
+        if (chosen.Count == 0) return (NumberReading.Empty(NoDigitReason.TooLittleInk, "Too little ink: only specks, no digit."), best[n]);
+        return (Build(chosen), best[n]);
     }
 
     private static (List<Candidate> Candidates, List<int>[] ByEnd, float[] Probabilities) Classify(PieceSet set,

@@ -12,7 +12,7 @@ import { fromStrokes } from './preprocessing.js';
 /**
  * The segmentation weights, named exactly as the properties of Mnist.Engine.Reading.NumberReaderOptions (their C#
  * defaults). Change them here and there together (the parity test compares the two readers). CutWidth, CutCost, WholeBonus, WholeWidth,
- * AmbiguityCost and AmbiguityMargin are used by images only.
+ * AmbiguityCost, AmbiguityMargin, StrokeCuts and StrokeCutWidth are used by images only.
  */
 export const NumberReaderOptions = Object.freeze({
   GapPenalty: 12,
@@ -32,6 +32,8 @@ export const NumberReaderOptions = Object.freeze({
   AmbiguityCost: 0.5,
   AmbiguityMargin: 4,
   LoneDigitWidth: 0.6,
+  StrokeCuts: true,
+  StrokeCutWidth: 0.7,
 });
 
 const f = Math.fround;
@@ -351,11 +353,11 @@ function emptyReading(reason, message) {
 /** NumberReaderOptions.Validate, with every float weight rounded to float32 as C# holds it. */
 function validate(options) {
   const o = { ...NumberReaderOptions, ...options };
-  for (const key of Object.keys(o)) if (key !== 'MaxPiecesPerDigit') o[key] = f(o[key]);
+  for (const key of Object.keys(o)) if (key !== 'MaxPiecesPerDigit' && key !== 'StrokeCuts') o[key] = f(o[key]);
   if (!(o.GapPenalty >= 0 && o.OverlapPenalty >= 0 && o.ShortPenalty >= 0 && o.ShortDigit >= 0 && o.WidthPenalty >= 0
     && o.DigitCost >= 0 && o.SkipCost >= 0 && o.MaxGap >= 0 && o.WideDigit > 0 && o.CutWidth > 0
     && o.CutCost >= 0 && o.LoneDigitWidth >= 0 && o.WholeBonus >= 0 && o.WholeWidth >= 0
-    && o.AmbiguityCost >= 0 && o.AmbiguityMargin >= 0)) {
+    && o.AmbiguityCost >= 0 && o.AmbiguityMargin >= 0 && o.StrokeCutWidth > 0)) {
     throw new RangeError('Number reader weights must be finite and ≥ 0 (widths > 0).');
   }
   if (!(Number.isInteger(o.MaxPiecesPerDigit) && o.MaxPiecesPerDigit >= 1 && o.MaxPiecesPerDigit <= 8)) {
