@@ -93,8 +93,8 @@ internal static class TrainingProfile
             var dw = new float[geo.WeightLength];
             var db = new float[geo.OutChannels];
             var dx = new float[input.Length];
-            double fwdAlone = Time(() => Convolution.Forward<float>(geo, input.Data, conv.Weight.Value, conv.Bias!.Value, y, columns, true), steps);
-            double fwdNoCache = Time(() => Convolution.Forward<float>(geo, input.Data, conv.Weight.Value, conv.Bias!.Value, y, default, true), steps);
+            double fwdAlone = Time(() => Convolution.Forward<float>(geo, input.Data, conv.Weight.Value, (conv.Bias is null ? default : conv.Bias.Value), y, columns, true), steps);
+            double fwdNoCache = Time(() => Convolution.Forward<float>(geo, input.Data, conv.Weight.Value, (conv.Bias is null ? default : conv.Bias.Value), y, default, true), steps);
             double wg = Time(() => Convolution.BackwardWeights<float>(geo, input.Data, columns, dy, dw, db), steps);
             double wgNoCache = Time(() => Convolution.BackwardWeights<float>(geo, input.Data, default, dy, dw, db), steps);
             double wgWinograd = geo.Kernel == 3 && geo.InChannels >= 16 ? Time(() => Winograd.BackwardWeights(geo, input.Data, dy, dw), steps) : 0;
@@ -108,7 +108,7 @@ internal static class TrainingProfile
                 long windows = (long)batch * geo.OutChannels * (geo.OutHeight / 2) * (geo.OutWidth / 2);
                 var pooledOut = new float[windows];
                 var cells = new int[windows];
-                Kernels.Reference.ReferenceConvolutionPool.Forward<float>(geo, input.Data, conv.Weight.Value.Span, conv.Bias!.Value.Span, pooledOut, cells);
+                Kernels.Reference.ReferenceConvolutionPool.Forward<float>(geo, input.Data, conv.Weight.Value.Span, (conv.Bias is null ? default : conv.Bias.Value).Span, pooledOut, cells);
                 var dyCells = dy.AsSpan(0, (int)windows).ToArray();
                 double sparse = Time(() => Convolution.BackwardReluMaxPool(geo, input.Data, conv.Weight.Value, dyCells, cells, dw, db, dx), steps);
                 double sparseNoDx = Time(() => Convolution.BackwardReluMaxPool(geo, input.Data, conv.Weight.Value, dyCells, cells, dw, db, default), steps);
@@ -121,7 +121,7 @@ internal static class TrainingProfile
             var corners = new int[pooled];
             var dyp = dy.AsSpan(0, (int)pooled).ToArray();
             var scratch = new float[Convolution.ReluMaxPoolScratchLength(geo)];
-            double fused = Time(() => Convolution.ForwardReluMaxPool(geo, input.Data, conv.Weight.Value, conv.Bias!.Value, yp, corners, scratch), steps);
+            double fused = Time(() => Convolution.ForwardReluMaxPool(geo, input.Data, conv.Weight.Value, (conv.Bias is null ? default : conv.Bias.Value), yp, corners, scratch), steps);
             double fusedWg = Time(() => Convolution.BackwardWeightsReluMaxPool(geo, input.Data, dyp, corners, dw, db, scratch), steps);
             Console.WriteLine(string.Create(inv, $"{conv.Name} fused with ReLU and 2x2 pool alone: forward {fused:F2} ms, weight gradient {fusedWg:F2} ms"));
         }

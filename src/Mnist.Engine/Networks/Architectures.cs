@@ -60,15 +60,17 @@ public static class Architectures
                 ("fc1", new Linear<T>(128 * 3 * 3, 128, rng: rng)), ("relu4", new ReLU<T>()), ("dropout", new Dropout<T>(0.25, dropoutRng)),
                 ("fc", new Linear<T>(128, 10, rng: rng)),
             ],
-            // Two small conv-BN-ReLU-pool blocks (16, 32 channels) and a 128-unit hidden layer: 207k parameters,
-            // 2.4 MFLOP per digit, for one quick epoch. The hidden layer costs 0.4 MFLOP; one epoch without it stopped
-            // at 98.8%.
+            // Two small conv-BN-ReLU-pool blocks (16, 24 channels) and a 128-unit hidden layer: 156k parameters,
+            // 1.9 MFLOP per digit, for one quick epoch. The hidden layer costs 0.3 MFLOP; one epoch without it stopped
+            // at 98.8%. 24 channels in the second block, not 32: a quarter less of the step's largest part for the same
+            // validation accuracy (MNIST training images 50,000-59,999 held out, seeds 1-3: 98.94% mean against 98.96%,
+            // worst 98.89% against 98.91%).
             "fast" =>
             [
                 ("conv1", new Conv2d<T>(1, 16, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn1", new BatchNorm<T>(16)), ("relu1", new ReLU<T>()), ("pool1", new MaxPool2d<T>(2)),
-                ("conv2", new Conv2d<T>(16, 32, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn2", new BatchNorm<T>(32)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
+                ("conv2", new Conv2d<T>(16, 24, 3, padding: 1, bias: false, rng: rng, options: convolution)), ("bn2", new BatchNorm<T>(24)), ("relu2", new ReLU<T>()), ("pool2", new MaxPool2d<T>(2)),
                 ("flatten", new Flatten<T>()),
-                ("fc1", new Linear<T>(32 * 7 * 7, 128, rng: rng)), ("relu3", new ReLU<T>()),
+                ("fc1", new Linear<T>(24 * 7 * 7, 128, rng: rng)), ("relu3", new ReLU<T>()),
                 ("fc", new Linear<T>(128, 10, rng: rng)),
             ],
             // For clothing (Fashion-MNIST, the default recipe's variant for it): a second convolution in each of the
