@@ -47,12 +47,29 @@ public static class ImageRecognition
     }
 
     /// <summary>Reads a whole number in an image decoded earlier (<see cref="ImageDecoder.Decode"/>; decoding apart
-    /// lets a caller bound concurrent decodes and read again with another model without decoding again).</summary>
+    /// lets a caller bound concurrent decodes and read again with another model without decoding again). The digits'
+    /// boxes are in pixels of the upright image as stored, also when it was decoded smaller.</summary>
     /// <exception cref="ArgumentException">More than <see cref="NumberReader.MaxPieces"/> pieces of ink.</exception>
     public static NumberReading ReadImage(this DigitPipeline pipeline, DecodedImage image)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(image);
-        return NumberReader.FromRgba(image.Rgba, image.Width, image.Height, pipeline.Classifier.ClassifyBatch, PixelOrder.Rgba, preprocess: pipeline.Options.Preprocess);
+        NumberReading reading = NumberReader.FromRgba(image.Rgba, image.Width, image.Height, pipeline.Classifier.ClassifyBatch, PixelOrder.Rgba, preprocess: pipeline.Options.Preprocess);
+        return image.Downsampled ? InSourcePixels(reading, image) : reading;
+    }
+
+    // A large image is read at the decoder's reduced size; its boxes are given in the pixels of the upright image as
+    // sent, where a caller draws them.
+    private static NumberReading InSourcePixels(NumberReading reading, DecodedImage image)
+    {
+        bool turned = image.Orientation >= 5; // EXIF orientations 5-8 swap width and height
+        float sx = (float)(turned ? image.SourceHeight : image.SourceWidth) / image.Width;
+        float sy = (float)(turned ? image.SourceWidth : image.SourceHeight) / image.Height;
+        return reading with
+        {
+            Digits = reading.Digits
+                .Select(d => d with { Box = new InkBounds(d.Box.X * sx, d.Box.Y * sy, d.Box.Width * sx, d.Box.Height * sy) })
+                .ToArray(),
+        };
     }
 }

@@ -27,8 +27,8 @@ public sealed record ReadResponse(
 /// <param name="Digit">The digit 0–9.</param>
 /// <param name="Confidence">Its probability.</param>
 /// <param name="Confident">False when the segment is ambiguous (it may not be a digit at all).</param>
-/// <param name="Box">The segment's ink box <c>[x, y, width, height]</c> in input coordinates (pixels of the decoded
-/// image, or the strokes' units).</param>
+/// <param name="Box">The segment's ink box <c>[x, y, width, height]</c> in input coordinates (pixels of the image as
+/// sent, upright, also when a large one was read at a reduced size; or the strokes' units).</param>
 /// <param name="Probabilities">The 10 class probabilities.</param>
 public sealed record ReadDigitResponse(int Digit, float Confidence, bool Confident, float[] Box, float[] Probabilities);
 

@@ -192,4 +192,38 @@ public class DigitPipelineTests
 
         Assert.Equal(ImageDecodeReason.TooLarge, Assert.Throws<ImageDecodeException>(() => r.ReadImage(png.ToArray(), new ImageDecoderOptions { MaxWidth = 32 })).Reason);
     }
+
+    [Fact]
+    public void ReadImage_gives_boxes_in_the_pixels_of_the_image_sent_when_it_is_decoded_smaller()
+    {
+        using var r = new DigitPipeline(new CountingClassifier());
+        // Two digits 32 times their MNIST size side by side: 2048×896, twice the decoder's default long side.
+        const int scale = 32, width = 64 * scale, height = 28 * scale;
+        byte[] a = TestImages.Digit(0), b = TestImages.Digit(1);
+        var gray = new byte[width * height];
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < 28 * scale; x++)
+            {
+                gray[y * width + x] = a[y / scale * 28 + x / scale];
+                gray[y * width + 36 * scale + x] = b[y / scale * 28 + x / scale];
+            }
+        byte[] png = TestImages.Encode(TestImages.GrayToRgba(gray), width, height, SKEncodedImageFormat.Png);
+
+        DecodedImage small = ImageDecoder.Decode(png);
+        Assert.True(small.Downsampled);
+        var reduced = r.ReadImage(small);
+        var full = r.ReadImage(png, new ImageDecoderOptions { TargetMaxSide = 4096 });
+        Assert.Equal(2, full.Digits.Count);
+        Assert.Equal(full.Digits.Count, reduced.Digits.Count);
+        Assert.True(reduced.Digits[1].Box.X > 36 * scale - 2 * scale, $"second box starts at {reduced.Digits[1].Box.X}");
+        for (int i = 0; i < full.Digits.Count; i++)
+        {
+            InkBounds f = full.Digits[i].Box, s = reduced.Digits[i].Box;
+            // One reduced pixel is two sent pixels; the ink's faint edge may land a pixel either way.
+            Assert.InRange(s.X, f.X - 4, f.X + 4);
+            Assert.InRange(s.Y, f.Y - 4, f.Y + 4);
+            Assert.InRange(s.X + s.Width, f.X + f.Width - 4, f.X + f.Width + 4);
+            Assert.InRange(s.Y + s.Height, f.Y + f.Height - 4, f.Y + f.Height + 4);
+        }
+    }
 }
