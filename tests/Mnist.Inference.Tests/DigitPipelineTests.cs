@@ -4,6 +4,7 @@ using Mnist.Inference.Tests.TestSupport;
 using SkiaSharp;
 
 using Mnist.Imaging;
+using Mnist.Tests.Shared;
 
 namespace Mnist.Inference.Tests;
 
@@ -176,21 +177,12 @@ public class DigitPipelineTests
     {
         var classifier = new CountingClassifier();
         using var r = new DigitPipeline(classifier);
-        byte[] a = TestImages.Digit(0), b = TestImages.Digit(1);
-        using var bmp = new SKBitmap(new SKImageInfo(64, 28, SKColorType.Gray8, SKAlphaType.Opaque));
-        var pixels = new byte[64 * 28];
-        for (int y = 0; y < 28; y++)
-        {
-            a.AsSpan(y * 28, 28).CopyTo(pixels.AsSpan(y * 64, 28));
-            b.AsSpan(y * 28, 28).CopyTo(pixels.AsSpan(y * 64 + 36, 28));
-        }
-        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bmp.GetPixels(), pixels.Length);
-        using SKData png = bmp.Encode(SKEncodedImageFormat.Png, 100);
-        Engine.Reading.NumberReading reading = r.ReadImage(png.ToArray());
+        byte[] png = NumberImages.SideBySidePng(TestImages.Digit(0), TestImages.Digit(1));
+        Engine.Reading.NumberReading reading = r.ReadImage(png);
         Assert.Equal("33", reading.Number);
         Assert.Equal(ImageDecodeReason.Empty, Assert.Throws<ImageDecodeException>(() => r.ReadImage([])).Reason);
 
-        Assert.Equal(ImageDecodeReason.TooLarge, Assert.Throws<ImageDecodeException>(() => r.ReadImage(png.ToArray(), new ImageDecoderOptions { MaxWidth = 32 })).Reason);
+        Assert.Equal(ImageDecodeReason.TooLarge, Assert.Throws<ImageDecodeException>(() => r.ReadImage(png, new ImageDecoderOptions { MaxWidth = 32 })).Reason);
     }
 
     [Fact]
@@ -198,16 +190,8 @@ public class DigitPipelineTests
     {
         using var r = new DigitPipeline(new CountingClassifier());
         // Two digits 32 times their MNIST size side by side: 2048×896, twice the decoder's default long side.
-        const int scale = 32, width = 64 * scale, height = 28 * scale;
-        byte[] a = TestImages.Digit(0), b = TestImages.Digit(1);
-        var gray = new byte[width * height];
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < 28 * scale; x++)
-            {
-                gray[y * width + x] = a[y / scale * 28 + x / scale];
-                gray[y * width + 36 * scale + x] = b[y / scale * 28 + x / scale];
-            }
-        byte[] png = TestImages.Encode(TestImages.GrayToRgba(gray), width, height, SKEncodedImageFormat.Png);
+        const int scale = 32;
+        byte[] png = NumberImages.SideBySidePng(TestImages.Digit(0), TestImages.Digit(1), scale);
 
         DecodedImage small = ImageDecoder.Decode(png);
         Assert.True(small.Downsampled);

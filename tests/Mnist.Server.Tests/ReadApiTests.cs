@@ -1,9 +1,9 @@
+using Mnist.Tests.Shared;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Mnist.Server.Tests.TestSupport;
-using SkiaSharp;
 
 namespace Mnist.Server.Tests;
 
@@ -50,17 +50,7 @@ public class ReadApiTests(TrainedServerFixture server)
     public async Task ImageBodyIsRead()
     {
         // MNIST test digits 0 and 1 side by side with a gap, white on black, as one 64×28 PNG.
-        byte[] a = TestImages.Digit(0), b = TestImages.Digit(1);
-        using var bmp = new SKBitmap(new SKImageInfo(64, 28, SKColorType.Gray8, SKAlphaType.Opaque));
-        var pixels = new byte[64 * 28];
-        for (int y = 0; y < 28; y++)
-        {
-            a.AsSpan(y * 28, 28).CopyTo(pixels.AsSpan(y * 64, 28));
-            b.AsSpan(y * 28, 28).CopyTo(pixels.AsSpan(y * 64 + 36, 28));
-        }
-        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bmp.GetPixels(), pixels.Length);
-        using SKData png = bmp.Encode(SKEncodedImageFormat.Png, 100);
-        using var content = new ByteArrayContent(png.ToArray());
+        using var content = new ByteArrayContent(NumberImages.SideBySidePng(TestImages.Digit(0), TestImages.Digit(1)));
         content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
         JsonElement r = await HttpAssert.JsonAsync(await _client.PostAsync("/v1/read", content));
         Assert.Equal($"{TestImages.Label(0)}{TestImages.Label(1)}", r.GetProperty("number").GetString());
