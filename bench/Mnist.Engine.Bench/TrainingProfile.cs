@@ -85,6 +85,7 @@ internal static class TrainingProfile
             // A convolution alone or the first part of a fused layer (conv1+relu1+pool1).
             if ((layers[i] is FusedLayer<float> f ? f.Parts[0] : layers[i]) is not Conv2d<float> conv) continue;
             var input = inputs[i];
+            Memory<float> bias = conv.Bias is null ? default : conv.Bias.Value;
             var geo = new Conv2dGeometry(batch, conv.InChannels, input.Dim(2), input.Dim(3), conv.OutChannels, conv.KernelSize, conv.Stride, conv.Padding);
             var y = new float[(long)batch * geo.OutputItem];
             var dy = new float[y.Length];
@@ -93,8 +94,8 @@ internal static class TrainingProfile
             var dw = new float[geo.WeightLength];
             var db = new float[geo.OutChannels];
             var dx = new float[input.Length];
-            double fwdAlone = Time(() => Convolution.Forward<float>(geo, input.Data, conv.Weight.Value, (conv.Bias is null ? default : conv.Bias.Value), y, columns, true), steps);
-            double fwdNoCache = Time(() => Convolution.Forward<float>(geo, input.Data, conv.Weight.Value, (conv.Bias is null ? default : conv.Bias.Value), y, default, true), steps);
+            double fwdAlone = Time(() => Convolution.Forward<float>(geo, input.Data, conv.Weight.Value, bias, y, columns, true), steps);
+            double fwdNoCache = Time(() => Convolution.Forward<float>(geo, input.Data, conv.Weight.Value, bias, y, default, true), steps);
             double wg = Time(() => Convolution.BackwardWeights<float>(geo, input.Data, columns, dy, dw, db), steps);
             double wgNoCache = Time(() => Convolution.BackwardWeights<float>(geo, input.Data, default, dy, dw, db), steps);
             double wgWinograd = geo.Kernel == 3 && geo.InChannels >= 16 ? Time(() => Winograd.BackwardWeights(geo, input.Data, dy, dw), steps) : 0;
@@ -108,7 +109,7 @@ internal static class TrainingProfile
                 long windows = (long)batch * geo.OutChannels * (geo.OutHeight / 2) * (geo.OutWidth / 2);
                 var pooledOut = new float[windows];
                 var cells = new int[windows];
-                Kernels.Reference.ReferenceConvolutionPool.Forward<float>(geo, input.Data, conv.Weight.Value.Span, (conv.Bias is null ? default : conv.Bias.Value).Span, pooledOut, cells);
+                Kernels.Reference.ReferenceConvolutionPool.Forward<float>(geo, input.Data, conv.Weight.Value.Span, bias.Span, pooledOut, cells);
                 var dyCells = dy.AsSpan(0, (int)windows).ToArray();
                 double sparse = Time(() => Convolution.BackwardReluMaxPool(geo, input.Data, conv.Weight.Value, dyCells, cells, dw, db, dx), steps);
                 double sparseNoDx = Time(() => Convolution.BackwardReluMaxPool(geo, input.Data, conv.Weight.Value, dyCells, cells, dw, db, default), steps);
@@ -121,7 +122,7 @@ internal static class TrainingProfile
             var corners = new int[pooled];
             var dyp = dy.AsSpan(0, (int)pooled).ToArray();
             var scratch = new float[Convolution.ReluMaxPoolScratchLength(geo)];
-            double fused = Time(() => Convolution.ForwardReluMaxPool(geo, input.Data, conv.Weight.Value, (conv.Bias is null ? default : conv.Bias.Value), yp, corners, scratch), steps);
+            double fused = Time(() => Convolution.ForwardReluMaxPool(geo, input.Data, conv.Weight.Value, bias, yp, corners, scratch), steps);
             double fusedWg = Time(() => Convolution.BackwardWeightsReluMaxPool(geo, input.Data, dyp, corners, dw, db, scratch), steps);
             Console.WriteLine(string.Create(inv, $"{conv.Name} fused with ReLU and 2x2 pool alone: forward {fused:F2} ms, weight gradient {fusedWg:F2} ms"));
         }
