@@ -101,15 +101,19 @@ public static class NumberReader
         float[] whole = (float[])lum.Clone();
         PreprocessResult all = DigitPreprocessor.FrameExtracted(whole, width, height, ink);
         if (all.IsEmpty) return NumberReading.Empty(all.Reason, all.EmptyReason);
-        var set = new ImagePieces(lum, width, height, options, () => all);
+        var components = new InkComponents(lum, width, height);
+        var set = new ImagePieces(components, options, () => all);
         CheckPieces(set.Pieces.Count, "separate pieces of ink");
-        (NumberReading reading, double score) = SegmentationSearch.Search(set, classify, options);
-        if (!options.StrokeCuts || set.StrokeCutComponents == 0 || double.IsPositiveInfinity(score)) return reading;
-        // Touching digits a second way: wide components cut between their stroke arcs rather than through pixels
-        // (a digit whose stroke runs into its neighbour). The two groupings score on one scale; the better wins.
-        var arcs = new ImagePieces(lum, width, height, options, () => all, followStrokes: true);
+        if (!options.StrokeCuts || set.StrokeCutComponents == 0) return SegmentationSearch.Read(set, classify, options);
+        // Touching digits a second way: wide components cut between their stroke arcs rather than through pixels (a
+        // digit whose stroke runs into its neighbour). The two groupings score on one scale; the better wins. The
+        // candidates both share (runs of uncut components) are classified once.
+        var cached = new CachedClassifier(classify);
+        (NumberReading reading, double score) = SegmentationSearch.Search(set, cached.Classify, options);
+        if (double.IsPositiveInfinity(score)) return reading;
+        var arcs = new ImagePieces(components, options, () => all, followStrokes: true);
         CheckPieces(arcs.Pieces.Count, "separate pieces of ink");
-        (NumberReading byArcs, double arcScore) = SegmentationSearch.Search(arcs, classify, options);
+        (NumberReading byArcs, double arcScore) = SegmentationSearch.Search(arcs, cached.Classify, options);
         return arcScore > score ? byArcs : reading;
     }
 
@@ -126,11 +130,12 @@ public static class NumberReader
         if (ink.Reason != NoDigitReason.None) return (double.NaN, double.NaN, 0, false, null);
         float[] whole = (float[])lum.Clone();
         PreprocessResult all = DigitPreprocessor.FrameExtracted(whole, width, height, ink);
-        var set = new ImagePieces(lum, width, height, options, () => all);
+        var components = new InkComponents(lum, width, height);
+        var set = new ImagePieces(components, options, () => all);
         (double best, double withLabel, int n, bool lone) = SegmentationSearch.Diagnose(set, classify, options, label);
         if (options.StrokeCuts && set.StrokeCutComponents > 0 && !lone)
         {
-            var arcs = new ImagePieces(lum, width, height, options, () => all, followStrokes: true);
+            var arcs = new ImagePieces(components, options, () => all, followStrokes: true);
             (double arcBest, double arcLabel, int arcPieces, _) = SegmentationSearch.Diagnose(arcs, classify, options, label);
             // The pieces shown are those of the cut that reaches the label (or scores best).
             if (arcLabel > withLabel || (double.IsNegativeInfinity(withLabel) && arcBest > best))
