@@ -200,8 +200,33 @@ static int Shapes(Options o)
         rows.Add(row);
     }
     foreach (var group in heldOut.GroupBy(d => d.Category)) rows.Add(group.Take(per).ToArray());
+    // With --digits: four rows of digit pairs as `mnist train --non-digit-pairs` renders them (strong augmentation).
+    var pairRows = new List<float[][]>();
+    if (o.Digits is not null)
+    {
+        var digits = Mnist.Engine.Data.DrawnDigitSet.Load(o.Digits).Samples;
+        var byWriter = Mnist.Engine.Data.NonDigits.DigitPairs.IndexByWriter(digits);
+        var augmenter = new Mnist.Engine.Data.Augmentation.StrokeAugmenter(
+            Mnist.Engine.Data.Augmentation.StrokeAugmentationOptions.FromName("strong"), 7);
+        for (int r = 0; r < 4; r++)
+        {
+            var row = new float[per][];
+            for (int i = 0; i < per; i++)
+            {
+                var rng = new StreamRandom(7, 2, (ulong)r, (ulong)i);
+                row[i] = new float[DigitPreprocessor.PixelCount];
+                Mnist.Engine.Data.NonDigits.DigitPairs.Render(digits, byWriter, ref rng, augmenter, 0, 2L * (r * per + i), row[i]);
+            }
+            pairRows.Add(row);
+        }
+    }
     const int Cell = 56;
-    using var bitmap = new SkiaSharp.SKBitmap(per * Cell, rows.Count * Cell, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque);
+    using var bitmap = new SkiaSharp.SKBitmap(per * Cell, (rows.Count + pairRows.Count) * Cell, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque);
+    for (int r = 0; r < pairRows.Count; r++)
+        for (int c = 0; c < per; c++)
+            for (int y = 0; y < Cell; y++)
+                for (int x = 0; x < Cell; x++)
+                    bitmap.SetPixel(c * Cell + x, (rows.Count + r) * Cell + y, Gray(pairRows[r][c][(y / 2) * 28 + x / 2]));
     for (int r = 0; r < rows.Count; r++)
         for (int c = 0; c < rows[r].Length; c++)
         {

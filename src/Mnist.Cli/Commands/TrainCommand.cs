@@ -93,6 +93,10 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Mix N drawings of letters, shapes and scribbles per epoch into the training set as 'not a digit' (uniform target), so the model answers non-digits unconfidently. With --resume: the same value again.")]
         public int? NonDigits { get; init; }
 
+        [CommandOption("--non-digit-pairs <N>")]
+        [Description("Also mix N pairs of --drawn digits per epoch in as 'not a digit': two digits of one writer touching or nearly, framed as one, as reading a number meets them. With --resume: the same value again.")]
+        public int? NonDigitPairs { get; init; }
+
         [CommandOption("--non-digit-images <N>")]
         [Description("Also mix N Fashion-MNIST training images per epoch in as 'not a digit' (found as 'mnist data --dataset fashion' finds them). With --resume: the same value again.")]
         public int? NonDigitImages { get; init; }
@@ -101,6 +105,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             if (NonDigits is < 0 or > 1_000_000) return ValidationResult.Error("--non-digits must be 0–1000000.");
             if (NonDigitImages is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-images must be 0–1000000.");
+            if (NonDigitPairs is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-pairs must be 0–1000000.");
+            if (NonDigitPairs > 0 && Drawn is null) return ValidationResult.Error("--non-digit-pairs needs --drawn FILE (the pairs are made of its digits).");
             if (Drawn is null && (DrawnWriters is not null || DrawnCopies is not null || DrawnAugment is not null))
                 return ValidationResult.Error("--drawn-writers, --drawn-copies and --drawn-augment need --drawn FILE.");
             if (DrawnCopies is < 1 or > 100) return ValidationResult.Error("--drawn-copies must be 1–100.");
@@ -200,7 +206,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         if (testLimit is int m) test = test.Take(m);
 
         var drawn = LoadDrawn(settings, checkpoint?.State.Drawn);
-        var nonDigits = LoadNonDigits(settings, dataset);
+        var nonDigits = LoadNonDigits(settings, dataset, drawn);
         // Created only now that data and options are known good, so a failed start leaves no empty run folder behind.
         Directory.CreateDirectory(outDir);
 
@@ -294,20 +300,21 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             settings.DrawnAugment ?? saved?.Augmentation ?? "default");
     }
 
-    /// <summary>The non-digits to mix in: <c>--non-digits</c> shapes and <c>--non-digit-images</c> Fashion-MNIST images per epoch.</summary>
-    private static NonDigitTrainingSet? LoadNonDigits(Settings settings, DatasetInfo dataset)
+    /// <summary>The non-digits to mix in: <c>--non-digits</c> shapes, <c>--non-digit-pairs</c> pairs of the drawn digits and
+    /// <c>--non-digit-images</c> Fashion-MNIST images per epoch.</summary>
+    private static NonDigitTrainingSet? LoadNonDigits(Settings settings, DatasetInfo dataset, DrawnTrainingSet? drawn)
     {
-        int shapes = settings.NonDigits ?? 0, images = settings.NonDigitImages ?? 0;
-        if (shapes + images == 0) return null;
+        int shapes = settings.NonDigits ?? 0, images = settings.NonDigitImages ?? 0, pairs = settings.NonDigitPairs ?? 0;
+        if (shapes + images + pairs == 0) return null;
         if (dataset.Id != DatasetCatalog.Mnist.Id)
-            throw new ArgumentException("--non-digits and --non-digit-images are for digit datasets (mnist).");
+            throw new ArgumentException("--non-digits, --non-digit-pairs and --non-digit-images are for digit datasets (mnist).");
         MnistDataset? objects = null;
         if (images > 0)
         {
             var location = DataLocator.Resolve(DatasetCatalog.FashionMnist, null);
             objects = MnistDataset.Load(location.Folder, MnistSplit.Train, DatasetCatalog.FashionMnist);
         }
-        return new NonDigitTrainingSet(shapes, objects, images);
+        return new NonDigitTrainingSet(shapes, objects, images, pairs: pairs, pairDigits: drawn?.Samples);
     }
 
     /// <summary>

@@ -63,6 +63,9 @@ public sealed class DrawnTrainingSet
     /// <summary>Digits rendered each epoch (those with ink).</summary>
     public int Digits => _digits.Length;
 
+    /// <summary>The digits rendered each epoch.</summary>
+    public IReadOnlyList<DrawnDigit> Samples => _digits;
+
     /// <summary>Digits of the input left out because they have no ink.</summary>
     public int Skipped { get; }
 

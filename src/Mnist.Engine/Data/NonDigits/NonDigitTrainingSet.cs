@@ -9,7 +9,8 @@ namespace Mnist.Engine.Data.NonDigits;
 /// renders <see cref="Shapes"/> fresh drawings of <see cref="NonDigitShapes.Training"/> categories (stroke-augmented,
 /// through <see cref="DigitPreprocessor.FromStrokes"/>) and takes <see cref="Objects"/> images of another dataset (e.g.
 /// Fashion-MNIST's training split) through <see cref="DigitPreprocessor.FromGray"/>, as a photo of them would reach the
-/// network.
+/// network; and <see cref="Pairs"/> pairs of drawn digits framed as one (<see cref="DigitPairs"/>), as reading a number
+/// meets them.
 /// </summary>
 /// <remarks>Determinism: sample k of epoch e depends only on (seed, e, k), never on threads or order.</remarks>
 public sealed class NonDigitTrainingSet
@@ -20,26 +21,40 @@ public sealed class NonDigitTrainingSet
     // Keys of the stroke augmentation, far from the drawn digits' keys (which count from 0) so the two never share draws.
     private const long AugmentationKeyBase = 1L << 40;
 
+    // Keys of the pairs' stroke augmentation (two per pair), apart from the shapes' and the drawn digits'.
+    private const long PairKeyBase = 1L << 41;
+
     private readonly MnistDataset? _objects;
     private readonly StrokeAugmenter? _augmenter;
+    private readonly IReadOnlyList<DrawnDigit> _pairDigits;
+    private readonly Dictionary<int, int[]> _pairWriters;
 
     /// <summary>Prepares the non-digits of each epoch.</summary>
     /// <param name="shapes">Shape drawings per epoch (0 for none).</param>
     /// <param name="objects">Images of things that are not digits (e.g. Fashion-MNIST's training split), or null.</param>
     /// <param name="objectsPerEpoch">Images of <paramref name="objects"/> taken per epoch (0 when it is null).</param>
-    /// <param name="augmentationName">Stroke augmentation preset for the shapes (<see cref="StrokeAugmentationOptions.FromName"/>).</param>
-    /// <exception cref="ArgumentException">Negative counts, objects asked for without a dataset, or nothing at all.</exception>
-    public NonDigitTrainingSet(int shapes, MnistDataset? objects = null, int objectsPerEpoch = 0, string augmentationName = "strong")
+    /// <param name="augmentationName">Stroke augmentation preset for the shapes and pairs (<see cref="StrokeAugmentationOptions.FromName"/>).</param>
+    /// <param name="pairs">Pairs of drawn digits per epoch (0 for none).</param>
+    /// <param name="pairDigits">The drawn digits pairs are made of (the training writers'), when <paramref name="pairs"/> &gt; 0.</param>
+    /// <exception cref="ArgumentException">Negative counts, objects or pairs asked for without data to take them from, or nothing at all.</exception>
+    public NonDigitTrainingSet(int shapes, MnistDataset? objects = null, int objectsPerEpoch = 0, string augmentationName = "strong",
+        int pairs = 0, IReadOnlyList<DrawnDigit>? pairDigits = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(shapes);
         ArgumentOutOfRangeException.ThrowIfNegative(objectsPerEpoch);
+        ArgumentOutOfRangeException.ThrowIfNegative(pairs);
         if (objectsPerEpoch > 0 && (objects is null || objects.Count == 0))
             throw new ArgumentException("Non-digit objects were asked for without a dataset to take them from.", nameof(objects));
-        if (shapes + objectsPerEpoch == 0)
-            throw new ArgumentException("Mix in at least one shape or object per epoch.", nameof(shapes));
+        if (pairs > 0 && (pairDigits is null || pairDigits.Count == 0))
+            throw new ArgumentException("Digit pairs were asked for without drawn digits to make them of.", nameof(pairDigits));
+        if (shapes + objectsPerEpoch + pairs == 0)
+            throw new ArgumentException("Mix in at least one shape, pair or object per epoch.", nameof(shapes));
         var augmentation = StrokeAugmentationOptions.FromName(augmentationName);
         augmentation.Validate();
         Shapes = shapes;
+        Pairs = pairs;
+        _pairDigits = pairs > 0 ? pairDigits! : [];
+        _pairWriters = DigitPairs.IndexByWriter(_pairDigits);
         Objects = objectsPerEpoch;
         _objects = objectsPerEpoch > 0 ? objects : null;
         ObjectSource = _objects is null ? null : Path.GetFileName(Path.GetDirectoryName(_objects.Source) ?? "") is { Length: > 0 } folder ? folder : "objects";
@@ -50,6 +65,9 @@ public sealed class NonDigitTrainingSet
 
     /// <summary>Shape drawings per epoch.</summary>
     public int Shapes { get; }
+
+    /// <summary>Pairs of drawn digits per epoch.</summary>
+    public int Pairs { get; }
 
     /// <summary>Object images per epoch.</summary>
     public int Objects { get; }
@@ -64,12 +82,12 @@ public sealed class NonDigitTrainingSet
     public StrokeAugmentationOptions Augmentation { get; }
 
     /// <summary>Training samples this adds per epoch.</summary>
-    public int Count => Shapes + Objects;
+    public int Count => Shapes + Pairs + Objects;
 
     /// <summary>What checkpoints and model cards record about it (and resume compares).</summary>
     public NonDigitTrainingState Describe() => new()
     {
-        Shapes = Shapes, Objects = Objects, ObjectSource = ObjectSource, Augmentation = AugmentationName,
+        Shapes = Shapes, Pairs = Pairs, Objects = Objects, ObjectSource = ObjectSource, Augmentation = AugmentationName,
         Categories = string.Join(",", NonDigitShapes.Training),
     };
 
@@ -104,7 +122,9 @@ public sealed class NonDigitTrainingSet
         {
             var target = images.AsSpan((offset + k) * n, n);
             var rng = new StreamRandom(seed, Domain, (ulong)epoch, (ulong)k);
-            bool done = k < Shapes ? RenderShape(k, epoch, ref rng, augmenter, buffer) : RenderObject(ref rng, buffer);
+            bool done = k < Shapes ? RenderShape(k, epoch, ref rng, augmenter, buffer)
+                : k < Shapes + Pairs ? DigitPairs.Render(_pairDigits, _pairWriters, ref rng, augmenter, epoch, PairKeyBase + 2L * k, buffer)
+                : RenderObject(ref rng, buffer);
             if (done) DrawnTrainingSet.ToBytes(buffer, target);
             else target.Clear(); // never happens in practice; an empty image is harmless (the product never classifies one)
             return buffer;
@@ -149,6 +169,9 @@ public sealed record NonDigitTrainingState
     /// <summary>Shape drawings per epoch.</summary>
     public int Shapes { get; init; }
 
+    /// <summary>Pairs of drawn digits per epoch (<see cref="DigitPairs"/>).</summary>
+    public int Pairs { get; init; }
+
     /// <summary>Object images per epoch.</summary>
     public int Objects { get; init; }
 
@@ -163,5 +186,6 @@ public sealed record NonDigitTrainingState
 
     /// <summary>One line for messages and model cards.</summary>
     public string ToSummary() =>
-        $"{Shapes} shapes ({Augmentation} augmentation)" + (Objects > 0 ? $" and {Objects} images of {ObjectSource} per epoch" : " per epoch");
+        $"{Shapes} shapes ({Augmentation} augmentation)" + (Pairs > 0 ? $", {Pairs} pairs of drawn digits" : "")
+        + (Objects > 0 ? $" and {Objects} images of {ObjectSource} per epoch" : " per epoch");
 }

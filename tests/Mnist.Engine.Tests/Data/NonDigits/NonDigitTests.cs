@@ -69,6 +69,46 @@ public class NonDigitTests
     }
 
     [Fact]
+    public void Digit_pairs_are_two_digits_of_one_writer_side_by_side_rendered_per_epoch_and_seed()
+    {
+        // Writer 1 writes a vertical bar, writer 2 a ring: a pair of bars is about as wide as it is tall.
+        StrokePoint[][] bar = [[new(50, 0), new(50, 100)]];
+        StrokePoint[][] ring = [[.. Enumerable.Range(0, 33).Select(i => new StrokePoint(50 + 40 * MathF.Cos(i * MathF.PI / 16), 50 + 50 * MathF.Sin(i * MathF.PI / 16)))]];
+        DrawnDigit[] drawn = [new(1, 1, bar, 1), new(0, 2, ring, 2), new(1, 1, bar, 3), new(0, 2, ring, 4)];
+        Assert.Equal([0, 2], DigitPairs.IndexByWriter(drawn)[1]);
+        Assert.Equal([1, 3], DigitPairs.IndexByWriter(drawn)[2]);
+
+        var bars = new NonDigitTrainingSet(0, pairs: 8, pairDigits: [drawn[0], drawn[2]], augmentationName: "none");
+        Assert.Equal(8, bars.Count);
+        Assert.Equal(8, bars.Describe().Pairs);
+        Assert.Contains("8 pairs of drawn digits", bars.Describe().ToSummary());
+        var combined = bars.AppendTo(new MnistDataset(new byte[784], [4]));
+        Assert.All(combined.Labels[1..], l => Assert.Equal(MnistDataset.NotADigit, l));
+        bars.Render(combined, 1, epoch: 0, seed: 3, threads: 1);
+        // Two bars from 25 % of the height overlapping to 10 % apart: one run of ink columns or two, never more, and
+        // some pairs stand apart.
+        var runs = new List<int>();
+        for (int k = 1; k <= 8; k++)
+        {
+            var image = combined.Image(k).ToArray();
+            bool[] ink = [.. Enumerable.Range(0, 28).Select(x => Enumerable.Range(0, 28).Any(y => image[y * 28 + x] > 64))];
+            runs.Add(Enumerable.Range(0, 28).Count(x => ink[x] && (x == 0 || !ink[x - 1])));
+        }
+        Assert.All(runs, r => Assert.InRange(r, 1, 2));
+        Assert.Contains(2, runs);
+
+        var mixed = new NonDigitTrainingSet(0, pairs: 16, pairDigits: drawn);
+        var both = mixed.AppendTo(new MnistDataset(new byte[784], [4]));
+        mixed.Render(both, 1, epoch: 2, seed: 5, threads: 1);
+        var once = (byte[])both.Images.Clone();
+        mixed.Render(both, 1, epoch: 2, seed: 5, threads: 3);
+        Assert.Equal(once, both.Images);
+        mixed.Render(both, 1, epoch: 3, seed: 5, threads: 1);
+        Assert.NotEqual(once, both.Images);
+        Assert.Throws<ArgumentException>(() => new NonDigitTrainingSet(0, pairs: 3));
+    }
+
+    [Fact]
     public void Dataset_files_may_not_hold_the_not_a_digit_label_and_batches_carry_it_as_minus_one()
     {
         Assert.Throws<DataFormatException>(() => new MnistDataset(new byte[784], [MnistDataset.NotADigit]));
