@@ -33,5 +33,8 @@ public sealed class EvalNonDigitsTests
         (code, stdout, stderr) = MnistCli.Run(TimeSpan.FromMinutes(2), "train", "--non-digits", "-3", "--out", Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")));
         Assert.NotEqual(0, code);
         Assert.Contains("--non-digits must be", stdout + stderr, StringComparison.Ordinal);
+        (code, stdout, stderr) = MnistCli.Run(TimeSpan.FromMinutes(2), "train", "--non-digit-pairs", "100", "--out", Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")));
+        Assert.Equal(2, code);
+        Assert.Contains("--non-digit-pairs needs --drawn", stdout + stderr, StringComparison.Ordinal);
     }
 }
