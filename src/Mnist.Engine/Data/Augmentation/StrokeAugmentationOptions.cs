@@ -37,11 +37,11 @@ public sealed record StrokeAugmentationOptions
     /// <summary>No change: strokes rendered as given, with the default pen.</summary>
     public static StrokeAugmentationOptions None { get; } = new();
 
-    /// <summary>The default for drawn training digits: ±8° rotation, ±12° slant, aspect ×/÷1.15, ±1% jitter, pen 0.10–0.20, 5% tails dropped (up to 15%).</summary>
+    /// <summary>The default for drawn training digits: ±8° rotation, ±12° slant, aspect ×/÷1.15, ±1% jitter, pen 0.05–0.20, 5% tails dropped (up to 15%).</summary>
     public static StrokeAugmentationOptions Default { get; } = new()
     {
         RotationDegrees = 8f, SlantDegrees = 12f, AspectChange = 0.15f, JitterFraction = 0.01f,
-        PenWidthMin = 0.10f, PenWidthMax = 0.20f, DropTailProbability = 0.05f, DropTailMaxFraction = 0.15f,
+        PenWidthMin = 0.05f, PenWidthMax = 0.20f, DropTailProbability = 0.05f, DropTailMaxFraction = 0.15f,
     };
 
     /// <summary>Stronger: ±15° rotation, ±20° slant, aspect ×/÷1.3, ±2% jitter, pen 0.10–0.20, 10% tails dropped (up to 20%).</summary>
