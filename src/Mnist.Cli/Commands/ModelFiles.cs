@@ -42,6 +42,7 @@ internal static class ModelFiles
             {
                 state.Drawn is { } drawn ? "drawn digits: " + drawn.ToSummary() : null,
                 state.NonDigits is { } nonDigits ? "not a digit (uniform target): " + nonDigits.ToSummary() : null,
+                state.Distillation is { } distillation ? "soft targets: " + distillation.ToSummary() : null,
             }.Where(part => part is not null)) is { Length: > 0 } data ? data : null,
         };
         string onnx = Path.Combine(outDir, OnnxModelName);

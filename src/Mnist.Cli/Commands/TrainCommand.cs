@@ -27,6 +27,12 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     /// <summary>Renderings per drawn digit per epoch without <c>--drawn-copies</c>.</summary>
     public const int DefaultDrawnCopies = 2;
 
+    /// <summary>Share of the teachers' soft term without <c>--distill-weight</c>.</summary>
+    public const double DefaultDistillWeight = 0.5;
+
+    /// <summary>Temperature of the soft term without <c>--distill-temperature</c>.</summary>
+    public const double DefaultDistillTemperature = 1;
+
     internal sealed class Settings : CommandSettings
     {
         [CommandOption("--arch <NAME>")]
@@ -101,8 +107,26 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Also mix N Fashion-MNIST training images per epoch in as 'not a digit' (found as 'mnist data --dataset fashion' finds them). With --resume: the same value again.")]
         public int? NonDigitImages { get; init; }
 
+        [CommandOption("--teachers <FILES>")]
+        [Description("Knowledge distillation: comma-separated ONNX teacher models (e.g. a.onnx,b.onnx,c.onnx), run by the managed engine on every augmented batch; the student also learns the mean of their softmax. With --resume: the same files again.")]
+        public string? Teachers { get; init; }
+
+        [CommandOption("--distill-weight <W>")]
+        [Description("Share of the teachers' soft term in the loss, 0–1; the rest stays on the hard labels (default 0.5; with --resume: the checkpoint's).")]
+        public double? DistillWeight { get; init; }
+
+        [CommandOption("--distill-temperature <T>")]
+        [Description("Temperature of the teachers' and the student's softmax in the soft term, > 0 (default 1; with --resume: the checkpoint's).")]
+        public double? DistillTemperature { get; init; }
+
         public override ValidationResult Validate()
         {
+            if (Teachers is null && (DistillWeight is not null || DistillTemperature is not null))
+                return ValidationResult.Error("--distill-weight and --distill-temperature need --teachers FILES.");
+            if (Teachers is not null && TeacherPaths(Teachers).Length == 0)
+                return ValidationResult.Error("--teachers needs at least one model file.");
+            if (DistillWeight is double w && !(w >= 0 && w <= 1)) return ValidationResult.Error("--distill-weight must be 0–1.");
+            if (DistillTemperature is double t && !(t > 0 && t <= 100)) return ValidationResult.Error("--distill-temperature must be above 0 (and at most 100).");
             if (NonDigits is < 0 or > 1_000_000) return ValidationResult.Error("--non-digits must be 0–1000000.");
             if (NonDigitImages is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-images must be 0–1000000.");
             if (NonDigitPairs is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-pairs must be 0–1000000.");
@@ -207,6 +231,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
         var drawn = LoadDrawn(settings, checkpoint?.State.Drawn);
         var nonDigits = LoadNonDigits(settings, dataset, drawn);
+        var distillation = LoadTeachers(settings, checkpoint?.State.Distillation);
         // Created only now that data and options are known good, so a failed start leaves no empty run folder behind.
         Directory.CreateDirectory(outDir);
 
@@ -218,6 +243,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             CheckpointPath = Path.Combine(outDir, CheckpointFileName),
             Drawn = drawn,
             NonDigits = nonDigits,
+            Distillation = distillation,
         };
         var session = checkpoint is null
             ? TrainingSession.Start(registered, train, test, options)
@@ -233,6 +259,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             if (drawn is not null)
                 AnsiConsole.MarkupLine($"[grey]Drawn digits: {Markup.Escape(drawn.Describe().ToSummary())}: {drawn.Count:N0} renderings per epoch" +
                     (drawn.Skipped > 0 ? $" ({drawn.Skipped} digits without ink left out)" : "") + ".[/]");
+            if (distillation is not null)
+                AnsiConsole.MarkupLine($"[grey]Teachers: {Markup.Escape(distillation.Describe().ToSummary())}.[/]");
             if (checkpoint is not null)
                 AnsiConsole.MarkupLine($"[grey]Resuming after epoch {checkpoint.State.EpochsCompleted}" +
                     (checkpoint.State.BatchesCompleted > 0 ? $", batch {checkpoint.State.BatchesCompleted}" : "") + ".[/]");
@@ -258,7 +286,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
         string modelPath = ModelFiles.Save(session.FinalModel, session.CreateCheckpoint(includeOptimizer: false), outDir);
         var summary = new RunSummary(recipe, dataset, location.Folder, train.Count, test, options.Seed, result, session.Model.ParameterCount,
-            modelPath, outDir, MachineInfo.Current(), CommandLine(), started, DateTimeOffset.UtcNow, drawn?.Describe());
+            modelPath, outDir, MachineInfo.Current(), CommandLine(), started, DateTimeOffset.UtcNow, drawn?.Describe(), distillation?.Describe());
         MetricsJson.Write(summary, Path.Combine(outDir, MetricsFileName));
         string reportDir = Path.Combine(outDir, ReportFolderName);
         TrainingReport.Write(summary, reportDir);
@@ -300,6 +328,27 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             settings.DrawnAugment ?? saved?.Augmentation ?? "default");
     }
 
+    /// <summary>
+    /// The teachers of <c>--teachers</c> with <c>--distill-weight</c> and <c>--distill-temperature</c>; on resume, the
+    /// checkpoint's weight and temperature unless given (a mismatch is reported by <see cref="TrainingSession.Resume"/>).
+    /// </summary>
+    private static Distillation? LoadTeachers(Settings settings, DistillationState? saved)
+    {
+        if (settings.Teachers is null)
+        {
+            if (saved is not null)
+                throw new ArgumentException($"--resume: the run is {saved.ToSummary()}; give --teachers {string.Join(',', saved.Teachers.Select(t => t.File))} again.");
+            return null;
+        }
+        var teachers = TeacherEnsemble.Load(TeacherPaths(settings.Teachers));
+        return new Distillation(teachers, settings.DistillWeight ?? saved?.Weight ?? DefaultDistillWeight,
+            settings.DistillTemperature ?? saved?.Temperature ?? DefaultDistillTemperature);
+    }
+
+    /// <summary>The files of a <c>--teachers</c> value: comma-separated, blanks trimmed.</summary>
+    internal static string[] TeacherPaths(string value) =>
+        value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
     /// <summary>The non-digits to mix in: <c>--non-digits</c> shapes, <c>--non-digit-pairs</c> pairs of the drawn digits and
     /// <c>--non-digit-images</c> Fashion-MNIST images per epoch.</summary>
     private static NonDigitTrainingSet? LoadNonDigits(Settings settings, DatasetInfo dataset, DrawnTrainingSet? drawn)
@@ -318,12 +367,15 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     }
 
     /// <summary>
-    /// The command-line arguments as recorded in model cards and metrics: the <c>--drawn</c> file by its name only, so no
-    /// machine's folders end up in a model file.
+    /// The command-line arguments as recorded in model cards and metrics: the <c>--drawn</c> file and the <c>--teachers</c>
+    /// files by their names only, so no machine's folders end up in a model file.
     /// </summary>
-    internal static IEnumerable<string> RecordedArgs()
+    internal static IEnumerable<string> RecordedArgs() => RecordedArgs(Environment.GetCommandLineArgs().Skip(1).ToArray());
+
+    /// <inheritdoc cref="RecordedArgs()"/>
+    internal static IEnumerable<string> RecordedArgs(string[] args)
     {
-        string[] args = Environment.GetCommandLineArgs().Skip(1).ToArray();
+        static string Names(string files) => string.Join(',', TeacherPaths(files).Select(Path.GetFileName));
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--drawn" && i + 1 < args.Length)
@@ -334,6 +386,15 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             else if (args[i].StartsWith("--drawn=", StringComparison.Ordinal))
             {
                 yield return "--drawn=" + Path.GetFileName(args[i]["--drawn=".Length..]);
+            }
+            else if (args[i] == "--teachers" && i + 1 < args.Length)
+            {
+                yield return args[i];
+                yield return Names(args[++i]);
+            }
+            else if (args[i].StartsWith("--teachers=", StringComparison.Ordinal))
+            {
+                yield return "--teachers=" + Names(args[i]["--teachers=".Length..]);
             }
             else
             {

@@ -72,6 +72,13 @@ internal static class MetricsJson
                 ["stroke_augmentation"] = d.Augmentation,
                 ["protocol"] = d.ToSummary() + "; evaluate drawn accuracy only on writers outside " + d.Writers + " (leave-writers-out)",
             },
+            ["distillation"] = s.Distillation is not { } t ? null : new JsonObject
+            {
+                ["teachers"] = new JsonArray([.. t.Teachers.Select(f => (JsonNode)new JsonObject { ["file"] = f.File, ["sha256"] = f.Sha256 })]),
+                ["weight"] = t.Weight,
+                ["temperature"] = t.Temperature,
+                ["summary"] = t.ToSummary(),
+            },
             ["test_count"] = final.Count,
             ["parameters"] = s.ParameterCount,
             ["model"] = s.ModelPath,

@@ -19,4 +19,5 @@ internal sealed record RunSummary(
     string CommandLine,
     DateTimeOffset StartedUtc,
     DateTimeOffset FinishedUtc,
-    DrawnTrainingState? Drawn = null);
+    DrawnTrainingState? Drawn = null,
+    DistillationState? Distillation = null);

@@ -25,6 +25,9 @@ public sealed record TrainingOptions
     /// <summary>Non-digits (shapes, other objects) to mix in with a uniform target, fresh every epoch; null for none.</summary>
     public NonDigitTrainingSet? NonDigits { get; init; }
 
+    /// <summary>Teachers whose averaged soft targets the student also learns from (knowledge distillation); null for none.</summary>
+    public Distillation? Distillation { get; init; }
+
     /// <summary>Threads that build (augment) batches; they run one batch ahead of the optimizer.</summary>
     public int LoaderThreads { get; init; } = Environment.ProcessorCount;
 

@@ -41,6 +41,7 @@ public sealed class TrainingSession
     private EvaluationResult? _lastEvaluation;
     private readonly WeightAverage? _average;
     private readonly Sequential<float>? _averaged;
+    private readonly float[] _softTargets;
 
     private TrainingSession(TrainingRecipe recipe, MnistDataset train, MnistDataset test, TrainingOptions options, Sequential<float> model, int epochs)
     {
@@ -53,7 +54,13 @@ public sealed class TrainingSession
         Model = model;
         Epochs = epochs;
         Optimizer = recipe.CreateOptimizer(model.Parameters);
-        _trainer = new Trainer(model, Optimizer, recipe.LabelSmoothing);
+        if (options.Distillation is { } teachers && (teachers.Teachers.Classes != model.OutputItemShape[^1]
+            || !teachers.Teachers.Teachers[0].Model.InputItemShape.AsSpan().SequenceEqual(model.InputItemShape)))
+            throw new ArgumentException($"The teachers map [{string.Join(',', teachers.Teachers.Teachers[0].Model.InputItemShape)}] to {teachers.Teachers.Classes} classes; " +
+                $"the student maps [{string.Join(',', model.InputItemShape)}] to {model.OutputItemShape[^1]}.", nameof(options));
+        _trainer = new Trainer(model, Optimizer, recipe.LabelSmoothing, options.Distillation is { } d
+            ? new DistillationLoss<float>(d.Weight, d.Temperature, recipe.LabelSmoothing)
+            : null);
         if (recipe.WeightAverageDecay is double decay)
         {
             _average = new WeightAverage(model, decay);
@@ -71,6 +78,7 @@ public sealed class TrainingSession
             Prefetch = 1,
         });
         TotalSteps = (long)epochs * _loader.BatchesPerEpoch;
+        _softTargets = options.Distillation is { } distillation ? new float[recipe.BatchSize * distillation.Teachers.Classes] : [];
         _schedule = recipe.CreateSchedule?.Invoke(TotalSteps);
         _history = [];
     }
@@ -141,6 +149,14 @@ public sealed class TrainingSession
                 : nonDigits is null
                     ? $"The checkpoint mixes in non-digits ({s.NonDigits.ToSummary()}); resume with the same non-digit options."
                     : $"The checkpoint mixes in non-digits as: {s.NonDigits.ToSummary()}; this run asks for: {nonDigits.ToSummary()}.",
+                nameof(options));
+        var distillation = options?.Distillation?.Describe();
+        if (s.Distillation != distillation)
+            throw new ArgumentException(s.Distillation is null
+                ? "The checkpoint was trained without teachers; resume it without --teachers."
+                : distillation is null
+                    ? $"The checkpoint was {s.Distillation.ToSummary()}; resume with --teachers {string.Join(',', s.Distillation.Teachers.Select(t => t.File))} (the same files) as well."
+                    : $"The checkpoint was {s.Distillation.ToSummary()}; this run asks for: {distillation.ToSummary()}.",
                 nameof(options));
         if (!checkpoint.HasOptimizerState)
             throw new ArgumentException("The checkpoint has no optimizer state (a model file); resume needs checkpoint.bin.", nameof(checkpoint));
@@ -226,6 +242,7 @@ public sealed class TrainingSession
             TrainCount = _datasetTrainCount,
             Drawn = Options.Drawn?.Describe(),
             NonDigits = Options.NonDigits?.Describe(),
+            Distillation = Options.Distillation?.Describe(),
             TestCount = _test.Count,
             Epochs = Epochs,
             EpochsCompleted = EpochsCompleted,
@@ -262,7 +279,18 @@ public sealed class TrainingSession
 
                 long t0 = Stopwatch.GetTimestamp();
                 if (_schedule is not null) Optimizer.LearningRate = _schedule.LearningRateAt(Optimizer.StepCount);
-                double loss = _trainer.Step(x, batch.LabelSpan);
+                double loss;
+                if (Options.Distillation is { } distill)
+                {
+                    // The teachers see the very (augmented) batch the student sees; their forward passes count as training time.
+                    var soft = _softTargets.AsSpan(0, batch.Count * distill.Teachers.Classes);
+                    distill.Teachers.SoftTargets(x, distill.Temperature, soft);
+                    loss = _trainer.Step(x, batch.LabelSpan, soft);
+                }
+                else
+                {
+                    loss = _trainer.Step(x, batch.LabelSpan);
+                }
                 _average?.Update(Optimizer.StepCount);
                 double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
 

@@ -31,6 +31,9 @@ public sealed record TrainingState
     /// <summary>The non-digits mixed into the training set (uniform targets), or null for none.</summary>
     public NonDigitTrainingState? NonDigits { get; init; }
 
+    /// <summary>The teachers, weight and temperature of knowledge distillation, or null for a run without teachers.</summary>
+    public DistillationState? Distillation { get; init; }
+
     /// <summary>Decay of the weight average evaluated and saved instead of the raw weights, or null for none.</summary>
     public double? WeightAverageDecay { get; init; }
 

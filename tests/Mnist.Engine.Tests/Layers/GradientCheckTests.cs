@@ -91,6 +91,28 @@ public class GradientCheckTests
         GradientCheck.Objective(model, x, rng, "cross-entropy", y => (lossFn.Forward(y, labels), lossFn.Backward()));
     }
 
+    [Theory]
+    [InlineData(1.0, 1.0, 0.0)]
+    [InlineData(0.5, 4.0, 0.1)]
+    [InlineData(0.9, 0.5, 0.0)]
+    public void Distillation(double weight, double temperature, double smoothing)
+    {
+        var rng = new SplitMix(12);
+        var model = new Sequential<double>([7], [("fc", new Linear<double>(7, 10, rng: rng))]);
+        var x = GradientCheck.Random([5, 7], rng);
+        // Soft targets: rows of a random distribution, one with exact zeros (0·log 0 terms); label -1 takes only the hard term.
+        var soft = new double[5 * 10];
+        for (int r = 0; r < 5; r++)
+        {
+            double sum = 0;
+            for (int c = 0; c < 10; c++) sum += soft[r * 10 + c] = r == 2 && c % 3 == 0 ? 0 : rng.NextDouble() + 0.01;
+            for (int c = 0; c < 10; c++) soft[r * 10 + c] /= sum;
+        }
+        int[] labels = [3, 0, 9, -1, 7];
+        var lossFn = new DistillationLoss<double>(weight, temperature, smoothing);
+        GradientCheck.Objective(model, x, rng, "distillation", y => (lossFn.Forward(y, labels, soft), lossFn.Backward()));
+    }
+
     [Fact]
     public void WholeNetwork()
     {
