@@ -185,6 +185,23 @@ public class AugmentationTests
     }
 
     [Fact]
+    public void Non_digits_are_never_seen_at_low_resolution()
+    {
+        var lowRes = AugmentationOptions.None with { LowResolutionProbability = 1, LowResolutionMin = 0.3f, LowResolutionMax = 0.3f };
+        var aug = new Augmenter(lowRes, 3);
+        var image = new byte[784];
+        for (int i = 0; i < 784; i++) image[i] = (byte)((i / 28 + i % 28) % 2 * 255); // one-pixel detail
+        var digit = new float[784];
+        var nonDigit = new float[784];
+        aug.Augment(image, digit, 0, 7, label: 5);
+        aug.Augment(image, nonDigit, 0, 7, label: MnistDataset.NotADigit);
+        var plain = new float[784];
+        Augmenter.ToFloat(image, plain);
+        Assert.Equal(plain, nonDigit);
+        Assert.All(digit, v => Assert.InRange(v, 0.2f, 0.8f)); // the digit's detail is blurred away
+    }
+
+    [Fact]
     public void Flipping_mirrors_left_to_right()
     {
         var aug = new Augmenter(AugmentationOptions.None with { HorizontalFlipProbability = 1 }, 0);

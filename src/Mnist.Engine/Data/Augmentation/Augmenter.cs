@@ -115,7 +115,9 @@ public sealed class Augmenter
         }
         if (strokeRoll < o.StrokeStyleProbability) StrokeRestyler.Restyle(image, Rows, Cols, penRadius);
         if (thicknessRoll < o.ThicknessProbability && thickness != 0) ChangeThickness(image, thickness);
-        if (resolutionRoll < o.LowResolutionProbability)
+        // Not for non-digits: a blurred shirt or star taught as "not a digit" teaches that blur is no digit, and a digit
+        // a few pixels tall in a photo reaches the network just as blurred.
+        if (resolutionRoll < o.LowResolutionProbability && label != MnistDataset.NotADigit)
         {
             int side = Math.Clamp((int)MathF.Round(resolution * Math.Max(Rows, Cols)), 2, Math.Max(Rows, Cols));
             if (side < Math.Max(Rows, Cols)) Resample(image, side);
