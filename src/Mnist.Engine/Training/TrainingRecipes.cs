@@ -24,7 +24,7 @@ public static class TrainingRecipes
     /// <summary>
     /// The project's best model: the <c>default</c> network, AdamW with a one-cycle schedule (peak 3e-3), batch 128,
     /// 12 epochs of on-the-fly affine augmentation (±10°, zoom 0.9–1.1, ±2.5 px, shear ±10°) with 30% of the samples seen
-    /// at low resolution (0.3–0.6 of the side), and label smoothing 0.1; the model evaluated and saved is the weight
+    /// at low resolution (0.3–0.6 of the side; never the non-digits), and label smoothing 0.1; the model evaluated and saved is the weight
     /// average (<see cref="WeightAverage"/>, decay 0.999). A digit a few pixels tall in a photo reaches the network as
     /// blurred as the low-resolution samples: that part is what keeps photo-like input right. The pen-stroke restyle and
     /// the continental one-flag (<see cref="AugmentationOptions.StrokeStyleProbability"/>,
