@@ -36,6 +36,11 @@ public sealed class TrainDistillationTests : IDisposable
         string commandLine = metrics.RootElement.GetProperty("command_line").GetString()!;
         Assert.Contains("--teachers mnist.onnx,mnist.onnx ", commandLine, StringComparison.Ordinal);
         Assert.DoesNotContain(Path.GetDirectoryName(ShippedModel)!, commandLine, StringComparison.Ordinal);
+        // The data and run folders were given as absolute paths: recorded by their names only.
+        Assert.Contains($"--data {Path.GetFileName(Path.TrimEndingDirectorySeparator(MnistCli.MnistFolder()))} ", commandLine, StringComparison.Ordinal);
+        Assert.Contains("--out run ", commandLine, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetDirectoryName(outDir)!, commandLine, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(MnistCli.MnistFolder()))!, commandLine, StringComparison.Ordinal);
 
         var card = ModelCard.Load(Path.Combine(outDir, "model.json"));
         Assert.Contains($"soft targets: distilled from the mean softmax of mnist.onnx (sha256:{sha})", card.TrainingData, StringComparison.Ordinal);

@@ -367,40 +367,36 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     }
 
     /// <summary>
-    /// The command-line arguments as recorded in model cards and metrics: the <c>--drawn</c> file and the <c>--teachers</c>
-    /// files by their names only, so no machine's folders end up in a model file.
+    /// The command-line arguments as recorded in model cards and metrics: the files and folders of <c>--drawn</c>,
+    /// <c>--teachers</c>, <c>--data</c> and <c>--out</c> by their names only, so no machine's folders end up in a model file.
     /// </summary>
     internal static IEnumerable<string> RecordedArgs() => RecordedArgs(Environment.GetCommandLineArgs().Skip(1).ToArray());
 
     /// <inheritdoc cref="RecordedArgs()"/>
     internal static IEnumerable<string> RecordedArgs(string[] args)
     {
-        static string Names(string files) => string.Join(',', TeacherPaths(files).Select(Path.GetFileName));
+        string[] pathOptions = ["--drawn", "--teachers", "--data", "--out"];
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--drawn" && i + 1 < args.Length)
+            string option = pathOptions.FirstOrDefault(o => args[i] == o || args[i].StartsWith(o + "=", StringComparison.Ordinal)) ?? "";
+            if (option.Length == 0)
+                yield return args[i];
+            else if (args[i].Length > option.Length)
+                yield return option + "=" + Names(option, args[i][(option.Length + 1)..]);
+            else if (i + 1 < args.Length)
             {
                 yield return args[i];
-                yield return Path.GetFileName(args[++i]);
-            }
-            else if (args[i].StartsWith("--drawn=", StringComparison.Ordinal))
-            {
-                yield return "--drawn=" + Path.GetFileName(args[i]["--drawn=".Length..]);
-            }
-            else if (args[i] == "--teachers" && i + 1 < args.Length)
-            {
-                yield return args[i];
-                yield return Names(args[++i]);
-            }
-            else if (args[i].StartsWith("--teachers=", StringComparison.Ordinal))
-            {
-                yield return "--teachers=" + Names(args[i]["--teachers=".Length..]);
+                yield return Names(option, args[++i]);
             }
             else
-            {
                 yield return args[i];
-            }
         }
+
+        static string Names(string option, string value) =>
+            option == "--teachers" ? string.Join(',', TeacherPaths(value).Select(Name)) : Name(value);
+
+        // A file or folder by its last part (a folder given with a trailing separator too).
+        static string Name(string path) => Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
     }
 
     /// <summary>The recipe used without <c>--arch</c>: the project's best (<c>default</c>) once it exists.</summary>
