@@ -14,6 +14,10 @@ using DrawnDigit = Mnist.NumberBench.DrawnDigit;
 //          (no grouping of the pieces reads the label), "outscored" (one does, another scores better); pieces as colours
 //   mnist-numberbench single --model FILE --digits PENDIGITS.jsonl --mnist DIR     read vs predict on lone digits
 //   mnist-numberbench write  --digits PENDIGITS.jsonl --out DIR [--writers 21-30] [--count N] [--seed S]
+//   mnist-numberbench photolike --model FILE --mnist DIR [--split train|test] [--from N] [--step N] [--count N]
+//          digits rendered as photo-like JPEGs (the photo-like test's renderer) and recognized as the server does; the
+//          defaults (test split, every 10th digit, 1000) reproduce the test's figure; --split train --from 50000 scores the
+//          training images a validation-split model never saw
 //   mnist-numberbench shapes --out DIR [--count N]     the non-digit drawings (held-out ones as measured) as JSON lines
 //                                                      and a contact sheet of their 28×28 renderings, both families
 var opts = Options.Parse(args);
@@ -23,6 +27,7 @@ switch (opts.Command)
     case "single": return Single(opts);
     case "write": return Write(opts);
     case "shapes": return Shapes(opts);
+    case "photolike": return PhotoLike(opts);
     default:
         Console.Error.WriteLine("usage: mnist-numberbench eval|single|write --digits PENDIGITS.jsonl [--model FILE] ...");
         return 2;
@@ -174,6 +179,30 @@ static int Write(Options o)
     return 0;
 }
 
+static int PhotoLike(Options o)
+{
+    if (o.Mnist is null) throw new ArgumentException("photolike needs --mnist DIR");
+    MnistSplit split = o.Split switch { "train" => MnistSplit.Train, "test" => MnistSplit.Test, _ => throw new ArgumentException($"--split train|test, not {o.Split}") };
+    MnistDataset data = MnistDataset.Load(o.Mnist, split);
+    int count = Math.Min(o.CountGiven ? o.Count : 1000, (data.Count - o.From + o.Step - 1) / o.Step);
+    using var pipeline = new DigitPipeline(OnnxDigitClassifier.Load(o.Model));
+    var rng = new Mnist.Engine.Tensors.SplitMix(2026, 5); // the photo-like test's stream
+    int correct = 0;
+    var misses = new List<string>();
+    for (int i = 0; i < count; i++)
+    {
+        int index = o.From + i * o.Step;
+        var (jpeg, description) = Mnist.Tests.Shared.PhotoLikeRenderer.Render(data.Image(index).ToArray(), rng);
+        int? digit = pipeline.Recognize(jpeg).Digit;
+        if (digit == data.Labels[index]) correct++;
+        else if (misses.Count < o.ShowErrors) misses.Add($"  #{index} label {data.Labels[index]} got {digit?.ToString(CultureInfo.InvariantCulture) ?? "none"} ({description})");
+    }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"photo-like ({o.Split} images {o.From}, every {o.Step}.): {correct}/{count} = {100.0 * correct / count:F2}%  model {o.Model}"));
+    foreach (string m in misses) Console.WriteLine(m);
+    return 0;
+}
+
 static int Shapes(Options o)
 {
     int per = Math.Min(o.Count, 24);
@@ -276,12 +305,16 @@ internal sealed class Options
     public string? SaveErrors { get; private set; }
     public HashSet<int> Writers { get; private set; } = [.. Enumerable.Range(21, 10)];
     public int Count { get; private set; } = 500;
+    public bool CountGiven { get; private set; }
     public int Seed { get; private set; } = 1;
     public int ShowErrors { get; private set; } = 10;
     public bool Images { get; private set; }
     public bool Diagnose { get; private set; }
     public bool NoStrokes { get; private set; }
     public int? Only { get; private set; }
+    public string Split { get; private set; } = "test";
+    public int From { get; private set; }
+    public int Step { get; private set; } = 10;
     public NumberReaderOptions Weights { get; private set; } = NumberReaderOptions.Default;
 
     public static Options Parse(string[] args)
@@ -298,13 +331,16 @@ internal sealed class Options
                 case "--mnist": o.Mnist = Next(); break;
                 case "--out": o.Out = Next(); break;
                 case "--save-errors": o.SaveErrors = Next(); break;
-                case "--count": o.Count = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--count": o.Count = int.Parse(Next(), CultureInfo.InvariantCulture); o.CountGiven = true; break;
                 case "--seed": o.Seed = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--errors": o.ShowErrors = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--images": o.Images = true; break;
                 case "--diagnose": o.Diagnose = true; break;
                 case "--no-strokes": o.NoStrokes = true; break;
                 case "--only": o.Only = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--split": o.Split = Next(); break;
+                case "--from": o.From = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--step": o.Step = Math.Max(1, int.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--writers":
                     string[] range = Next().Split('-');
                     int lo = int.Parse(range[0], CultureInfo.InvariantCulture), hi = int.Parse(range[^1], CultureInfo.InvariantCulture);
