@@ -25,12 +25,12 @@ internal sealed class CachedClassifier
     public void Classify(ReadOnlySpan<float> pixels, int count, Span<float> probabilities)
     {
         var missing = new List<int>();
+        var pending = new HashSet<Frame>();
         var frames = new Frame[count];
         for (int i = 0; i < count; i++)
         {
             frames[i] = new Frame(pixels.Slice(i * Pixels, Pixels).ToArray());
-            if (_answers.TryGetValue(frames[i], out float[]? known)) known.CopyTo(probabilities.Slice(i * Classes, Classes));
-            else if (!missing.Exists(j => frames[j].Equals(frames[i]))) missing.Add(i);
+            if (!_answers.ContainsKey(frames[i]) && pending.Add(frames[i])) missing.Add(i);
         }
         if (missing.Count > 0)
         {
