@@ -99,19 +99,6 @@ internal sealed class ImagePieces : PieceSet
     }
     private readonly Piece[] _pieces;
 
-    /// <param name="coverage">Ink coverage per pixel (steps A–B of <see cref="DigitPreprocessor"/>).</param>
-    /// <param name="width">Image width.</param>
-    /// <param name="height">Image height.</param>
-    /// <param name="options">Segmentation weights (<see cref="NumberReaderOptions.CutWidth"/>).</param>
-    /// <param name="frameAll">Frames the whole image as one digit.</param>
-    /// <param name="followStrokes">Cut wide components between stroke arcs (<see cref="StrokeSlices"/>) instead of
-    /// along seams and straight cuts.</param>
-    public ImagePieces(float[] coverage, int width, int height, NumberReaderOptions options, Func<PreprocessResult> frameAll,
-        bool followStrokes = false)
-        : this(new InkComponents(coverage, width, height), options, frameAll, followStrokes)
-    {
-    }
-
     /// <param name="ink">The image's components (shared by both ways of cutting it).</param>
     /// <param name="options">Segmentation weights (<see cref="NumberReaderOptions.CutWidth"/>).</param>
     /// <param name="frameAll">Frames the whole image as one digit.</param>

@@ -53,7 +53,7 @@ public class StrokeArcsTests
         // above and below the bar goes to one piece, the 7's stem to another.
         float[] u = Coverage(([new(30, 5), new(30, 75)], 3f), ([new(15, 20), new(70, 20), new(60, 75)], 3f));
         PreprocessResult none = new(new float[DigitPreprocessor.PixelCount], NoDigitReason.None, null);
-        var pieces = new ImagePieces(u, W, H, NumberReaderOptions.Default, () => none, followStrokes: true);
+        var pieces = new ImagePieces(new InkComponents(u, W, H), NumberReaderOptions.Default, () => none, followStrokes: true);
         int[] map = pieces.PieceMap();
         int oneTop = map[7 * W + 30], oneBottom = map[73 * W + 30], stem = map[73 * W + 60];
         Assert.True(oneTop >= 0 && stem >= 0);
