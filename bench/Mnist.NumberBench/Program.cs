@@ -234,7 +234,7 @@ static int Shapes(Options o)
     if (o.Digits is not null)
     {
         var digits = Mnist.Engine.Data.DrawnDigitSet.Load(o.Digits).Samples;
-        var byWriter = Mnist.Engine.Data.NonDigits.DigitPairs.IndexByWriter(digits);
+        var pairs = new Mnist.Engine.Data.NonDigits.DigitPairs(digits);
         var augmenter = new Mnist.Engine.Data.Augmentation.StrokeAugmenter(
             Mnist.Engine.Data.Augmentation.StrokeAugmentationOptions.FromName("strong"), 7);
         for (int r = 0; r < 4; r++)
@@ -244,7 +244,7 @@ static int Shapes(Options o)
             {
                 var rng = new StreamRandom(7, 2, (ulong)r, (ulong)i);
                 row[i] = new float[DigitPreprocessor.PixelCount];
-                Mnist.Engine.Data.NonDigits.DigitPairs.Render(digits, byWriter, ref rng, augmenter, 0, 2L * (r * per + i), row[i]);
+                pairs.Render(ref rng, augmenter, 0, 2L * (r * per + i), row[i]);
             }
             pairRows.Add(row);
         }

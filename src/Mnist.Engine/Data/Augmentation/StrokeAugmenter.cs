@@ -74,15 +74,7 @@ public sealed class StrokeAugmenter
         bool dropTail = rng.NextSingle() < options.DropTailProbability;
         float tailFraction = rng.NextSingle() * options.DropTailMaxFraction;
 
-        float minX = float.PositiveInfinity, minY = float.PositiveInfinity, maxX = float.NegativeInfinity, maxY = float.NegativeInfinity;
-        foreach (var stroke in strokes)
-        {
-            foreach (var p in stroke)
-            {
-                minX = Math.Min(minX, p.X); maxX = Math.Max(maxX, p.X);
-                minY = Math.Min(minY, p.Y); maxY = Math.Max(maxY, p.Y);
-            }
-        }
+        var (minX, minY, maxX, maxY) = StrokeBounds.Of(strokes);
         float cx = (minX + maxX) / 2, cy = (minY + maxY) / 2;
         float jitter = options.JitterFraction * Math.Max(maxX - minX, maxY - minY);
         float cos = MathF.Cos(rotation), sin = MathF.Sin(rotation);

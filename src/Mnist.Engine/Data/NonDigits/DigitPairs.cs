@@ -11,8 +11,20 @@ namespace Mnist.Engine.Data.NonDigits;
 /// </summary>
 /// <remarks>The layout follows the numbers the reader is measured on: each digit scaled to a common height ±12 %,
 /// baselines ±8 %, the second placed from 25 % of the height overlapping the first to 10 % apart.</remarks>
-public static class DigitPairs
+public sealed class DigitPairs
 {
+    private readonly IReadOnlyList<DrawnDigit> _digits;
+    private readonly Dictionary<int, int[]> _byWriter;
+
+    /// <summary>Pairs made of <paramref name="digits"/> (at least one), two of one writer each.</summary>
+    public DigitPairs(IReadOnlyList<DrawnDigit> digits)
+    {
+        ArgumentNullException.ThrowIfNull(digits);
+        if (digits.Count == 0) throw new ArgumentException("Digit pairs need drawn digits to make them of.", nameof(digits));
+        _digits = digits;
+        _byWriter = IndexByWriter(digits);
+    }
+
     /// <summary>Height variation of each digit around the common height.</summary>
     public const float HeightJitter = 0.12f;
 
@@ -26,16 +38,15 @@ public static class DigitPairs
     public const float MaxGap = 0.10f;
 
     /// <summary>
-    /// Renders a pair into <paramref name="destination"/> (784 floats): the first digit from <paramref name="digits"/>,
-    /// the second from the same writer (<paramref name="byWriter"/>), each stroke-augmented with its own key. Returns
-    /// false when preprocessing finds no digit (never in practice).
+    /// Renders a pair into <paramref name="destination"/> (784 floats): two digits of one writer drawn from
+    /// <paramref name="rng"/>, each stroke-augmented with its own key (<paramref name="key"/>, <paramref name="key"/> + 1).
+    /// Returns false when preprocessing finds no digit (never in practice).
     /// </summary>
-    public static bool Render(IReadOnlyList<DrawnDigit> digits, IReadOnlyDictionary<int, int[]> byWriter, ref StreamRandom rng,
-        StrokeAugmenter? augmenter, int epoch, long key, Span<float> destination)
+    public bool Render(ref StreamRandom rng, StrokeAugmenter? augmenter, int epoch, long key, Span<float> destination)
     {
-        DrawnDigit first = digits[rng.NextInt(digits.Count)];
-        int[] same = byWriter[first.Writer];
-        DrawnDigit second = digits[same[rng.NextInt(same.Length)]];
+        DrawnDigit first = _digits[rng.NextInt(_digits.Count)];
+        int[] same = _byWriter[first.Writer];
+        DrawnDigit second = _digits[same[rng.NextInt(same.Length)]];
         var (a, penA) = augmenter?.Augment(first.StrokeList, epoch, key) ?? (first.Strokes, PreprocessOptions.DefaultPenWidthFraction);
         var (b, penB) = augmenter?.Augment(second.StrokeList, epoch, key + 1) ?? (second.Strokes, PreprocessOptions.DefaultPenWidthFraction);
         float heightA = 1f + rng.Uniform(-HeightJitter, HeightJitter), heightB = 1f + rng.Uniform(-HeightJitter, HeightJitter);
@@ -60,13 +71,7 @@ public static class DigitPairs
     /// returns them with their longer side after scaling.</summary>
     private static (Placed Placed, float LongerSide) Place(IReadOnlyList<IReadOnlyList<StrokePoint>> strokes, float height, float x, float baseline)
     {
-        float minX = float.PositiveInfinity, minY = float.PositiveInfinity, maxX = float.NegativeInfinity, maxY = float.NegativeInfinity;
-        foreach (var stroke in strokes)
-            foreach (var p in stroke)
-            {
-                minX = Math.Min(minX, p.X); maxX = Math.Max(maxX, p.X);
-                minY = Math.Min(minY, p.Y); maxY = Math.Max(maxY, p.Y);
-            }
+        var (minX, minY, maxX, maxY) = StrokeBounds.Of(strokes);
         float scale = height / Math.Max(maxY - minY, 1e-3f);
         var placed = new StrokePoint[strokes.Count][];
         for (int s = 0; s < strokes.Count; s++)

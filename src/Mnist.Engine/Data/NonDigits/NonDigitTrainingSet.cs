@@ -26,8 +26,7 @@ public sealed class NonDigitTrainingSet
 
     private readonly MnistDataset? _objects;
     private readonly StrokeAugmenter? _augmenter;
-    private readonly IReadOnlyList<DrawnDigit> _pairDigits;
-    private readonly Dictionary<int, int[]> _pairWriters;
+    private readonly DigitPairs? _pairs;
 
     /// <summary>Prepares the non-digits of each epoch.</summary>
     /// <param name="shapes">Shape drawings per epoch (0 for none).</param>
@@ -53,8 +52,7 @@ public sealed class NonDigitTrainingSet
         augmentation.Validate();
         Shapes = shapes;
         Pairs = pairs;
-        _pairDigits = pairs > 0 ? pairDigits! : [];
-        _pairWriters = DigitPairs.IndexByWriter(_pairDigits);
+        _pairs = pairs > 0 ? new DigitPairs(pairDigits!) : null;
         Objects = objectsPerEpoch;
         _objects = objectsPerEpoch > 0 ? objects : null;
         ObjectSource = _objects is null ? null : Path.GetFileName(Path.GetDirectoryName(_objects.Source) ?? "") is { Length: > 0 } folder ? folder : "objects";
@@ -123,7 +121,7 @@ public sealed class NonDigitTrainingSet
             var target = images.AsSpan((offset + k) * n, n);
             var rng = new StreamRandom(seed, Domain, (ulong)epoch, (ulong)k);
             bool done = k < Shapes ? RenderShape(k, epoch, ref rng, augmenter, buffer)
-                : k < Shapes + Pairs ? DigitPairs.Render(_pairDigits, _pairWriters, ref rng, augmenter, epoch, PairKeyBase + 2L * k, buffer)
+                : k < Shapes + Pairs ? _pairs!.Render(ref rng, augmenter, epoch, PairKeyBase + 2L * k, buffer)
                 : RenderObject(ref rng, buffer);
             if (done) DrawnTrainingSet.ToBytes(buffer, target);
             else target.Clear(); // never happens in practice; an empty image is harmless (the product never classifies one)
