@@ -218,12 +218,15 @@ static int Shapes(Options o)
     }
     // Sheet: one row per category (training family first), per drawings across, each 28×28 scaled ×2.
     var rows = new List<(string Category, StrokePoint[][] Strokes)[]>();
-    foreach (var category in Mnist.Engine.Data.NonDigits.NonDigitShapes.Training)
+    var training = Mnist.Engine.Data.NonDigits.NonDigitShapes.Training;
+    for (int c = 0; c < training.Count; c++)
     {
+        string category = training[c];
         var row = new (string, StrokePoint[][])[per];
         for (int i = 0; i < per; i++)
         {
-            var rng = new StreamRandom(7, 1, (ulong)category.GetHashCode(StringComparison.Ordinal), (ulong)i);
+            // By the category's place in the family: a string's hash code changes from one process to the next.
+            var rng = new StreamRandom(7, 1, (ulong)c, (ulong)i);
             row[i] = (category, Mnist.Engine.Data.NonDigits.NonDigitShapes.Draw(category, ref rng));
         }
         rows.Add(row);
