@@ -40,7 +40,7 @@ internal static class ModelFiles
         {
             TrainingData = string.Join("; ", new[]
             {
-                state.Drawn is { } drawn ? "drawn digits: " + drawn.ToSummary() : null,
+                state.Drawn is { } drawn ? drawn.ToCardEntry() : null,
                 state.NonDigits is { } nonDigits ? "not a digit (uniform target): " + nonDigits.ToSummary() : null,
                 state.Distillation is { } distillation ? "soft targets: " + distillation.ToSummary() : null,
             }.Where(part => part is not null)) is { Length: > 0 } data ? data : null,

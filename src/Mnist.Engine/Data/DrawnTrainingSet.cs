@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Mnist.Engine.Data.Augmentation;
 using Mnist.Engine.Preprocessing;
 
@@ -149,7 +151,7 @@ public sealed class DrawnTrainingSet
 }
 
 /// <summary>What a checkpoint records about the drawn digits mixed into a run (<see cref="DrawnTrainingSet"/>).</summary>
-public sealed record DrawnTrainingState
+public sealed partial record DrawnTrainingState
 {
     /// <summary>File name of the drawn digits (never a path).</summary>
     public string File { get; init; } = "";
@@ -173,4 +175,34 @@ public sealed record DrawnTrainingState
     public string ToSummary() =>
         $"{File} writers {Writers} ({Digits} digits), {Copies} rendering(s) per digit per epoch with {Augmentation} stroke augmentation, " +
         "rendered by DigitPreprocessor.FromStrokes";
+
+    /// <summary>Starts the drawn-digit entry of a model card's <c>training_data</c> (<see cref="ToCardEntry"/>).</summary>
+    public const string CardEntryPrefix = "drawn digits: ";
+
+    /// <summary>
+    /// This state as an entry of a model card's <c>training_data</c>: <see cref="CardEntryPrefix"/> + <see cref="ToSummary"/>.
+    /// Entries are joined by <c>"; "</c>; <see cref="FromTrainingData"/> reads the file and writers back.
+    /// </summary>
+    public string ToCardEntry() => CardEntryPrefix + ToSummary();
+
+    // ToCardEntry's shape, at the start of training_data or after an earlier entry's "; "; the file name runs to the
+    // first " writers RANGES (N digits), C rendering(s) per digit per epoch", so a name with those words in it still reads.
+    [GeneratedRegex(@"(?:^|; )drawn digits: (?<file>.+?) writers (?<writers>[0-9][0-9,\-]*) \((?<digits>[0-9]+) digits\), [0-9]+ rendering\(s\) per digit per epoch",
+        RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
+    private static partial Regex CardEntry();
+
+    /// <summary>
+    /// The drawn digits a model card's <c>training_data</c> names (written by <see cref="ToCardEntry"/>): file name, writers
+    /// trained on and digit count; null when it names none (no drawn digits, or a card from before they were recorded).
+    /// </summary>
+    /// <exception cref="FormatException">The entry is there but its writers do not parse.</exception>
+    public static (string File, WriterSet Writers, int Digits)? FromTrainingData(string? trainingData)
+    {
+        if (trainingData is null) return null;
+        var m = CardEntry().Match(trainingData);
+        if (!m.Success) return null;
+        if (!int.TryParse(m.Groups["digits"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int digits))
+            throw new FormatException($"'{m.Groups["digits"].Value}' digits in training_data is not a count.");
+        return (m.Groups["file"].Value, WriterSet.Parse(m.Groups["writers"].Value), digits);
+    }
 }
