@@ -30,6 +30,9 @@ namespace Mnist.Engine.Formats;
 /// <param name="QuantizedFrom">For a quantized model, the float model it was derived from (file name and SHA-256); else null.</param>
 /// <param name="TrainingData">Training data besides <paramref name="Dataset"/>, e.g. the drawn digits mixed in (file name,
 /// writers and protocol); null when none.</param>
+/// <param name="UnseenWriters">Accuracy on drawn digits of writers the model never saw, measured on leave-writers-out
+/// folds (models trained by the same command without those writers), with the protocol, in one line; null when not
+/// measured (<c>mnist export --unseen-writers</c> records it). Omitted from the JSON when null.</param>
 public sealed record ModelCard(
     string Architecture,
     string Dataset,
@@ -46,7 +49,8 @@ public sealed record ModelCard(
     DateTimeOffset CreatedUtc,
     string? Quantization = null,
     string? QuantizedFrom = null,
-    string? TrainingData = null)
+    string? TrainingData = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UnseenWriters = null)
 {
     /// <summary>The producer name this project writes.</summary>
     public const string ProducerName = "mnist-cs";
@@ -59,7 +63,7 @@ public sealed record ModelCard(
         KeyTrainingSeconds = "training_seconds", KeyPreprocessingVersion = "preprocessing_version", KeyProducer = "producer",
         KeyProducerVersion = "producer_version", KeyParameters = "parameters", KeyFlops = "flops_per_digit", KeySeed = "seed",
         KeyCommandLine = "command_line", KeyMachine = "machine", KeyCreated = "created_utc", KeyQuantization = "quantization",
-        KeyQuantizedFrom = "quantized_from", KeyTrainingData = "training_data";
+        KeyQuantizedFrom = "quantized_from", KeyTrainingData = "training_data", KeyUnseenWriters = "unseen_writers";
 
     /// <summary>
     /// A card for <paramref name="model"/> with its parameter and FLOP counts computed, this project as producer,
@@ -135,6 +139,7 @@ public sealed record ModelCard(
         Add(KeyQuantization, Quantization);
         Add(KeyQuantizedFrom, QuantizedFrom);
         Add(KeyTrainingData, TrainingData);
+        Add(KeyUnseenWriters, UnseenWriters);
         return list;
     }
 
@@ -169,7 +174,8 @@ public sealed record ModelCard(
             DateTimeOffset.TryParse(Get(KeyCreated), c, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset created) ? created : default,
             Get(KeyQuantization),
             Get(KeyQuantizedFrom),
-            Get(KeyTrainingData));
+            Get(KeyTrainingData),
+            Get(KeyUnseenWriters));
     }
 }
 

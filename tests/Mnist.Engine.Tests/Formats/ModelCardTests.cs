@@ -37,6 +37,26 @@ public class ModelCardTests
     }
 
     [Fact]
+    public void UnseenWriters_RoundTripsThroughJsonAndMetadata_AndIsOmittedWhenNull()
+    {
+        const string Line = "leave-writers-out on pendigits-train.jsonl: writers 1-10 99.24 % (2,480 of 2,499; fold trained on 11-30); "
+            + "all 30 writers 99.05 % (7,423 of 7,494 digits), worst writer 28 94.40 % (236 of 250)";
+        var card = Sample with { TrainingData = "drawn digits: pendigits-train.jsonl writers 1-30 (7494 digits)", UnseenWriters = Line };
+
+        string json = card.ToJson();
+        Assert.Contains("\"unseen_writers\": \"leave-writers-out on pendigits-train.jsonl: ", json, StringComparison.Ordinal);
+        Assert.Equal(card, ModelCard.FromJson(json));
+        var dict = card.ToMetadata().ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.Equal(Line, dict["unseen_writers"]);
+        Assert.Equal(card, ModelCard.FromMetadata(dict));
+
+        // Absent: no JSON key and no metadata entry, and a card written before the field existed reads as null.
+        Assert.DoesNotContain("unseen_writers", Sample.ToJson(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Sample.ToMetadata(), kv => kv.Key == "unseen_writers");
+        Assert.Null(ModelCard.FromJson(Sample.ToJson()).UnseenWriters);
+    }
+
+    [Fact]
     public void Statistics_CountLeNetParametersAndFlops()
     {
         var s = ModelStatistics.Compute(Architectures.Create<float>("lenet"));
