@@ -50,7 +50,7 @@ internal static class MnistApp
             config.CancellationExitCode(ExitCodes.Interrupted);
             config.SetExceptionHandler((e, _) => ErrorReporter.Handle(e, args));
             config.AddCommand<DataCommand>("data").WithDescription("Fetch (mirrors + SHA-256) and verify a dataset.");
-            config.AddCommand<ExportCommand>("export").WithDescription("Convert an ONNX model to ONNX (re-export with the model card), int8 ONNX or TFLite.");
+            config.AddCommand<ExportCommand>("export").WithDescription("Convert an ONNX model to ONNX (re-export with the model card, optionally its folds' unseen-writer figures), int8 ONNX or TFLite.");
             config.AddCommand<TrainCommand>("train").WithDescription("Train a recipe: live progress or --json lines, checkpoints, --resume, model + metrics + report.");
             config.AddCommand<EvalCommand>("eval").WithDescription("Accuracy, per-class accuracy and confusion matrix of a model on the test set.");
             config.AddBranch("bench", bench =>

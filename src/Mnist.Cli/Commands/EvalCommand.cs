@@ -5,6 +5,7 @@ using Mnist.Cli.Cli;
 using Mnist.Engine.Data;
 using Mnist.Engine.Formats;
 using Mnist.Engine.Kernels.Common;
+using Mnist.Engine.Layers;
 using Mnist.Engine.Training;
 using Mnist.Engine.Data.NonDigits;
 using Spectre.Console;
@@ -148,11 +149,8 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
     private static int EvaluateDrawn(Settings settings, LoadedModel loaded)
     {
         var file = DrawnDigitSet.Load(settings.Drawn!);
-        var writers = settings.DrawnWriters is { } w ? WriterSet.Parse(w) : null;
-        var digits = file.Where(writers);
-        if (digits.Count == 0)
-            throw new ArgumentException($"--drawn-writers {writers}: {file.Name} has no digits of these writers (it has writers {file.Writers}).");
-        var r = DrawnEvaluation.Evaluate(loaded.Model, digits);
+        var r = EvaluateOnWriters(loaded.Model, file, settings.DrawnWriters is { } w ? WriterSet.Parse(w) : null);
+        var digits = r.Digits;
         var worst = r.WorstWriter!;
         if (settings.Json)
         {
@@ -189,6 +187,20 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
         AnsiConsole.MarkupLine(string.Create(ic, $"answered confidently: {r.AcceptedRate * 100:F2}% ({r.Accepted:N0}); wrong among them: {r.WrongAmongAccepted * 100:F2}% ({r.AcceptedWrong})"));
         PrintConfusion(r.Confusion);
         return 0;
+    }
+
+    /// <summary>
+    /// What <c>mnist eval --drawn FILE [--drawn-writers RANGES]</c> measures: <paramref name="model"/> on the digits of
+    /// <paramref name="file"/> by <paramref name="writers"/> (all when null). <c>mnist export --unseen-writers</c> scores
+    /// its folds through here too, so the card's figures are the ones eval prints.
+    /// </summary>
+    /// <exception cref="ArgumentException">The file has no digits of those writers.</exception>
+    internal static DrawnEvaluationResult EvaluateOnWriters(Sequential<float> model, DrawnDigitSet file, WriterSet? writers)
+    {
+        var digits = file.Where(writers);
+        if (digits.Count == 0)
+            throw new ArgumentException($"--drawn-writers {writers}: {file.Name} has no digits of these writers (it has writers {file.Writers}).");
+        return DrawnEvaluation.Evaluate(model, digits);
     }
 
     private static int EvaluateNonDigits(Settings settings, LoadedModel loaded)

@@ -7,6 +7,7 @@ using Mnist.Cli.Cli;
 using Mnist.Engine.Data;
 using Mnist.Engine.Formats;
 using Mnist.Engine.Formats.Onnx;
+using Mnist.Engine.Training;
 using Mnist.Inference;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -19,8 +20,11 @@ namespace Mnist.Cli.Commands;
 /// writes it as ONNX (re-export with the project's I/O contract and model card) or TFLite. With <c>--int8</c> the ONNX
 /// output is int8-quantized (<see cref="Int8Quantizer"/>), calibrated on MNIST training images from <c>--data</c> or
 /// <c>$MNIST_DATA</c>, and both models are then scored on the test set with ONNX Runtime (the int8 accuracy goes into the
-/// card). The output is written atomically: on any error no output file appears. Exit codes: 0 success,
-/// 1 unreadable/unsupported model, missing data or write error, 2 a wrong command line.
+/// card). With <c>--unseen-writers FOLDS --drawn FILE</c> the ONNX re-export's card also records <c>unseen_writers</c>:
+/// each fold (the model's training command run with <c>--drawn-writers</c> leaving some writers out) scored as
+/// <c>mnist eval --drawn FILE --drawn-writers</c> on exactly the writers of FILE it was not trained on
+/// (<see cref="UnseenWriters"/>). The output is written atomically: on any error no output file appears. Exit codes:
+/// 0 success, 1 unreadable/unsupported model, missing data, folds that do not fit, or write error, 2 a wrong command line.
 /// </summary>
 internal sealed class ExportCommand : Command<ExportCommand.Settings>
 {
@@ -50,6 +54,19 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         [Description("Output file.")]
         public string? Out { get; init; }
 
+        [CommandOption("--unseen-writers <FOLDS>")]
+        [Description("Comma-separated ONNX models, each trained by the model's command with --drawn-writers leaving some writers of --drawn out. "
+            + "Each is scored on exactly the writers it did not see (as eval --drawn --drawn-writers does) and the card records the figures "
+            + "and the protocol as unseen_writers. ONNX float output only.")]
+        public string? UnseenWriters { get; init; }
+
+        [CommandOption("--drawn <FILE>")]
+        [Description("With --unseen-writers: the drawn digits (JSON lines) the folds were trained on, by the same file name.")]
+        public string? Drawn { get; init; }
+
+        /// <summary>The --unseen-writers files.</summary>
+        public string[] Folds => UnseenWriters is null ? [] : [.. UnseenWriters.Split(',').Select(f => f.Trim())];
+
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model FILE is required.");
@@ -60,6 +77,16 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
                 return ValidationResult.Error($"cannot tell the format from '{Out}'; give --format onnx|tflite, or an --out ending in .onnx or .tflite.");
             if (!Int8 && (Data is not null || Calibration is not null)) return ValidationResult.Error("--data and --calibration only apply with --int8.");
             if (Calibration is < 1 or > 60_000) return ValidationResult.Error("--calibration must be between 1 and 60000.");
+            if (Drawn is not null && UnseenWriters is null) return ValidationResult.Error("--drawn only applies with --unseen-writers FOLDS.");
+            if (UnseenWriters is not null)
+            {
+                if (Drawn is null) return ValidationResult.Error("--unseen-writers needs --drawn FILE, the drawn digits the folds were trained on.");
+                if (Folds.Any(string.IsNullOrEmpty)) return ValidationResult.Error($"--unseen-writers: an empty file name in '{UnseenWriters}'; give FOLD_A.onnx,FOLD_B.onnx,….");
+                // The figures are the float model's: the int8 file is quantized afterwards from the re-exported one,
+                // and a TFLite file converted from it carries its card.
+                if (Int8) return ValidationResult.Error("--unseen-writers records the float model's figures; re-export without --int8, then quantize the written file.");
+                if (ResolvedFormat != "onnx") return ValidationResult.Error("--unseen-writers writes an ONNX model card; give an --out ending in .onnx (a TFLite file exported from it carries the card).");
+            }
             return ValidationResult.Success();
         }
 
@@ -91,6 +118,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             if (!imported.OutputIsProbabilities)
                 AnsiConsole.MarkupLine("[yellow]note:[/] the input model outputs logits; the exported model appends Softmax.");
             if (settings.Int8) return ExportInt8(imported, card, model, output, settings);
+            if (settings.UnseenWriters is not null) card = card with { UnseenWriters = UnseenWriters(imported, card, settings.Folds, settings.Drawn!) };
             long bytes;
             if (format == "onnx")
             {
@@ -108,6 +136,9 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             var stats = ModelStatistics.Compute(imported.Model);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
                 $"wrote [green]{output}[/] ({format}, {bytes:N0} bytes; {stats.Parameters:N0} parameters, {stats.FlopsPerItem / 1e6:F2} MFLOPs per digit)");
+            if (settings.UnseenWriters is not null)
+                AnsiConsole.MarkupLine("[grey]The new card changes the file's SHA-256: an int8 companion quantized from the old file no longer belongs to it " +
+                    "(its quantized_from names the old hash); quantize this file again with --int8.[/]");
             return 0;
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or UnauthorizedAccessException or FormatException or ArgumentException or OverflowException or DataFormatException or ModelLoadException or OnnxRuntimeException)
@@ -136,6 +167,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             Machine = ModelCard.DescribeMachine(),
             CreatedUtc = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()), // whole seconds, as ModelCard.Create
             QuantizedFrom = $"{Path.GetFileName(model)} sha256:{Convert.ToHexStringLower(SHA256.HashData(source))}",
+            UnseenWriters = null, // measured on the float weights; like test_accuracy, not this file's figure
         };
         ModelProto quantized = Int8Quantizer.Quantize(imported.Model, card, calibration);
 
@@ -163,6 +195,89 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         AnsiConsole.MarkupLine(string.Create(ic,
             $"{test.Count:N0} test digits in ONNX Runtime: float {floatCorrect * 100.0 / test.Count:F2}%, int8 [bold]{accuracy * 100:F2}%[/], top-1 agreement {agree * 100.0 / test.Count:F2}%"));
         return 0;
+    }
+
+    /// <summary>
+    /// The <c>unseen_writers</c> line: each fold scored on the writers of <paramref name="drawnPath"/> that its card's
+    /// <c>training_data</c> does not name, through <see cref="EvalCommand.EvaluateOnWriters"/>; then all those digits pooled and
+    /// the worst writer. Refuses a model whose card names no drawn digits of that file, and folds without drawn training
+    /// data, on another file, of another architecture, that saw every writer, or whose unseen writers overlap another
+    /// fold's. A fold whose command line differs from the model's in more than the writers, the run folder, threads or
+    /// output style gets a note, not a refusal (a fold may have been trained by an earlier build of the same recipe).
+    /// </summary>
+    private static string UnseenWriters(ImportedModel imported, ModelCard card, string[] foldPaths, string drawnPath)
+    {
+        InputFiles.RequireFile(drawnPath, "--drawn");
+        var file = DrawnDigitSet.Load(drawnPath);
+        var own = DrawnTrainingState.FromTrainingData(card.TrainingData);
+        if (own is null || own.Value.File != file.Name)
+            throw new CliException($"--unseen-writers: the model's card records no training on drawn digits from {file.Name}" +
+                (own is null ? "" : $" (it names {own.Value.File})") + "; the folds' figures stand for a model trained like them, with every writer.",
+                "Give the model trained by the folds' command without --drawn-writers.");
+        long parameters = ModelStatistics.Compute(imported.Model).Parameters;
+        const string Hint = "Train each fold with the model's command plus --drawn-writers RANGES, leaving out the writers it is to be measured on.";
+        var folds = new List<(string Name, WriterSet Trained, WriterSet Unseen, DrawnEvaluationResult Result)>();
+        foreach (string path in foldPaths)
+        {
+            InputFiles.RequireOnnxModel(path, "--unseen-writers");
+            string name = path; // as given: folds are often model.onnx in different run folders
+            var fold = OnnxImporter.Load(path);
+            var drawn = DrawnTrainingState.FromTrainingData(fold.Card?.TrainingData)
+                ?? throw new CliException($"--unseen-writers: {name}'s model card records no drawn training digits, so its unseen writers are unknown.", Hint);
+            if (drawn.File != file.Name)
+                throw new CliException($"--unseen-writers: {name} was trained on drawn digits from {drawn.File}, not {file.Name} (--drawn).",
+                    "Give the --drawn file the folds were trained on.");
+            if (fold.Card!.Architecture != card.Architecture || ModelStatistics.Compute(fold.Model).Parameters != parameters)
+                throw new CliException($"--unseen-writers: {name} is a '{fold.Card.Architecture}' network with {ModelStatistics.Compute(fold.Model).Parameters:N0} parameters; " +
+                    $"the model is '{card.Architecture}' with {parameters:N0}.", Hint);
+            var unseen = WriterSet.Of(file.Writers.Writers.Where(w => !drawn.Writers.Contains(w)));
+            if (unseen.Count == 0)
+                throw new CliException($"--unseen-writers: {name} was trained on writers {drawn.Writers}, which covers every writer of {file.Name} ({file.Writers}); it has none left to measure.", Hint);
+            foreach (var other in folds)
+            {
+                var shared = WriterSet.Of(unseen.Writers.Where(other.Unseen.Contains));
+                if (shared.Count > 0)
+                    throw new CliException($"--unseen-writers: {other.Name} and {name} both leave out writers {shared}; each writer is to be measured by one fold.",
+                        "Give folds that leave out disjoint writers, e.g. 1-10, 11-20 and 21-30.");
+            }
+            if (RecipeOf(fold.Card.CommandLine) != RecipeOf(card.CommandLine))
+                AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(name)} was trained by '{Markup.Escape(fold.Card.CommandLine ?? "(not recorded)")}', " +
+                    $"the model by '{Markup.Escape(card.CommandLine ?? "(not recorded)")}': more differs than the writers.");
+            folds.Add((name, drawn.Writers, unseen, EvalCommand.EvaluateOnWriters(fold.Model, file, unseen)));
+        }
+
+        var ic = CultureInfo.InvariantCulture;
+        var covered = WriterSet.Of(folds.SelectMany(f => f.Unseen.Writers));
+        int count = folds.Sum(f => f.Result.Count), correct = folds.Sum(f => f.Result.Correct);
+        var worst = folds.SelectMany(f => f.Result.PerWriter).MinBy(w => w.Accuracy)!;
+        string all = covered.Count == file.Writers.Count
+            ? string.Create(ic, $"all {covered.Count} writers")
+            : string.Create(ic, $"writers {covered} ({covered.Count} of the file's {file.Writers.Count})");
+        IEnumerable<string> perFold = folds.Select(f => string.Create(ic,
+            $"writers {f.Unseen} {f.Result.Accuracy * 100:F2} % ({f.Result.Correct:N0} of {f.Result.Count:N0}; fold trained on {f.Trained})"));
+        string pooled = string.Create(ic,
+            $"{all} {(double)correct / count * 100:F2} % ({correct:N0} of {count:N0} digits), worst writer {worst.Writer} {worst.Accuracy * 100:F2} % ({worst.Correct} of {worst.Count})");
+        string line = $"leave-writers-out on {file.Name}: {string.Join(", ", perFold)}; {pooled}; " +
+            "each fold trained by this card's command with --drawn-writers leaving its writers out, scored as mnist eval --drawn --drawn-writers on those writers";
+        foreach (var f in folds)
+            AnsiConsole.MarkupLine(string.Create(ic, $"{Markup.Escape(f.Name)} (trained on writers {Markup.Escape(f.Trained.ToString())}) on writers {Markup.Escape(f.Unseen.ToString())}: " +
+                $"[bold]{f.Result.Accuracy * 100:F2}%[/] ({f.Result.Correct:N0} of {f.Result.Count:N0})"));
+        AnsiConsole.MarkupLine(string.Create(ic, $"{Markup.Escape(all)} unseen: [bold]{(double)correct / count * 100:F2}%[/] ({correct:N0} of {count:N0}); worst writer {worst.Writer} at {worst.Accuracy * 100:F2}%"));
+        return line;
+    }
+
+    /// <summary>A recorded training command without the options a fold may change: --drawn-writers, --out, --threads, --json.</summary>
+    internal static string? RecipeOf(string? commandLine)
+    {
+        if (commandLine is null) return null;
+        var kept = new List<string>();
+        string[] words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < words.Length; i++)
+        {
+            if (words[i] is "--drawn-writers" or "--out" or "--threads") i++; // and its value
+            else if (words[i] != "--json") kept.Add(words[i]);
+        }
+        return string.Join(' ', kept);
     }
 
     private static int[] Predict(byte[] onnx, float[] images, int count)
