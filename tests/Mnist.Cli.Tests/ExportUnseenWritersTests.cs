@@ -130,6 +130,14 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
         Assert.Contains("plain.onnx's model card records no drawn training digits", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
 
+        string damaged = _folds.File("damaged.onnx");
+        File.WriteAllBytes(damaged, [0x08, 0x07, 0xFF, 0xFF, 0xFF]);
+        (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", output,
+            "--unseen-writers", damaged, "--drawn", _folds.Drawn);
+        Assert.Equal(1, code);
+        Assert.Contains("--unseen-writers: cannot read", stderr, StringComparison.Ordinal);
+        Assert.Contains("damaged.onnx", stderr, StringComparison.Ordinal);
+
         // The same card on the model itself: its folds' figures would describe another way of training.
         (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", plain, "--out", output,
             "--unseen-writers", _folds.LeavesOut1 + "," + _folds.LeavesOut2, "--drawn", _folds.Drawn);

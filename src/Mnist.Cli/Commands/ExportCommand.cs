@@ -221,7 +221,15 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         {
             InputFiles.RequireOnnxModel(path, "--unseen-writers");
             string name = path; // as given: folds are often model.onnx in different run folders
-            var fold = OnnxImporter.Load(path);
+            ImportedModel fold;
+            try
+            {
+                fold = OnnxImporter.Load(path);
+            }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException or FormatException or ArgumentException or OverflowException)
+            {
+                throw new CliException($"--unseen-writers: cannot read {name}: {ErrorReporter.Sentence(e.Message)}", "Give the float model.onnx of each fold's training run.");
+            }
             var drawn = DrawnTrainingState.FromTrainingData(fold.Card?.TrainingData)
                 ?? throw new CliException($"--unseen-writers: {name}'s model card records no drawn training digits, so its unseen writers are unknown.", Hint);
             if (drawn.File != file.Name)
