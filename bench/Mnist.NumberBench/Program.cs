@@ -8,19 +8,36 @@ using Mnist.Inference;
 using Mnist.NumberBench;
 using DrawnDigit = Mnist.NumberBench.DrawnDigit;
 
-// Measures whole-number reading on synthetic numbers built from pendigits writers (see NumberSynthesizer).
-//   mnist-numberbench eval   --model FILE --digits PENDIGITS.jsonl [--writers 21-30] [--count N] [--seed S] [--images] [--set Name=Value ...]
-//          [--diagnose [--save-errors DIR]] [--no-strokes]   why image numbers are missed: "lone" (read whole), "unreachable"
-//          (no grouping of the pieces reads the label), "outscored" (one does, another scores better); pieces as colours
-//   mnist-numberbench single --model FILE --digits PENDIGITS.jsonl --mnist DIR     read vs predict on lone digits
-//   mnist-numberbench write  --digits PENDIGITS.jsonl --out DIR [--writers 21-30] [--count N] [--seed S]
-//   mnist-numberbench photolike --model FILE --mnist DIR [--split train|test] [--from N] [--step N] [--count N]
-//          digits rendered as photo-like JPEGs (the photo-like test's renderer) and recognized as the server does; the
-//          defaults (test split, every 10th digit, 1000) reproduce the test's figure; --split train --from 50000 scores the
-//          training images a validation-split model never saw
-//   mnist-numberbench shapes --out DIR [--count N]     the non-digit drawings (held-out ones as measured) as JSON lines
-//                                                      and a contact sheet of their 28×28 renderings, both families
-var opts = Options.Parse(args);
+const string Usage = """
+    Measures whole-number reading on synthetic numbers built from pendigits writers (see NumberSynthesizer).
+      mnist-numberbench eval   --model FILE --digits PENDIGITS.jsonl [--writers 21-30] [--count N] [--seed S] [--images] [--set Name=Value ...]
+             [--diagnose [--save-errors DIR]] [--no-strokes]   why image numbers are missed: "lone" (read whole), "unreachable"
+             (no grouping of the pieces reads the label), "outscored" (one does, another scores better); pieces as colours
+      mnist-numberbench single --model FILE --digits PENDIGITS.jsonl --mnist DIR     read vs predict on lone digits
+      mnist-numberbench write  --digits PENDIGITS.jsonl --out DIR [--writers 21-30] [--count N] [--seed S]
+      mnist-numberbench photolike --model FILE --mnist DIR [--split train|test] [--from N] [--step N] [--count N] [--errors N] [--save-errors DIR]
+             digits rendered as photo-like JPEGs (the photo-like test's renderer) and recognized as the server does; the
+             defaults (test split, every 10th digit, 1000) reproduce the test's figure; --split train --from 50000 scores the
+             training images a validation-split model never saw
+      mnist-numberbench shapes --digits PENDIGITS.jsonl --out DIR [--count N]
+             the non-digit drawings (held-out ones as measured) as JSON lines and a contact sheet of their 28×28
+             renderings, both families
+    """;
+if (args.Length == 0 || args[0] is "-h" or "--help" || args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+Options opts;
+try
+{
+    opts = Options.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine($"error: {e.Message}\n\n{Usage}");
+    return 2;
+}
 switch (opts.Command)
 {
     case "eval": return Eval(opts);
@@ -29,7 +46,7 @@ switch (opts.Command)
     case "shapes": return Shapes(opts);
     case "photolike": return PhotoLike(opts);
     default:
-        Console.Error.WriteLine("usage: mnist-numberbench eval|single|write --digits PENDIGITS.jsonl [--model FILE] ...");
+        Console.Error.WriteLine($"error: unknown command '{opts.Command}'\n\n{Usage}");
         return 2;
 }
 
@@ -195,7 +212,16 @@ static int PhotoLike(Options o)
         var (jpeg, description) = Mnist.Tests.Shared.PhotoLikeRenderer.Render(data.Image(index).ToArray(), rng);
         int? digit = pipeline.Recognize(jpeg).Digit;
         if (digit == data.Labels[index]) correct++;
-        else if (misses.Count < o.ShowErrors) misses.Add($"  #{index} label {data.Labels[index]} got {digit?.ToString(CultureInfo.InvariantCulture) ?? "none"} ({description})");
+        else
+        {
+            string got = digit?.ToString(CultureInfo.InvariantCulture) ?? "none";
+            if (misses.Count < o.ShowErrors) misses.Add($"  #{index} label {data.Labels[index]} got {got} ({description})");
+            if (o.SaveErrors is not null)
+            {
+                Directory.CreateDirectory(o.SaveErrors);
+                File.WriteAllBytes(Path.Combine(o.SaveErrors, $"{index}-label{data.Labels[index]}-got-{got}.jpg"), jpeg);
+            }
+        }
     }
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"photo-like ({o.Split} images {o.From}, every {o.Step}.): {correct}/{count} = {100.0 * correct / count:F2}%  model {o.Model}"));
