@@ -75,7 +75,7 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
     {
         string output = _folds.File("out.onnx");
         var (code, stdout, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", output,
-            "--unseen-writers", _folds.LeavesOut1 + "," + _folds.LeavesOut2, "--drawn", _folds.Drawn);
+            "--unseen-writers", _folds.LeavesOut1 + "," + _folds.LeavesOut2, "--drawn", _folds.Drawn, "--card", _folds.File("out.json"));
         Assert.True(code == 0, stderr + stdout);
         Assert.DoesNotContain("note:", stdout, StringComparison.Ordinal); // the folds' commands differ from the model's only in --drawn-writers and --out
 
@@ -83,8 +83,9 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
         var card = OnnxImporter.Load(output).Card!;
         string line = card.UnseenWriters!;
         Assert.StartsWith("leave-writers-out on drawn.jsonl: ", line, StringComparison.Ordinal);
-        Assert.Contains("each fold trained by this card's command with --drawn-writers leaving its writers out", line, StringComparison.Ordinal);
+        Assert.Contains("each fold trained by the command of this card with --drawn-writers leaving its writers out", line, StringComparison.Ordinal);
         Assert.Equal(shippedCard, card with { UnseenWriters = null }); // the rest of the card is the model's own
+        Assert.Equal(card, ModelCard.Load(_folds.File("out.json"))); // --card: the file's own card as JSON
 
         var ic = CultureInfo.InvariantCulture;
         var (a, aCount) = Eval(_folds.LeavesOut1, _folds.Drawn, "1");
@@ -98,9 +99,11 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
         // The int8 companion of the new file names it by its own hash, and does not carry the float model's fold figures.
         string int8 = _folds.File("out.int8.onnx");
         (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", output, "--int8", "--out", int8, "--calibration", "50",
-            "--data", MnistCli.MnistFolder());
+            "--data", MnistCli.MnistFolder(), "--card", _folds.File("out.int8.json"));
         Assert.True(code == 0, stderr);
         var int8Card = ModelCard.FromMetadata(Engine.Formats.Onnx.OnnxModel.Load(int8).MetadataProps.ToDictionary(e => e.Key, e => e.Value))!;
+        Assert.Equal(int8Card, ModelCard.Load(_folds.File("out.int8.json")));
+        Assert.NotNull(int8Card.Quantization);
         Assert.Equal($"out.onnx sha256:{Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(output)))}", int8Card.QuantizedFrom);
         Assert.Null(int8Card.UnseenWriters);
         Assert.Equal(card.TrainingData, int8Card.TrainingData);
@@ -172,6 +175,18 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
             "--unseen-writers", _folds.Shipped, "--drawn", _folds.Drawn);
         Assert.Equal(1, code);
         Assert.Contains("covers every writer of drawn.jsonl", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("out.txt")]
+    [InlineData("card-is-out.json")]
+    public void A_card_that_is_not_json_or_is_the_output_is_a_usage_error(string card)
+    {
+        string output = _folds.File(card == "out.txt" ? "y.onnx" : card);
+        var (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", output, "--format", "onnx", "--card", _folds.File(card));
+        Assert.Equal(2, code);
+        Assert.Contains("--card", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
 

@@ -23,7 +23,8 @@ namespace Mnist.Cli.Commands;
 /// card). With <c>--unseen-writers FOLDS --drawn FILE</c> the ONNX re-export's card also records <c>unseen_writers</c>:
 /// each fold (the model's training command run with <c>--drawn-writers</c> leaving some writers out) scored as
 /// <c>mnist eval --drawn FILE --drawn-writers</c> on exactly the writers of FILE it was not trained on
-/// (<see cref="UnseenWriters"/>). The output is written atomically: on any error no output file appears. Exit codes:
+/// (<see cref="UnseenWriters"/>). <c>--card FILE.json</c> also writes the written file's card as JSON (how
+/// <c>models/mnist.json</c> is made). The output is written atomically: on any error no output file appears. Exit codes:
 /// 0 success, 1 unreadable/unsupported model, missing data, folds that do not fit, or write error, 2 a wrong command line.
 /// </summary>
 internal sealed class ExportCommand : Command<ExportCommand.Settings>
@@ -64,6 +65,10 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         [Description("With --unseen-writers: the drawn digits (JSON lines) the folds were trained on, by the same file name.")]
         public string? Drawn { get; init; }
 
+        [CommandOption("--card <FILE>")]
+        [Description("Also write the written model's card as JSON (e.g. --out models/mnist.onnx --card models/mnist.json), the same fields as its metadata.")]
+        public string? Card { get; init; }
+
         /// <summary>The --unseen-writers files.</summary>
         public string[] Folds => UnseenWriters is null ? [] : [.. UnseenWriters.Split(',').Select(f => f.Trim())];
 
@@ -77,6 +82,10 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
                 return ValidationResult.Error($"cannot tell the format from '{Out}'; give --format onnx|tflite, or an --out ending in .onnx or .tflite.");
             if (!Int8 && (Data is not null || Calibration is not null)) return ValidationResult.Error("--data and --calibration only apply with --int8.");
             if (Calibration is < 1 or > 60_000) return ValidationResult.Error("--calibration must be between 1 and 60000.");
+            if (Card is not null && !Card.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                return ValidationResult.Error($"--card '{Card}': the card is written as JSON; give a file ending in .json.");
+            if (Card is not null && Out is not null && Path.GetFullPath(Card) == Path.GetFullPath(Out))
+                return ValidationResult.Error("--card and --out name the same file.");
             if (Drawn is not null && UnseenWriters is null) return ValidationResult.Error("--drawn only applies with --unseen-writers FOLDS.");
             if (UnseenWriters is not null)
             {
@@ -136,6 +145,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             var stats = ModelStatistics.Compute(imported.Model);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
                 $"wrote [green]{output}[/] ({format}, {bytes:N0} bytes; {stats.Parameters:N0} parameters, {stats.FlopsPerItem / 1e6:F2} MFLOPs per digit)");
+            SaveCard(card, settings.Card);
             if (settings.UnseenWriters is not null)
                 AnsiConsole.MarkupLine("[grey]The new card changes the file's SHA-256: an int8 companion quantized from the old file no longer belongs to it " +
                     "(its quantized_from names the old hash); quantize this file again with --int8.[/]");
@@ -189,12 +199,20 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             .Select(e => new StringStringEntryProto(e.Key, e.Value)));
         byte[] data = OnnxModel.Serialize(quantized);
         AtomicFile.WriteAllBytes(output, data);
+        SaveCard(ModelCard.FromMetadata(quantized.MetadataProps.ToDictionary(e => e.Key, e => e.Value))!, settings.Card);
         var ic = CultureInfo.InvariantCulture;
         AnsiConsole.MarkupLineInterpolated(ic,
             $"wrote [green]{output}[/] (int8 onnx, {data.Length:N0} bytes; calibrated on {count:N0} training images from {location.Folder})");
         AnsiConsole.MarkupLine(string.Create(ic,
             $"{test.Count:N0} test digits in ONNX Runtime: float {floatCorrect * 100.0 / test.Count:F2}%, int8 [bold]{accuracy * 100:F2}%[/], top-1 agreement {agree * 100.0 / test.Count:F2}%"));
         return 0;
+    }
+
+    private static void SaveCard(ModelCard card, string? path)
+    {
+        if (path is null) return;
+        card.Save(path);
+        AnsiConsole.MarkupLineInterpolated($"wrote its card [green]{path}[/]");
     }
 
     /// <summary>
@@ -266,7 +284,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         string pooled = string.Create(ic,
             $"{all} {(double)correct / count * 100:F2} % ({correct:N0} of {count:N0} digits), worst writer {worst.Writer} {worst.Accuracy * 100:F2} % ({worst.Correct} of {worst.Count})");
         string line = $"leave-writers-out on {file.Name}: {string.Join(", ", perFold)}; {pooled}; " +
-            "each fold trained by this card's command with --drawn-writers leaving its writers out, scored as mnist eval --drawn --drawn-writers on those writers";
+            "each fold trained by the command of this card with --drawn-writers leaving its writers out, scored as mnist eval --drawn --drawn-writers on those writers";
         foreach (var f in folds)
             AnsiConsole.MarkupLine(string.Create(ic, $"{Markup.Escape(f.Name)} (trained on writers {Markup.Escape(f.Trained.ToString())}) on writers {Markup.Escape(f.Unseen.ToString())}: " +
                 $"[bold]{f.Result.Accuracy * 100:F2}%[/] ({f.Result.Correct:N0} of {f.Result.Count:N0})"));
