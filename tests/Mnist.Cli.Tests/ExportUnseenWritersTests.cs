@@ -109,44 +109,45 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
         Assert.Equal(card.TrainingData, int8Card.TrainingData);
     }
 
-    [Fact]
-    public void Folds_that_leave_out_the_same_writers_are_refused()
+    /// <summary>Runs <c>export --unseen-writers</c> and asserts it is refused (exit 1) with every one of
+    /// <paramref name="expected"/> in stderr and no <paramref name="output"/> written.</summary>
+    private static void AssertRefused(string model, string folds, string drawn, string output, params string[] expected)
     {
-        string output = _folds.File("overlap.onnx");
-        var (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", output,
-            "--unseen-writers", _folds.LeavesOut1 + "," + _folds.LeavesOut1, "--drawn", _folds.Drawn);
-        Assert.Equal(1, code);
-        Assert.Contains("both leave out writers 1", stderr, StringComparison.Ordinal);
+        var (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", model, "--out", output, "--unseen-writers", folds, "--drawn", drawn);
+        Assert.True(code == 1, $"exit {code}\n{stderr}");
+        foreach (string e in expected) Assert.Contains(e, stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
+
+    /// <summary>fold-a's network saved under <paramref name="name"/> with its card changed by <paramref name="change"/>.</summary>
+    private string FoldWithCard(string name, Func<ModelCard, ModelCard> change)
+    {
+        var imported = OnnxImporter.Load(_folds.LeavesOut1);
+        string path = _folds.File(name);
+        OnnxExporter.Save(imported.Model, change(imported.Card!), path);
+        return path;
+    }
+
+    [Fact]
+    public void Folds_that_leave_out_the_same_writers_are_refused() =>
+        AssertRefused(_folds.Shipped, _folds.LeavesOut1 + "," + _folds.LeavesOut1, _folds.Drawn, _folds.File("overlap.onnx"),
+            "both leave out writers 1");
 
     [Fact]
     public void A_fold_without_drawn_training_data_is_refused()
     {
         // fold-a's network with a card that names no drawn digits, as a model trained without --drawn has.
-        var imported = OnnxImporter.Load(_folds.LeavesOut1);
-        string plain = _folds.File("plain.onnx"), output = _folds.File("plain-out.onnx");
-        OnnxExporter.Save(imported.Model, imported.Card! with { TrainingData = null }, plain);
-        var (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", output,
-            "--unseen-writers", plain + "," + _folds.LeavesOut2, "--drawn", _folds.Drawn);
-        Assert.Equal(1, code);
-        Assert.Contains("plain.onnx's model card records no drawn training digits", stderr, StringComparison.Ordinal);
-        Assert.False(File.Exists(output));
+        string plain = FoldWithCard("plain.onnx", card => card with { TrainingData = null }), output = _folds.File("plain-out.onnx");
+        AssertRefused(_folds.Shipped, plain + "," + _folds.LeavesOut2, _folds.Drawn, output,
+            "plain.onnx's model card records no drawn training digits");
 
         string damaged = _folds.File("damaged.onnx");
         File.WriteAllBytes(damaged, [0x08, 0x07, 0xFF, 0xFF, 0xFF]);
-        (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", output,
-            "--unseen-writers", damaged, "--drawn", _folds.Drawn);
-        Assert.Equal(1, code);
-        Assert.Contains("--unseen-writers: cannot read", stderr, StringComparison.Ordinal);
-        Assert.Contains("damaged.onnx", stderr, StringComparison.Ordinal);
+        AssertRefused(_folds.Shipped, damaged, _folds.Drawn, output, "--unseen-writers: cannot read", "damaged.onnx");
 
         // The same card on the model itself: its folds' figures would describe another way of training.
-        (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", plain, "--out", output,
-            "--unseen-writers", _folds.LeavesOut1 + "," + _folds.LeavesOut2, "--drawn", _folds.Drawn);
-        Assert.Equal(1, code);
-        Assert.Contains("the model's card records no training on drawn digits from drawn.jsonl", stderr, StringComparison.Ordinal);
-        Assert.False(File.Exists(output));
+        AssertRefused(plain, _folds.LeavesOut1 + "," + _folds.LeavesOut2, _folds.Drawn, output,
+            "the model's card records no training on drawn digits from drawn.jsonl");
     }
 
     [Fact]
@@ -154,28 +155,17 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
     {
         string other = _folds.File("other.jsonl"), output = _folds.File("other-out.onnx");
         File.Copy(_folds.Drawn, other, overwrite: true);
-        var (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", output,
-            "--unseen-writers", _folds.LeavesOut1, "--drawn", other);
-        Assert.Equal(1, code);
-        Assert.Contains("the model's card records no training on drawn digits from other.jsonl (it names drawn.jsonl)", stderr, StringComparison.Ordinal);
+        AssertRefused(_folds.Shipped, _folds.LeavesOut1, other, output,
+            "the model's card records no training on drawn digits from other.jsonl (it names drawn.jsonl)");
 
         // A fold whose card names another file than --drawn.
-        var imported = OnnxImporter.Load(_folds.LeavesOut1);
-        string renamed = _folds.File("renamed.onnx");
-        OnnxExporter.Save(imported.Model, imported.Card! with
+        string renamed = FoldWithCard("renamed.onnx", card => card with
         {
-            TrainingData = imported.Card.TrainingData!.Replace("drawn digits: drawn.jsonl", "drawn digits: other.jsonl", StringComparison.Ordinal),
-        }, renamed);
-        (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", output,
-            "--unseen-writers", renamed, "--drawn", _folds.Drawn);
-        Assert.Equal(1, code);
-        Assert.Contains("from other.jsonl, not drawn.jsonl", stderr, StringComparison.Ordinal);
+            TrainingData = card.TrainingData!.Replace("drawn digits: drawn.jsonl", "drawn digits: other.jsonl", StringComparison.Ordinal),
+        });
+        AssertRefused(_folds.Shipped, renamed, _folds.Drawn, output, "from other.jsonl, not drawn.jsonl");
 
-        (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", output,
-            "--unseen-writers", _folds.Shipped, "--drawn", _folds.Drawn);
-        Assert.Equal(1, code);
-        Assert.Contains("covers every writer of drawn.jsonl", stderr, StringComparison.Ordinal);
-        Assert.False(File.Exists(output));
+        AssertRefused(_folds.Shipped, _folds.Shipped, _folds.Drawn, output, "covers every writer of drawn.jsonl");
     }
 
     [Theory]
