@@ -23,7 +23,7 @@ const string Usage = """
              the non-digit drawings (held-out ones as measured) as JSON lines and a contact sheet of their 28×28
              renderings, both families
     """;
-if (args.Length == 0 || args[0] is "-h" or "--help" || args.Contains("--help") || args.Contains("-h"))
+if (args.Length == 0 || args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(Usage);
     return args.Length == 0 ? 2 : 0;

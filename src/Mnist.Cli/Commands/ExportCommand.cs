@@ -253,8 +253,9 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             if (drawn.File != file.Name)
                 throw new CliException($"--unseen-writers: {name} was trained on drawn digits from {drawn.File}, not {file.Name} (--drawn).",
                     "Give the --drawn file the folds were trained on.");
-            if (fold.Card!.Architecture != card.Architecture || ModelStatistics.Compute(fold.Model).Parameters != parameters)
-                throw new CliException($"--unseen-writers: {name} is a '{fold.Card.Architecture}' network with {ModelStatistics.Compute(fold.Model).Parameters:N0} parameters; " +
+            long foldParameters = ModelStatistics.Compute(fold.Model).Parameters;
+            if (fold.Card!.Architecture != card.Architecture || foldParameters != parameters)
+                throw new CliException($"--unseen-writers: {name} is a '{fold.Card.Architecture}' network with {foldParameters:N0} parameters; " +
                     $"the model is '{card.Architecture}' with {parameters:N0}.", Hint);
             var unseen = WriterSet.Of(file.Writers.Writers.Where(w => !drawn.Writers.Contains(w)));
             if (unseen.Count == 0)
