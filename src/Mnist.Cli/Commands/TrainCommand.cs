@@ -107,6 +107,10 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Also mix N Fashion-MNIST training images per epoch in as 'not a digit' (found as 'mnist data --dataset fashion' finds them). With --resume: the same value again.")]
         public int? NonDigitImages { get; init; }
 
+        [CommandOption("--photos <SHARE>")]
+        [Description("Share (0–1) of the training samples seen as in a photo: drawn 0.3–3 times their size, turned up to ±15°, on a canvas of either polarity with uneven light and noise, and read back through the image preprocessing, as pictures sent to the server are (default 0; with --resume: the checkpoint's).")]
+        public float? Photos { get; init; }
+
         [CommandOption("--teachers <FILES>")]
         [Description("Knowledge distillation: comma-separated ONNX teacher models (e.g. a.onnx,b.onnx,c.onnx), run by the managed engine on every augmented batch; the student also learns the mean of their softmax. With --resume: the same files again.")]
         public string? Teachers { get; init; }
@@ -127,6 +131,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
                 return ValidationResult.Error("--teachers needs at least one model file.");
             if (DistillWeight is double w && !(w >= 0 && w <= 1)) return ValidationResult.Error("--distill-weight must be 0–1.");
             if (DistillTemperature is double t && !(t > 0 && t <= 100)) return ValidationResult.Error("--distill-temperature must be above 0 (and at most 100).");
+            if (Photos is float photos && !(photos >= 0 && photos <= 1)) return ValidationResult.Error("--photos must be 0–1.");
+            if (Photos > 0 && Dataset is not null && DatasetCatalog.TryGet(Dataset, out var d) && d.Id != "mnist")
+                return ValidationResult.Error("--photos is for digits (--dataset mnist): it reads samples back through the digit preprocessing.");
             if (NonDigits is < 0 or > 1_000_000) return ValidationResult.Error("--non-digits must be 0–1000000.");
             if (NonDigitImages is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-images must be 0–1000000.");
             if (NonDigitPairs is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-pairs must be 0–1000000.");
@@ -244,6 +251,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             Drawn = drawn,
             NonDigits = nonDigits,
             Distillation = distillation,
+            PhotoProbability = settings.Photos,
         };
         var session = checkpoint is null
             ? TrainingSession.Start(registered, train, test, options)
@@ -259,6 +267,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             if (drawn is not null)
                 AnsiConsole.MarkupLine($"[grey]Drawn digits: {Markup.Escape(drawn.Describe().ToSummary())}: {drawn.Count:N0} renderings per epoch" +
                     (drawn.Skipped > 0 ? $" ({drawn.Skipped} digits without ink left out)" : "") + ".[/]");
+            if (recipe.Augmentation.PhotoProbability > 0)
+                AnsiConsole.MarkupLine($"[grey]Photos: {recipe.Augmentation.PhotoProbability.ToString("P0", CultureInfo.InvariantCulture)} of the samples are seen as in a photo, through the image preprocessing.[/]");
             if (distillation is not null)
                 AnsiConsole.MarkupLine($"[grey]Teachers: {Markup.Escape(distillation.Describe().ToSummary())}.[/]");
             if (checkpoint is not null)

@@ -28,6 +28,12 @@ public sealed record TrainingOptions
     /// <summary>Teachers whose averaged soft targets the student also learns from (knowledge distillation); null for none.</summary>
     public Distillation? Distillation { get; init; }
 
+    /// <summary>
+    /// Share of the training samples seen as in a photo (<see cref="Data.Augmentation.AugmentationOptions.PhotoProbability"/>)
+    /// instead of the recipe's; null keeps the recipe's.
+    /// </summary>
+    public float? PhotoProbability { get; init; }
+
     /// <summary>Threads that build (augment) batches; they run one batch ahead of the optimizer.</summary>
     public int LoaderThreads { get; init; } = Environment.ProcessorCount;
 

@@ -110,7 +110,7 @@ public sealed class TrainingSession
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         options ??= new TrainingOptions();
-        recipe = recipe.ForDataset(options.Dataset);
+        recipe = WithPhotos(recipe.ForDataset(options.Dataset), options.PhotoProbability);
         int epochs = options.Epochs ?? recipe.Epochs;
         if (epochs < 1) throw new ArgumentException("Train for at least one epoch.", nameof(options));
         return new TrainingSession(recipe, train, test, options, CreateModel(recipe.Architecture, options), epochs);
@@ -158,6 +158,9 @@ public sealed class TrainingSession
                     ? $"The checkpoint was {s.Distillation.ToSummary()}; resume with --teachers {string.Join(',', s.Distillation.Teachers.Select(t => t.File))} (the same files) as well."
                     : $"The checkpoint was {s.Distillation.ToSummary()}; this run asks for: {distillation.ToSummary()}.",
                 nameof(options));
+        if ((options?.PhotoProbability ?? s.PhotoProbability) != s.PhotoProbability)
+            throw new ArgumentException($"The checkpoint sees {s.PhotoProbability:P0} of its samples as photos; this run asks for {options!.PhotoProbability:P0}.", nameof(options));
+        recipe = WithPhotos(recipe, s.PhotoProbability);
         if (!checkpoint.HasOptimizerState)
             throw new ArgumentException("The checkpoint has no optimizer state (a model file); resume needs checkpoint.bin.", nameof(checkpoint));
         options = (options ?? new TrainingOptions()) with { Seed = s.Seed, Dataset = s.Dataset };
@@ -166,6 +169,11 @@ public sealed class TrainingSession
         checkpoint.Restore(model);
         return new TrainingSession(recipe, train, test, options, model, epochs, checkpoint);
     }
+
+    private static TrainingRecipe WithPhotos(TrainingRecipe recipe, float? probability) =>
+        probability is float p && p != recipe.Augmentation.PhotoProbability
+            ? recipe with { Augmentation = recipe.Augmentation with { PhotoProbability = p } }
+            : recipe;
 
     /// <summary>The recipe as it applies to the run's dataset (<see cref="TrainingRecipe.ForDataset"/>).</summary>
     public TrainingRecipe Recipe { get; }
@@ -243,6 +251,7 @@ public sealed class TrainingSession
             Drawn = Options.Drawn?.Describe(),
             NonDigits = Options.NonDigits?.Describe(),
             Distillation = Options.Distillation?.Describe(),
+            PhotoProbability = Recipe.Augmentation.PhotoProbability,
             TestCount = _test.Count,
             Epochs = Epochs,
             EpochsCompleted = EpochsCompleted,

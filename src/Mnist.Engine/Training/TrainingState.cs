@@ -34,6 +34,9 @@ public sealed record TrainingState
     /// <summary>The teachers, weight and temperature of knowledge distillation, or null for a run without teachers.</summary>
     public DistillationState? Distillation { get; init; }
 
+    /// <summary>Share of the training samples seen as in a photo (<see cref="Data.Augmentation.AugmentationOptions.PhotoProbability"/>); 0 for none.</summary>
+    public float PhotoProbability { get; init; }
+
     /// <summary>Decay of the weight average evaluated and saved instead of the raw weights, or null for none.</summary>
     public double? WeightAverageDecay { get; init; }
 

@@ -91,6 +91,27 @@ public sealed record AugmentationOptions
     /// <summary>Longest flag, relative to the stem's length.</summary>
     public float OneFlagLengthMax { get; init; } = 0.55f;
 
+    /// <summary>
+    /// Probability that a sample is seen as in a photo (<see cref="PhotoSimulator"/>): drawn at
+    /// <see cref="PhotoScaleMin"/>–<see cref="PhotoScaleMax"/> times its size, turned up to ±<see cref="PhotoRotationDegrees"/>,
+    /// on a canvas of either polarity with uneven lighting and noise, then read back through the image preprocessing.
+    /// Such a sample skips the other changes. Any label: a photographed shape must not look more like a digit than a
+    /// drawn one. Only for 28×28 samples, the preprocessing's frame.
+    /// </summary>
+    public float PhotoProbability { get; init; }
+
+    /// <summary>Smallest size of the sample in the photo, relative to its own (0.3 of 28 px: a digit 8 px tall); drawn log-uniformly.</summary>
+    public float PhotoScaleMin { get; init; } = 0.3f;
+
+    /// <summary>Largest size of the sample in the photo, relative to its own.</summary>
+    public float PhotoScaleMax { get; init; } = 3f;
+
+    /// <summary>Largest rotation of the sample in the photo, in degrees either way.</summary>
+    public float PhotoRotationDegrees { get; init; } = 15f;
+
+    /// <summary>Largest standard deviation of the photo's per-pixel noise, in grey levels; each photo draws 0–this.</summary>
+    public float PhotoNoiseMax { get; init; } = 16f;
+
     /// <summary>No augmentation: images are only converted to [0,1].</summary>
     public static AugmentationOptions None { get; } = new();
 
@@ -120,7 +141,7 @@ public sealed record AugmentationOptions
     public bool IsIdentity =>
         RotationDegrees == 0 && ScaleMin == 1 && ScaleMax == 1 && ShiftPixels == 0 && ShearDegrees == 0 && ElasticAlpha == 0
         && ThicknessProbability == 0 && LowResolutionProbability == 0 && HorizontalFlipProbability == 0
-        && StrokeStyleProbability == 0 && OneFlagProbability == 0;
+        && StrokeStyleProbability == 0 && OneFlagProbability == 0 && PhotoProbability == 0;
 
     /// <summary>A preset by name: none, light, default, elastic, clothing (case-insensitive).</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the presets.</exception>
@@ -158,5 +179,9 @@ public sealed record AugmentationOptions
         Check(OneFlagAngleMin is > 0 and < 90 && OneFlagAngleMax >= OneFlagAngleMin && OneFlagAngleMax < 90, nameof(OneFlagAngleMin));
         Check(OneFlagLengthMin is > 0 and <= 1 && OneFlagLengthMax >= OneFlagLengthMin && OneFlagLengthMax <= 1, nameof(OneFlagLengthMin));
         Check(LowResolutionMin is > 0 and <= 1 && LowResolutionMax >= LowResolutionMin && LowResolutionMax <= 1, nameof(LowResolutionMin));
+        Check(PhotoProbability is >= 0 and <= 1, nameof(PhotoProbability));
+        Check(PhotoScaleMin is >= 0.1f and <= 10 && PhotoScaleMax >= PhotoScaleMin && PhotoScaleMax <= 10, nameof(PhotoScaleMin));
+        Check(PhotoRotationDegrees is >= 0 and <= 180, nameof(PhotoRotationDegrees));
+        Check(PhotoNoiseMax is >= 0 and <= 64, nameof(PhotoNoiseMax));
     }
 }

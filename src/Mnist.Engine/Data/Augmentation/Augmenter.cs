@@ -2,7 +2,9 @@ namespace Mnist.Engine.Data.Augmentation;
 
 /// <summary>
 /// Produces augmented copies of byte images as floats in [0,1] (pixel/255): a random affine warp with
-/// bilinear sampling (zero outside the image) and optional elastic distortion.
+/// bilinear sampling (zero outside the image) and optional elastic distortion, then the optional changes of pen, writer
+/// and resolution; or, for a share of the samples, a simulated photo read back through the preprocessing
+/// (<see cref="PhotoSimulator"/>).
 /// </summary>
 /// <remarks>
 /// Determinism: the random draws for sample <c>i</c> of epoch <c>e</c> come from
@@ -29,6 +31,8 @@ public sealed class Augmenter
         options.Validate();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
+        if (options.PhotoProbability > 0 && (rows != Preprocessing.DigitPreprocessor.Size || cols != Preprocessing.DigitPreprocessor.Size))
+            throw new ArgumentException($"Photo simulation needs {Preprocessing.DigitPreprocessor.Size}x{Preprocessing.DigitPreprocessor.Size} images, the preprocessing's frame.", nameof(options));
         Options = options;
         Seed = seed;
         Rows = rows;
@@ -76,6 +80,12 @@ public sealed class Augmenter
         {
             ToFloat(image, destination);
             return;
+        }
+        if (Options.PhotoProbability > 0)
+        {
+            // A stream of its own, so that switching photos on leaves every other sample's draws as they were.
+            var photoRng = new StreamRandom(Seed, PhotoSimulator.Domain, (ulong)epoch, (ulong)sampleIndex);
+            if (photoRng.NextSingle() < Options.PhotoProbability && PhotoSimulator.TrySimulate(image, destination, Options, ref photoRng)) return;
         }
         var rng = Stream(epoch, sampleIndex);
         var transform = DrawTransform(ref rng);
