@@ -38,16 +38,29 @@ catch (Exception e) when (e is ArgumentException or FormatException)
     Console.Error.WriteLine($"error: {e.Message}\n\n{Usage}");
     return 2;
 }
-switch (opts.Command)
+try
 {
-    case "eval": return Eval(opts);
-    case "single": return Single(opts);
-    case "write": return Write(opts);
-    case "shapes": return Shapes(opts);
-    case "photolike": return PhotoLike(opts);
-    default:
-        Console.Error.WriteLine($"error: unknown command '{opts.Command}'\n\n{Usage}");
-        return 2;
+    switch (opts.Command)
+    {
+        case "eval": return Eval(opts);
+        case "single": return Single(opts);
+        case "write": return Write(opts);
+        case "shapes": return Shapes(opts);
+        case "photolike": return PhotoLike(opts);
+        default:
+            Console.Error.WriteLine($"error: unknown command '{opts.Command}'\n\n{Usage}");
+            return 2;
+    }
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}\n\n{Usage}");
+    return 2;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or Mnist.Inference.ModelLoadException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
 }
 
 static int Eval(Options o)
@@ -198,9 +211,10 @@ static int Write(Options o)
 
 static int PhotoLike(Options o)
 {
-    if (o.Mnist is null) throw new ArgumentException("photolike needs --mnist DIR");
+    string folder = o.Mnist ?? Environment.GetEnvironmentVariable("MNIST_DATA")
+        ?? throw new ArgumentException("photolike needs --mnist DIR (or $MNIST_DATA)");
     MnistSplit split = o.Split switch { "train" => MnistSplit.Train, "test" => MnistSplit.Test, _ => throw new ArgumentException($"--split train|test, not {o.Split}") };
-    MnistDataset data = MnistDataset.Load(o.Mnist, split);
+    MnistDataset data = MnistDataset.Load(folder, split);
     int count = Math.Min(o.CountGiven ? o.Count : 1000, (data.Count - o.From + o.Step - 1) / o.Step);
     using var pipeline = new DigitPipeline(OnnxDigitClassifier.Load(o.Model));
     var rng = new Mnist.Engine.Tensors.SplitMix(2026, 5); // the photo-like test's stream
