@@ -16,10 +16,11 @@ namespace Mnist.Inference.Tests;
 /// </summary>
 public class PhotoLikeRobustnessTests(ITestOutputHelper output)
 {
-    private const int Count = 1000;
-
-    // Issue 5's acceptance bound. The low-resolution augmentation of the default recipe is what lifted the shipped
-    // model here (98.70% → 99.1%): the failures were digits 8–13 px tall after JPEG.
+    // Every second test digit. Issue 5's bound, 99 %, is held on 5,000 renderings: on the 1,000 it began with, one
+    // binomial standard deviation was 0.31 point and two renderer seeds put the same model at 99.1 % and 98.8 %, so the
+    // test told models apart by luck (0.14 point now). Low resolution and photo simulation in training lifted it.
+    private const int Count = 5000;
+    private const int Step = 2;
     [Fact]
     public void ShippedModelKeeps99PercentOnPhotoLikeRenderings()
     {
@@ -30,7 +31,7 @@ public class PhotoLikeRobustnessTests(ITestOutputHelper output)
         var failures = new List<string>();
         for (int i = 0; i < Count; i++)
         {
-            int index = i * 10; // spread over the test set
+            int index = i * Step;
             var (jpeg, description) = PhotoLikeRenderer.Render(TestImages.Digit(index), rng);
             var r = pipeline.Recognize(jpeg);
             if (r.Digit is null) empty++;
