@@ -24,6 +24,18 @@ public sealed class EvalNonDigitsTests
     }
 
     [Fact]
+    public void Categories_a_run_left_out_of_training_can_be_measured_by_name()
+    {
+        var (code, stdout, stderr) = MnistCli.Run(TimeSpan.FromMinutes(2), "eval", "--model", ShippedModel, "--non-digits", "--non-digit-count", "4",
+            "--non-digit-categories", "K, pi", "--json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout.Trim());
+        var rows = doc.RootElement.GetProperty("non_digits").EnumerateArray().ToArray();
+        Assert.Equal(["K", "pi", "all shapes"], rows.Take(3).Select(r => r.GetProperty("name").GetString()));
+        Assert.Equal(8, rows[2].GetProperty("count").GetInt32());
+    }
+
+    [Fact]
     public void Non_digit_options_are_checked()
     {
         // Usage errors: the message may go to either stream.
@@ -36,5 +48,11 @@ public sealed class EvalNonDigitsTests
         (code, stdout, stderr) = MnistCli.Run(TimeSpan.FromMinutes(2), "train", "--non-digit-pairs", "100", "--out", Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")));
         Assert.Equal(2, code);
         Assert.Contains("--non-digit-pairs needs --drawn", stdout + stderr, StringComparison.Ordinal);
+        (code, stdout, stderr) = MnistCli.Run(TimeSpan.FromMinutes(2), "train", "--non-digits", "100", "--non-digit-categories", "K,H", "--out", Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")));
+        Assert.Equal(2, code);
+        Assert.Contains("'H' is a held-out non-digit category", stdout + stderr, StringComparison.Ordinal);
+        (code, stdout, stderr) = MnistCli.Run(TimeSpan.FromMinutes(2), "eval", "--model", ShippedModel, "--non-digits", "--non-digit-categories", "seven");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown category 'seven'", stdout + stderr, StringComparison.Ordinal);
     }
 }

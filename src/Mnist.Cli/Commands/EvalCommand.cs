@@ -58,10 +58,20 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
         [Description("Drawings per held-out category with --non-digits (default 200).")]
         public int? NonDigitCount { get; init; }
 
+        [CommandOption("--non-digit-categories <LIST>")]
+        [Description("With --non-digits: measure these shape categories instead of the held-out family, comma-separated; trainable ones too, to measure those a run left out of its --non-digit-categories.")]
+        public string? NonDigitCategories { get; init; }
+
         public override ValidationResult Validate()
         {
             if (NonDigits && Drawn is not null) return ValidationResult.Error("--non-digits and --drawn are separate measurements; give one.");
             if (NonDigitCount is not null && !NonDigits) return ValidationResult.Error("--non-digit-count needs --non-digits.");
+            if (NonDigitCategories is not null && !NonDigits) return ValidationResult.Error("--non-digit-categories needs --non-digits.");
+            if (NonDigitCategories is not null && TrainCommand.CategoryList(NonDigitCategories).Length == 0)
+                return ValidationResult.Error("--non-digit-categories: name at least one category.");
+            if (NonDigitCategories is not null
+                && TrainCommand.CategoryList(NonDigitCategories).FirstOrDefault(c => !NonDigitShapes.HeldOut.Contains(c) && !NonDigitShapes.Trainable.Contains(c)) is { } unknown)
+                return ValidationResult.Error($"--non-digit-categories: unknown category '{unknown}'. Held out: {string.Join(", ", NonDigitShapes.HeldOut)}; trainable: {string.Join(", ", NonDigitShapes.Trainable)}.");
             if (NonDigitCount is < 1 or > 100_000) return ValidationResult.Error("--non-digit-count must be 1–100000.");
             if (DrawnWriters is not null && Drawn is null) return ValidationResult.Error("--drawn-writers needs --drawn FILE.");
             if (DrawnWriters is not null)
@@ -205,7 +215,8 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
 
     private static int EvaluateNonDigits(Settings settings, LoadedModel loaded)
     {
-        var rows = new List<NonDigitAcceptance>(NonDigitEvaluation.EvaluateShapes(loaded.Model, settings.NonDigitCount ?? 200));
+        var rows = new List<NonDigitAcceptance>(NonDigitEvaluation.EvaluateShapes(loaded.Model, settings.NonDigitCount ?? 200,
+            settings.NonDigitCategories is { } list ? TrainCommand.CategoryList(list) : null));
         string? missing = null;
         try
         {

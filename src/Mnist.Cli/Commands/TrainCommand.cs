@@ -107,6 +107,10 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Also mix N Fashion-MNIST training images per epoch in as 'not a digit' (found as 'mnist data --dataset fashion' finds them). With --resume: the same value again.")]
         public int? NonDigitImages { get; init; }
 
+        [CommandOption("--non-digit-categories <LIST>")]
+        [Description("Shape categories of --non-digits, comma-separated (default: the training family; 'mnist eval --help' lists the held-out ones, which are refused). With --resume: the same list again.")]
+        public string? NonDigitCategories { get; init; }
+
         [CommandOption("--photos <SHARE>")]
         [Description("Share (0–1) of the training samples seen as in a photo: drawn 0.3–3 times their size, turned up to ±15°, on a canvas of either polarity with uneven light and noise, and read back through the image preprocessing, as pictures sent to the server are (default 0; with --resume: the checkpoint's).")]
         public float? Photos { get; init; }
@@ -134,6 +138,18 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             if (Photos is float photos && !(photos >= 0 && photos <= 1)) return ValidationResult.Error("--photos must be 0–1.");
             if (Photos > 0 && Dataset is not null && DatasetCatalog.TryGet(Dataset, out var d) && d.Id != "mnist")
                 return ValidationResult.Error("--photos is for digits (--dataset mnist): it reads samples back through the digit preprocessing.");
+            if (NonDigitCategories is not null && !(NonDigits > 0)) return ValidationResult.Error("--non-digit-categories needs --non-digits N.");
+            if (NonDigitCategories is not null)
+            {
+                try
+                {
+                    NonDigitTrainingSet.CheckCategories(CategoryList(NonDigitCategories));
+                }
+                catch (ArgumentException e)
+                {
+                    return ValidationResult.Error("--non-digit-categories: " + e.Message.Split(" (Parameter", 2)[0]);
+                }
+            }
             if (NonDigits is < 0 or > 1_000_000) return ValidationResult.Error("--non-digits must be 0–1000000.");
             if (NonDigitImages is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-images must be 0–1000000.");
             if (NonDigitPairs is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-pairs must be 0–1000000.");
@@ -361,6 +377,10 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
     /// <summary>The non-digits to mix in: <c>--non-digits</c> shapes, <c>--non-digit-pairs</c> pairs of the drawn digits and
     /// <c>--non-digit-images</c> Fashion-MNIST images per epoch.</summary>
+    /// <summary>A comma-separated list of category names, trimmed, empty entries dropped.</summary>
+    internal static string[] CategoryList(string list) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     private static NonDigitTrainingSet? LoadNonDigits(Settings settings, DatasetInfo dataset, DrawnTrainingSet? drawn)
     {
         int shapes = settings.NonDigits ?? 0, images = settings.NonDigitImages ?? 0, pairs = settings.NonDigitPairs ?? 0;
@@ -373,7 +393,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             var location = DataLocator.Resolve(DatasetCatalog.FashionMnist, null);
             objects = MnistDataset.Load(location.Folder, MnistSplit.Train, DatasetCatalog.FashionMnist);
         }
-        return new NonDigitTrainingSet(shapes, objects, images, pairs: pairs, pairDigits: drawn?.Samples);
+        return new NonDigitTrainingSet(shapes, objects, images, pairs: pairs, pairDigits: drawn?.Samples,
+            categories: settings.NonDigitCategories is { } list ? CategoryList(list) : null);
     }
 
     /// <summary>

@@ -29,14 +29,27 @@ public static class NonDigitEvaluation
     public const ulong MeasurementSeed = 20_261_202;
 
     /// <summary>The held-out drawings: <paramref name="perCategory"/> of each held-out category, with the default stroke augmentation.</summary>
-    public static IReadOnlyList<(string Category, StrokePoint[][] Strokes)> HeldOutDrawings(int perCategory)
+    public static IReadOnlyList<(string Category, StrokePoint[][] Strokes)> HeldOutDrawings(int perCategory) =>
+        Drawings(NonDigitShapes.HeldOut, perCategory);
+
+    /// <summary>
+    /// <paramref name="perCategory"/> measurement drawings of each of <paramref name="categories"/> (held-out or trainable),
+    /// with the default stroke augmentation. A category's drawings are the same whatever list it is in, so a trainable
+    /// category left out of a run's training is measured on the same drawings for every run.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown category.</exception>
+    public static IReadOnlyList<(string Category, StrokePoint[][] Strokes)> Drawings(IReadOnlyList<string> categories, int perCategory)
     {
+        ArgumentNullException.ThrowIfNull(categories);
         ArgumentOutOfRangeException.ThrowIfLessThan(perCategory, 1);
         var augmenter = new StrokeAugmenter(StrokeAugmentationOptions.Default, MeasurementSeed);
         var drawings = new List<(string, StrokePoint[][])>();
-        for (int c = 0; c < NonDigitShapes.HeldOut.Count; c++)
+        foreach (string category in categories)
         {
-            string category = NonDigitShapes.HeldOut[c];
+            // Held-out categories keep the keys they always had (their index); trainable ones count from 1000.
+            int heldOut = IndexOf(NonDigitShapes.HeldOut, category), trainable = IndexOf(NonDigitShapes.Trainable, category);
+            if (heldOut < 0 && trainable < 0) throw new ArgumentException($"Unknown non-digit category '{category}'.", nameof(categories));
+            int c = heldOut >= 0 ? heldOut : 1000 + trainable;
             for (int i = 0; i < perCategory; i++)
             {
                 var rng = new StreamRandom(MeasurementSeed, NonDigitTrainingSet.Domain, (ulong)c, (ulong)i);
@@ -47,11 +60,20 @@ public static class NonDigitEvaluation
         return drawings;
     }
 
+    private static int IndexOf(IReadOnlyList<string> list, string item)
+    {
+        for (int i = 0; i < list.Count; i++)
+            if (list[i] == item) return i;
+        return -1;
+    }
+
     /// <summary>Acceptance per held-out category (<paramref name="perCategory"/> drawings each), then "all shapes".</summary>
-    public static IReadOnlyList<NonDigitAcceptance> EvaluateShapes(Sequential<float> model, int perCategory = 200)
+    /// <remarks><paramref name="categories"/> (default: the held-out family) may name trainable categories, to measure
+    /// those a run left out of its training.</remarks>
+    public static IReadOnlyList<NonDigitAcceptance> EvaluateShapes(Sequential<float> model, int perCategory = 200, IReadOnlyList<string>? categories = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var drawings = HeldOutDrawings(perCategory);
+        var drawings = Drawings(categories ?? NonDigitShapes.HeldOut, perCategory);
         var images = Render(drawings.Count, i => DigitPreprocessor.FromStrokes(drawings[i].Strokes));
         var confident = Confident(model, images);
         var result = new List<NonDigitAcceptance>();

@@ -29,6 +29,14 @@ public static class NonDigitShapes
         ("flower", Flower),
     ];
 
+    // Candidates for widening the training family, trained on only when asked for (--non-digit-categories): whether they
+    // help is measured on training categories left out of training, never on the held-out family.
+    private static readonly (string Name, Generator Draw)[] AdditionalGenerators =
+    [
+        ("L", L), ("n", LowerN), ("pi", Pi), ("equals", EqualsSign), ("chevron", Chevron), ("infinity", Infinity),
+        ("fish", Fish), ("eye", Eye),
+    ];
+
     private static readonly (string Name, Generator Draw)[] HeldOutGenerators =
     [
         ("A", A), ("E", E), ("H", H), ("M", M), ("W", W), ("star", Star), ("heart", Heart), ("smiley", Smiley),
@@ -37,6 +45,12 @@ public static class NonDigitShapes
 
     /// <summary>Categories used for training.</summary>
     public static IReadOnlyList<string> Training { get; } = TrainingGenerators.Select(g => g.Name).ToArray();
+
+    /// <summary>Categories that may be trained on besides <see cref="Training"/> when a run names them.</summary>
+    public static IReadOnlyList<string> Additional { get; } = AdditionalGenerators.Select(g => g.Name).ToArray();
+
+    /// <summary>Every category a run may train on: <see cref="Training"/> then <see cref="Additional"/>.</summary>
+    public static IReadOnlyList<string> Trainable { get; } = [.. Training, .. Additional];
 
     /// <summary>Categories kept out of training, for measuring rejection.</summary>
     public static IReadOnlyList<string> HeldOut { get; } = HeldOutGenerators.Select(g => g.Name).ToArray();
@@ -48,7 +62,7 @@ public static class NonDigitShapes
     /// <exception cref="ArgumentException">Unknown category.</exception>
     public static StrokePoint[][] Draw(string category, ref StreamRandom rng)
     {
-        var generator = TrainingGenerators.Concat(HeldOutGenerators).FirstOrDefault(g => g.Name == category).Draw
+        var generator = TrainingGenerators.Concat(AdditionalGenerators).Concat(HeldOutGenerators).FirstOrDefault(g => g.Name == category).Draw
             ?? throw new ArgumentException($"Unknown non-digit category '{category}'.", nameof(category));
         var strokes = generator(ref rng);
         // The whole drawing: rotation ±15°, aspect 0.75–1.33, slant ±0.25, then into the box with a margin.
@@ -327,6 +341,74 @@ public static class NonDigitShapes
         var strokes = Strokes(f);
         if (rng.NextSingle() < 0.6f) strokes.Add(Line(ref rng, 0.5f, 0.7f, 0.5f, 0.98f, 0.02f));
         return strokes;
+    }
+
+    // ---- additional letters and shapes ------------------------------------------------------------------------------
+
+    private static List<List<(float X, float Y)>> L(ref StreamRandom rng) =>
+        Strokes(Poly(ref rng, 0.04f, (0.2f, 0.05f), (0.2f, 0.95f), (rng.Uniform(0.65f, 0.9f), 0.95f)));
+
+    private static List<List<(float X, float Y)>> LowerN(ref StreamRandom rng)
+    {
+        // Stem, then the arch and its leg in one stroke, as n is written.
+        float top = rng.Uniform(0.25f, 0.4f), r = 0.3f;
+        var n = new List<(float X, float Y)> { P(ref rng, 0.2f, 0.95f), (0.2f, top + r) };
+        n.AddRange(Arc(ref rng, 0.5f, top + r, r, r, MathF.PI, 2 * MathF.PI, 12));
+        n.Add(P(ref rng, 0.8f, 0.95f));
+        return Strokes(n);
+    }
+
+    private static List<List<(float X, float Y)>> Pi(ref StreamRandom rng)
+    {
+        float bar = rng.Uniform(0.12f, 0.3f);
+        return Strokes(Line(ref rng, 0.05f, bar, 0.95f, bar, 0.04f), Line(ref rng, 0.32f, bar, 0.28f, 0.95f),
+            Poly(ref rng, 0.03f, (0.68f, bar), (0.7f, 0.85f), (0.85f, 0.95f)));
+    }
+
+    private static List<List<(float X, float Y)>> EqualsSign(ref StreamRandom rng)
+    {
+        float gap = rng.Uniform(0.2f, 0.4f);
+        return Strokes(Line(ref rng, 0.1f, 0.5f - gap / 2, 0.9f, 0.5f - gap / 2, 0.04f), Line(ref rng, 0.1f, 0.5f + gap / 2, 0.9f, 0.5f + gap / 2, 0.04f));
+    }
+
+    private static List<List<(float X, float Y)>> Chevron(ref StreamRandom rng)
+    {
+        // < or >.
+        float tip = rng.NextSingle() < 0.5f ? 0.15f : 0.85f;
+        return Strokes(Poly(ref rng, 0.04f, (1 - tip, 0.1f), (tip, 0.5f), (1 - tip, 0.9f)));
+    }
+
+    private static List<List<(float X, float Y)>> Infinity(ref StreamRandom rng)
+    {
+        // A lemniscate: an 8 lying down, which is no digit.
+        float height = rng.Uniform(0.7f, 1.2f);
+        var loop = new List<(float X, float Y)>();
+        for (int i = 0; i <= 48; i++)
+        {
+            float t = 2 * MathF.PI * i / 48, d = 1 + MathF.Sin(t) * MathF.Sin(t);
+            loop.Add((0.5f + 0.45f * MathF.Cos(t) / d, 0.5f + 0.45f * height * MathF.Sin(t) * MathF.Cos(t) / d));
+        }
+        return Strokes(loop);
+    }
+
+    private static List<List<(float X, float Y)>> Fish(ref StreamRandom rng)
+    {
+        float open = rng.Uniform(0.5f, 0.8f), tail = rng.Uniform(0.2f, 0.35f);
+        var fish = Arc(ref rng, 0.4f, 0.5f, 0.35f, rng.Uniform(0.15f, 0.25f), open, 2 * MathF.PI - open, 20);
+        fish.Add(P(ref rng, 0.95f, 0.5f + tail, 0.03f));
+        fish.Add(P(ref rng, 0.95f, 0.5f - tail, 0.03f));
+        fish.Add(fish[0]);
+        return Strokes(fish);
+    }
+
+    private static List<List<(float X, float Y)>> Eye(ref StreamRandom rng)
+    {
+        // A lens of two arcs with the iris inside: a 0 inside something, never a digit.
+        float bulge = rng.Uniform(0.25f, 0.4f), r = rng.Uniform(0.08f, 0.14f);
+        var lens = new List<(float X, float Y)>();
+        for (int i = 0; i <= 16; i++) { float t = i / 16f; lens.Add((0.05f + 0.9f * t, 0.5f - bulge * MathF.Sin(MathF.PI * t))); }
+        for (int i = 1; i <= 16; i++) { float t = 1 - i / 16f; lens.Add((0.05f + 0.9f * t, 0.5f + bulge * MathF.Sin(MathF.PI * t))); }
+        return Strokes(lens, Arc(ref rng, 0.5f, 0.5f, r, r, 0, 2 * MathF.PI, 10));
     }
 
     // ---- held-out letters and shapes -------------------------------------------------------------------------------

@@ -35,9 +35,12 @@ public sealed class NonDigitTrainingSet
     /// <param name="augmentationName">Stroke augmentation preset for the shapes and pairs (<see cref="StrokeAugmentationOptions.FromName"/>).</param>
     /// <param name="pairs">Pairs of drawn digits per epoch (0 for none).</param>
     /// <param name="pairDigits">The drawn digits pairs are made of (the training writers'), when <paramref name="pairs"/> &gt; 0.</param>
-    /// <exception cref="ArgumentException">Negative counts, objects or pairs asked for without data to take them from, or nothing at all.</exception>
+    /// <param name="categories">The shape categories drawn, in turn (null: <see cref="NonDigitShapes.Training"/>); any of
+    /// <see cref="NonDigitShapes.Trainable"/>, never a held-out one.</param>
+    /// <exception cref="ArgumentException">Negative counts, objects or pairs asked for without data to take them from, nothing at
+    /// all, or an unknown, repeated or held-out category.</exception>
     public NonDigitTrainingSet(int shapes, MnistDataset? objects = null, int objectsPerEpoch = 0, string augmentationName = "strong",
-        int pairs = 0, IReadOnlyList<DrawnDigit>? pairDigits = null)
+        int pairs = 0, IReadOnlyList<DrawnDigit>? pairDigits = null, IReadOnlyList<string>? categories = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(shapes);
         ArgumentOutOfRangeException.ThrowIfNegative(objectsPerEpoch);
@@ -50,6 +53,7 @@ public sealed class NonDigitTrainingSet
             throw new ArgumentException("Mix in at least one shape, pair or object per epoch.", nameof(shapes));
         var augmentation = StrokeAugmentationOptions.FromName(augmentationName);
         augmentation.Validate();
+        Categories = CheckCategories(categories ?? NonDigitShapes.Training);
         Shapes = shapes;
         Pairs = pairs;
         _pairs = pairs > 0 ? new DigitPairs(pairDigits!) : null;
@@ -63,6 +67,9 @@ public sealed class NonDigitTrainingSet
 
     /// <summary>Shape drawings per epoch.</summary>
     public int Shapes { get; }
+
+    /// <summary>The shape categories drawn, in turn.</summary>
+    public IReadOnlyList<string> Categories { get; }
 
     /// <summary>Pairs of drawn digits per epoch.</summary>
     public int Pairs { get; }
@@ -86,8 +93,28 @@ public sealed class NonDigitTrainingSet
     public NonDigitTrainingState Describe() => new()
     {
         Shapes = Shapes, Pairs = Pairs, Objects = Objects, ObjectSource = ObjectSource, Augmentation = AugmentationName,
-        Categories = string.Join(",", NonDigitShapes.Training),
+        Categories = string.Join(",", Categories),
     };
+
+    /// <summary>
+    /// <paramref name="list"/> checked: at least one category, each trainable and named once. A held-out category is
+    /// refused with its own message: training on it would make the rejection figure measure memory.
+    /// </summary>
+    /// <exception cref="ArgumentException">An empty list, an unknown, repeated or held-out category.</exception>
+    public static IReadOnlyList<string> CheckCategories(IReadOnlyList<string> list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        if (list.Count == 0) throw new ArgumentException("Name at least one non-digit category.", nameof(list));
+        foreach (string c in list)
+        {
+            if (NonDigitShapes.HeldOut.Contains(c))
+                throw new ArgumentException($"'{c}' is a held-out non-digit category, kept for measuring rejection; it is never trained on.", nameof(list));
+            if (!NonDigitShapes.Trainable.Contains(c))
+                throw new ArgumentException($"Unknown non-digit category '{c}'. Trainable: {string.Join(", ", NonDigitShapes.Trainable)}.", nameof(list));
+        }
+        if (list.Distinct().Count() != list.Count) throw new ArgumentException("A non-digit category is named twice.", nameof(list));
+        return list.ToArray();
+    }
 
     /// <summary>
     /// <paramref name="data"/>'s samples followed by <see cref="Count"/> slots labelled <see cref="MnistDataset.NotADigit"/>
@@ -120,7 +147,7 @@ public sealed class NonDigitTrainingSet
         {
             var target = images.AsSpan((offset + k) * n, n);
             var rng = new StreamRandom(seed, Domain, (ulong)epoch, (ulong)k);
-            bool done = k < Shapes ? RenderShape(k, epoch, ref rng, augmenter, buffer)
+            bool done = k < Shapes ? RenderShape(Categories, k, epoch, ref rng, augmenter, buffer)
                 : k < Shapes + Pairs ? _pairs!.Render(ref rng, augmenter, epoch, PairKeyBase + 2L * k, buffer)
                 : RenderObject(ref rng, buffer);
             if (done) DrawnTrainingSet.ToBytes(buffer, target);
@@ -130,9 +157,8 @@ public sealed class NonDigitTrainingSet
     }
 
     /// <summary>Shape k of an epoch: the training categories in turn, each drawing and its augmentation from the stream.</summary>
-    private static bool RenderShape(int k, int epoch, ref StreamRandom rng, StrokeAugmenter? augmenter, Span<float> destination)
+    private static bool RenderShape(IReadOnlyList<string> categories, int k, int epoch, ref StreamRandom rng, StrokeAugmenter? augmenter, Span<float> destination)
     {
-        var categories = NonDigitShapes.Training;
         for (int attempt = 0; attempt < 4; attempt++)
         {
             var strokes = NonDigitShapes.Draw(categories[k % categories.Count], ref rng);
@@ -184,6 +210,7 @@ public sealed record NonDigitTrainingState
 
     /// <summary>One line for messages and model cards.</summary>
     public string ToSummary() =>
-        $"{Shapes} shapes ({Augmentation} augmentation)" + (Pairs > 0 ? $", {Pairs} pairs of drawn digits" : "")
+        $"{Shapes} shapes ({Augmentation} augmentation"
+        + (Categories.Length == 0 || Categories == string.Join(",", NonDigitShapes.Training) ? ")" : $", categories {Categories})") + (Pairs > 0 ? $", {Pairs} pairs of drawn digits" : "")
         + (Objects > 0 ? $" and {Objects} images of {ObjectSource} per epoch" : " per epoch");
 }

@@ -8,10 +8,13 @@ namespace Mnist.Engine.Tests.Data.NonDigits;
 public class NonDigitTests
 {
     [Fact]
-    public void Training_and_held_out_categories_are_disjoint_and_every_one_draws()
+    public void Training_additional_and_held_out_categories_are_disjoint_and_every_one_draws()
     {
         Assert.Empty(NonDigitShapes.Training.Intersect(NonDigitShapes.HeldOut));
-        foreach (var category in NonDigitShapes.Training.Concat(NonDigitShapes.HeldOut))
+        Assert.Empty(NonDigitShapes.Additional.Intersect(NonDigitShapes.HeldOut));
+        Assert.Empty(NonDigitShapes.Additional.Intersect(NonDigitShapes.Training));
+        Assert.Equal(NonDigitShapes.Training.Concat(NonDigitShapes.Additional), NonDigitShapes.Trainable);
+        foreach (var category in NonDigitShapes.Trainable.Concat(NonDigitShapes.HeldOut))
         {
             var rng = new StreamRandom(1, 2, 3, 4);
             var strokes = NonDigitShapes.Draw(category, ref rng);
@@ -20,6 +23,36 @@ public class NonDigitTests
             Assert.False(DigitPreprocessor.FromStrokes(strokes).IsEmpty, category);
         }
         Assert.Throws<ArgumentException>(() => { var rng = new StreamRandom(1); NonDigitShapes.Draw("seven", ref rng); });
+    }
+
+    [Fact]
+    public void A_run_trains_on_the_categories_it_names_and_never_on_held_out_ones()
+    {
+        var set = new NonDigitTrainingSet(4, categories: ["K", "pi"]);
+        Assert.Equal(["K", "pi"], set.Categories);
+        Assert.Equal("K,pi", set.Describe().Categories);
+        Assert.Contains("categories K,pi", set.Describe().ToSummary(), StringComparison.Ordinal);
+        Assert.DoesNotContain("categories", new NonDigitTrainingSet(4).Describe().ToSummary(), StringComparison.Ordinal);
+        var combined = set.AppendTo(new MnistDataset(new byte[784], [1]));
+        set.Render(combined, 1, epoch: 0, seed: 3, threads: 1);
+        Assert.All(Enumerable.Range(1, 4), i => Assert.Contains(combined.Image(i).ToArray(), v => v > 128));
+
+        var heldOut = Assert.Throws<ArgumentException>(() => new NonDigitTrainingSet(4, categories: ["K", "H"]));
+        Assert.Contains("'H' is a held-out", heldOut.Message, StringComparison.Ordinal);
+        Assert.Contains("Unknown non-digit category 'seven'", Assert.Throws<ArgumentException>(() => new NonDigitTrainingSet(4, categories: ["seven"])).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new NonDigitTrainingSet(4, categories: ["K", "K"]));
+        Assert.Throws<ArgumentException>(() => new NonDigitTrainingSet(4, categories: []));
+    }
+
+    [Fact]
+    public void Measurement_drawings_of_a_category_do_not_depend_on_the_list_it_is_in()
+    {
+        static StrokePoint[] Points(IEnumerable<(string Category, StrokePoint[][] Strokes)> drawings, string category) =>
+            [.. drawings.Where(d => d.Category == category).SelectMany(d => d.Strokes.SelectMany(s => s))];
+        // The held-out family keeps the drawings it was always measured on.
+        Assert.Equal(Points(NonDigitEvaluation.HeldOutDrawings(3), "H"), Points(NonDigitEvaluation.Drawings(["H"], 3), "H"));
+        Assert.Equal(Points(NonDigitEvaluation.Drawings(["K", "N"], 3), "N"), Points(NonDigitEvaluation.Drawings(["N"], 3), "N"));
+        Assert.Throws<ArgumentException>(() => NonDigitEvaluation.Drawings(["seven"], 3));
     }
 
     [Fact]
