@@ -287,7 +287,7 @@ public sealed class Augmenter
                     py += displacementY[o];
                 }
                 float sx = a * px + b * py + cx, sy = c * px + d * py + cy;
-                destination[o] = Bilinear(image, sx, sy) / 255f;
+                destination[o] = Bilinear(image, Rows, Cols, sx, sy) / 255f;
             }
         }
     }
@@ -332,19 +332,24 @@ public sealed class Augmenter
         }
     }
 
-    private float Bilinear(ReadOnlySpan<byte> image, float sx, float sy)
+    /// <summary>
+    /// <paramref name="image"/> (<paramref name="rows"/>×<paramref name="cols"/> bytes) sampled bilinearly at
+    /// (<paramref name="sx"/>, <paramref name="sy"/>) in pixel units, 0 outside; in 0–255. The affine warp and the photo
+    /// simulation both sample with it.
+    /// </summary>
+    internal static float Bilinear(ReadOnlySpan<byte> image, int rows, int cols, float sx, float sy)
     {
-        if (!(sx > -1f && sy > -1f && sx < Cols && sy < Rows)) return 0f;
+        if (!(sx > -1f && sy > -1f && sx < cols && sy < rows)) return 0f;
         int x0 = (int)MathF.Floor(sx), y0 = (int)MathF.Floor(sy);
         float fx = sx - x0, fy = sy - y0;
-        float p00 = Pixel(image, x0, y0), p10 = Pixel(image, x0 + 1, y0);
-        float p01 = Pixel(image, x0, y0 + 1), p11 = Pixel(image, x0 + 1, y0 + 1);
+        float p00 = Pixel(image, rows, cols, x0, y0), p10 = Pixel(image, rows, cols, x0 + 1, y0);
+        float p01 = Pixel(image, rows, cols, x0, y0 + 1), p11 = Pixel(image, rows, cols, x0 + 1, y0 + 1);
         float top = p00 + (p10 - p00) * fx, bottom = p01 + (p11 - p01) * fx;
         return top + (bottom - top) * fy;
     }
 
-    private float Pixel(ReadOnlySpan<byte> image, int x, int y) =>
-        (uint)x < (uint)Cols && (uint)y < (uint)Rows ? image[y * Cols + x] : 0f;
+    private static float Pixel(ReadOnlySpan<byte> image, int rows, int cols, int x, int y) =>
+        (uint)x < (uint)cols && (uint)y < (uint)rows ? image[y * cols + x] : 0f;
 
     private void CheckSizes(ReadOnlySpan<byte> image, Span<float> destination)
     {

@@ -91,7 +91,7 @@ public static class PhotoSimulator
                             float dx = x + (gx + 0.5f) / grid - photo.CentreX, dy = y + (gy + 0.5f) / grid - photo.CentreY;
                             float u = (cos * dx - sin * dy) * inverseScale + half - 0.5f;
                             float v = (sin * dx + cos * dy) * inverseScale + half - 0.5f;
-                            coverage += Bilinear(image, side, u, v);
+                            coverage += Augmenter.Bilinear(image, side, side, u, v);
                         }
                     }
                     coverage /= grid * grid * 255f;
@@ -123,18 +123,4 @@ public static class PhotoSimulator
         result.Pixels.CopyTo(destination);
         return true;
     }
-
-    private static float Bilinear(ReadOnlySpan<byte> image, int side, float u, float v)
-    {
-        if (!(u > -1f && v > -1f && u < side && v < side)) return 0f;
-        int u0 = (int)MathF.Floor(u), v0 = (int)MathF.Floor(v);
-        float fu = u - u0, fv = v - v0;
-        float p00 = Pixel(image, side, u0, v0), p10 = Pixel(image, side, u0 + 1, v0);
-        float p01 = Pixel(image, side, u0, v0 + 1), p11 = Pixel(image, side, u0 + 1, v0 + 1);
-        float top = p00 + (p10 - p00) * fu, bottom = p01 + (p11 - p01) * fu;
-        return top + (bottom - top) * fv;
-    }
-
-    private static float Pixel(ReadOnlySpan<byte> image, int side, int x, int y) =>
-        (uint)x < (uint)side && (uint)y < (uint)side ? image[y * side + x] : 0f;
 }
