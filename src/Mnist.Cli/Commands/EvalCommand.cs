@@ -66,12 +66,14 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
         {
             if (NonDigits && Drawn is not null) return ValidationResult.Error("--non-digits and --drawn are separate measurements; give one.");
             if (NonDigitCount is not null && !NonDigits) return ValidationResult.Error("--non-digit-count needs --non-digits.");
-            if (NonDigitCategories is not null && !NonDigits) return ValidationResult.Error("--non-digit-categories needs --non-digits.");
-            if (NonDigitCategories is not null && TrainCommand.CategoryList(NonDigitCategories).Length == 0)
-                return ValidationResult.Error("--non-digit-categories: name at least one category.");
-            if (NonDigitCategories is not null
-                && TrainCommand.CategoryList(NonDigitCategories).FirstOrDefault(c => !NonDigitShapes.HeldOut.Contains(c) && !NonDigitShapes.Trainable.Contains(c)) is { } unknown)
-                return ValidationResult.Error($"--non-digit-categories: unknown category '{unknown}'. Held out: {string.Join(", ", NonDigitShapes.HeldOut)}; trainable: {string.Join(", ", NonDigitShapes.Trainable)}.");
+            if (NonDigitCategories is not null)
+            {
+                if (!NonDigits) return ValidationResult.Error("--non-digit-categories needs --non-digits.");
+                string[] categories = TrainCommand.CategoryList(NonDigitCategories);
+                if (categories.Length == 0) return ValidationResult.Error("--non-digit-categories: name at least one category.");
+                if (categories.FirstOrDefault(c => !NonDigitShapes.HeldOut.Contains(c) && !NonDigitShapes.Trainable.Contains(c)) is { } unknown)
+                    return ValidationResult.Error($"--non-digit-categories: unknown category '{unknown}'. Held out: {string.Join(", ", NonDigitShapes.HeldOut)}; trainable: {string.Join(", ", NonDigitShapes.Trainable)}.");
+            }
             if (NonDigitCount is < 1 or > 100_000) return ValidationResult.Error("--non-digit-count must be 1–100000.");
             if (DrawnWriters is not null && Drawn is null) return ValidationResult.Error("--drawn-writers needs --drawn FILE.");
             if (DrawnWriters is not null)

@@ -136,7 +136,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             if (DistillWeight is double w && !(w >= 0 && w <= 1)) return ValidationResult.Error("--distill-weight must be 0–1.");
             if (DistillTemperature is double t && !(t > 0 && t <= 100)) return ValidationResult.Error("--distill-temperature must be above 0 (and at most 100).");
             if (Photos is float photos && !(photos >= 0 && photos <= 1)) return ValidationResult.Error("--photos must be 0–1.");
-            if (Photos > 0 && Dataset is not null && DatasetCatalog.TryGet(Dataset, out var d) && d.Id != "mnist")
+            if (Photos > 0 && Dataset is not null && DatasetCatalog.TryGet(Dataset, out var d) && d.Id != DatasetCatalog.Mnist.Id)
                 return ValidationResult.Error("--photos is for digits (--dataset mnist): it reads samples back through the digit preprocessing.");
             if (NonDigitCategories is not null && !(NonDigits > 0)) return ValidationResult.Error("--non-digit-categories needs --non-digits N.");
             if (NonDigitCategories is not null)
@@ -375,12 +375,12 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     internal static string[] TeacherPaths(string value) =>
         value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>The non-digits to mix in: <c>--non-digits</c> shapes, <c>--non-digit-pairs</c> pairs of the drawn digits and
-    /// <c>--non-digit-images</c> Fashion-MNIST images per epoch.</summary>
     /// <summary>A comma-separated list of category names, trimmed, empty entries dropped.</summary>
     internal static string[] CategoryList(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>The non-digits to mix in: <c>--non-digits</c> shapes, <c>--non-digit-pairs</c> pairs of the drawn digits and
+    /// <c>--non-digit-images</c> Fashion-MNIST images per epoch.</summary>
     private static NonDigitTrainingSet? LoadNonDigits(Settings settings, DatasetInfo dataset, DrawnTrainingSet? drawn)
     {
         int shapes = settings.NonDigits ?? 0, images = settings.NonDigitImages ?? 0, pairs = settings.NonDigitPairs ?? 0;
