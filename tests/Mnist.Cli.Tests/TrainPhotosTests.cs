@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mnist.Engine.Formats;
 using Mnist.Engine.Training;
 
 namespace Mnist.Cli.Tests;
@@ -20,6 +21,9 @@ public class TrainPhotosTests
         Assert.Equal(3.0, augmentation.GetProperty("photo_scale_max").GetDouble());
         Assert.Contains("--photos 0.5", metrics.RootElement.GetProperty("command_line").GetString(), StringComparison.Ordinal);
         Assert.Equal(0.5f, Checkpoint.Load(Path.Combine(outDir, "checkpoint.bin")).State.PhotoProbability);
+        // The model card says so in its training data, not only in the command line.
+        var card = ModelCard.Load(Path.Combine(outDir, "model.json"));
+        Assert.Contains("seen as in a photo (PhotoSimulator): 0.5 of all samples", card.TrainingData, StringComparison.Ordinal);
     }
 
     [Theory]

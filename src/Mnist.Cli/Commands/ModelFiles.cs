@@ -1,3 +1,4 @@
+using System.Globalization;
 using Mnist.Engine.Formats;
 using Mnist.Engine.Layers;
 using Mnist.Engine.Training;
@@ -43,6 +44,7 @@ internal static class ModelFiles
                 state.Drawn is { } drawn ? drawn.ToCardEntry() : null,
                 state.NonDigits is { } nonDigits ? "not a digit (uniform target): " + nonDigits.ToSummary() : null,
                 state.Distillation is { } distillation ? "soft targets: " + distillation.ToSummary() : null,
+                state.PhotoProbability > 0 ? string.Create(CultureInfo.InvariantCulture, $"seen as in a photo (PhotoSimulator): {state.PhotoProbability:0.##} of all samples, any label") : null,
             }.Where(part => part is not null)) is { Length: > 0 } data ? data : null,
         };
         string onnx = Path.Combine(outDir, OnnxModelName);
