@@ -21,8 +21,12 @@ public class CommandOutputTests
         string data = MnistCli.MnistFolder();
         using var tmp = new TempDir();
         string exported = tmp.File("exported.onnx");
-        var (code, _, stderr) = MnistCli.Run(s_timeout, "export", "--model", ShippedOnnx, "--out", exported);
+        var (code, stdout, stderr) = MnistCli.Run(s_timeout, "export", "--model", ShippedOnnx, "--out", exported);
         Assert.True(code == 0, stderr);
+        // The file's count (batch norm folded) differs from the card's (as trained); the line says which is which.
+        var card = Engine.Formats.ModelCard.FromMetadata(Engine.Formats.Onnx.OnnxModel.Load(ShippedOnnx).MetadataProps.ToDictionary(e => e.Key, e => e.Value))!;
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"({card.Parameters:N0} as trained, batch norm folded)"),
+            stdout.ReplaceLineEndings(" "), StringComparison.Ordinal);
 
         // Re-exported through the engine's importer and exporter, the network must still be the shipped one: a weight
         // written in the wrong layout loads fine and scores far lower.

@@ -143,8 +143,12 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             }
 
             var stats = ModelStatistics.Compute(imported.Model);
+            // The card counts the network as trained; the file holds it with batch norm folded into the convolutions.
+            string folded = card.Parameters is > 0 and var trained && trained != stats.Parameters
+                ? string.Create(CultureInfo.InvariantCulture, $" ({trained:N0} as trained, batch norm folded)")
+                : "";
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-                $"wrote [green]{output}[/] ({format}, {bytes:N0} bytes; {stats.Parameters:N0} parameters, {stats.FlopsPerItem / 1e6:F2} MFLOPs per digit)");
+                $"wrote [green]{output}[/] ({format}, {bytes:N0} bytes; {stats.Parameters:N0} parameters{folded}, {stats.FlopsPerItem / 1e6:F2} MFLOPs per digit)");
             SaveCard(card, settings.Card);
             if (settings.UnseenWriters is not null)
                 AnsiConsole.MarkupLine("[grey]The new card changes the file's SHA-256: an int8 companion quantized from the old file no longer belongs to it " +
