@@ -2,13 +2,14 @@ namespace Mnist.Engine.Optim;
 
 /// <summary>
 /// The 1cycle policy (Smith &amp; Topin, https://arxiv.org/abs/1708.07120) with cosine annealing, as PyTorch's
-/// <c>OneCycleLR</c> (two phases; https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.OneCycleLR.html).
+/// <c>OneCycleLR</c> (two phases; https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.OneCycleLR.html),
+/// for the learning rate only: no recipe cycles momentum or Adam's β1 (PyTorch's <c>cycle_momentum=False</c>).
 /// </summary>
 /// <remarks>
 /// With lr₀ = maxLr / divFactor, lr_min = lr₀ / finalDivFactor, e₁ = pctStart·N − 1 and e₂ = N − 1 (N = totalSteps):
 /// <code>
-/// step ≤ e₁:  lr = cos(lr₀ → maxLr,   step / e₁)              momentum = cos(max → base, …)
-/// else:       lr = cos(maxLr → lr_min, (step − e₁)/(e₂ − e₁)) momentum = cos(base → max, …)
+/// step ≤ e₁:  lr = cos(lr₀ → maxLr,   step / e₁)
+/// else:       lr = cos(maxLr → lr_min, (step − e₁)/(e₂ − e₁))
 /// cos(a → b, p) = b + (a − b)/2 · (1 + cos(π·p))
 /// </code>
 /// As in PyTorch, step N is still computed (the curve continued) and steps past N throw.
@@ -19,10 +20,10 @@ public sealed class OneCycleSchedule : ILearningRateSchedule
 
     /// <summary>Creates the schedule.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A rate or factor is not positive and finite, totalSteps &lt; 1, pctStart is
-    /// outside [0, 1), or a momentum is outside [0, 1].</exception>
+    /// outside [0, 1).</exception>
     /// <exception cref="ArgumentException">pctStart·totalSteps = 1, which leaves the warm-up phase empty (PyTorch divides by zero there).</exception>
     public OneCycleSchedule(double maxLearningRate, long totalSteps, double pctStart = 0.3, double divFactor = 25,
-        double finalDivFactor = 1e4, double baseMomentum = 0.85, double maxMomentum = 0.95)
+        double finalDivFactor = 1e4)
     {
         MaxLearningRate = HyperParameter.Positive(maxLearningRate, nameof(maxLearningRate));
         ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1);
@@ -30,8 +31,6 @@ public sealed class OneCycleSchedule : ILearningRateSchedule
         PctStart = HyperParameter.UnitHalfOpen(pctStart, nameof(pctStart));
         DivFactor = HyperParameter.Positive(divFactor, nameof(divFactor));
         FinalDivFactor = HyperParameter.Positive(finalDivFactor, nameof(finalDivFactor));
-        BaseMomentum = HyperParameter.UnitClosed(baseMomentum, nameof(baseMomentum));
-        MaxMomentum = HyperParameter.UnitClosed(maxMomentum, nameof(maxMomentum));
         InitialLearningRate = maxLearningRate / divFactor;
         MinLearningRate = InitialLearningRate / finalDivFactor;
         // PyTorch's phase ends, in its arithmetic: pct_start·total − 1 (not pct_start·(total − 1)).
@@ -56,12 +55,6 @@ public sealed class OneCycleSchedule : ILearningRateSchedule
     /// <summary>initial lr / final lr.</summary>
     public double FinalDivFactor { get; }
 
-    /// <summary>Momentum (or Adam β1) at the peak learning rate.</summary>
-    public double BaseMomentum { get; }
-
-    /// <summary>Momentum (or Adam β1) at the start and end.</summary>
-    public double MaxMomentum { get; }
-
     /// <summary>Learning rate at step 0: maxLr / divFactor.</summary>
     public double InitialLearningRate { get; }
 
@@ -71,11 +64,6 @@ public sealed class OneCycleSchedule : ILearningRateSchedule
     /// <inheritdoc/>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is negative or greater than <see cref="TotalSteps"/>.</exception>
     public double LearningRateAt(long step) => At(step, InitialLearningRate, MaxLearningRate, MinLearningRate);
-
-    /// <summary>The cycled momentum (PyTorch's cycle_momentum, for SGD momentum or Adam β1) at <paramref name="step"/>:
-    /// max → base while the rate rises, base → max while it falls.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is negative or greater than <see cref="TotalSteps"/>.</exception>
-    public double MomentumAt(long step) => At(step, MaxMomentum, BaseMomentum, MaxMomentum);
 
     private double At(long step, double start, double peak, double end)
     {

@@ -65,19 +65,18 @@ public class ScheduleTests
 
     // maxLr 1, 100 steps, PyTorch defaults: lr₀ = 0.04, lr_min = 4e-6, phase 1 ends at 0.3·100 − 1 = 29.000000000000004.
     [Theory]
-    [InlineData(0, 0.04, 0.95)]
-    [InlineData(1, 0.042813780565907456, 0.9497068978577179)]
-    [InlineData(15, 0.5459866761210004, 0.897293054570729)]
-    [InlineData(29, 1.0, 0.85)]
-    [InlineData(30, 0.9994965352845243, 0.8500503466729342)]
-    [InlineData(60, 0.5892800902855287, 0.8910721552600681)]
-    [InlineData(99, 4e-6, 0.95)]
-    [InlineData(100, 0.0005074647154757324, 0.9499496533270657)] // PyTorch still evaluates step N
-    public void OneCycle_MatchesPyTorchCurve(long step, double lr, double momentum)
+    [InlineData(0, 0.04)]
+    [InlineData(1, 0.042813780565907456)]
+    [InlineData(15, 0.5459866761210004)]
+    [InlineData(29, 1.0)]
+    [InlineData(30, 0.9994965352845243)]
+    [InlineData(60, 0.5892800902855287)]
+    [InlineData(99, 4e-6)]
+    [InlineData(100, 0.0005074647154757324)] // PyTorch still evaluates step N
+    public void OneCycle_MatchesPyTorchCurve(long step, double lr)
     {
         var s = new OneCycleSchedule(1.0, 100);
         Assert.Equal(lr, s.LearningRateAt(step), Digits);
-        Assert.Equal(momentum, s.MomentumAt(step), Digits);
     }
 
     [Fact]
@@ -88,7 +87,7 @@ public class ScheduleTests
         Assert.Equal(0.01, s.LearningRateAt(249), Digits);   // 0.25·1000 − 1
         Assert.Equal(1e-5, s.LearningRateAt(999), Digits);
         Assert.Throws<ArgumentOutOfRangeException>(() => s.LearningRateAt(1001));
-        Assert.Throws<ArgumentOutOfRangeException>(() => s.MomentumAt(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => s.LearningRateAt(-1));
     }
 
     [Fact]
@@ -99,6 +98,6 @@ public class ScheduleTests
         Assert.Equal("pctStart", Assert.Throws<ArgumentOutOfRangeException>(() => new OneCycleSchedule(1, 100, 1.0)).ParamName);
         Assert.Equal("pctStart", Assert.Throws<ArgumentException>(() => new OneCycleSchedule(1, 10, 0.1)).ParamName);
         Assert.Equal("divFactor", Assert.Throws<ArgumentOutOfRangeException>(() => new OneCycleSchedule(1, 100, divFactor: 0)).ParamName);
-        Assert.Equal("baseMomentum", Assert.Throws<ArgumentOutOfRangeException>(() => new OneCycleSchedule(1, 100, baseMomentum: 2)).ParamName);
+        Assert.Equal("finalDivFactor", Assert.Throws<ArgumentOutOfRangeException>(() => new OneCycleSchedule(1, 100, finalDivFactor: -1)).ParamName);
     }
 }
