@@ -48,6 +48,12 @@ public sealed class EvalNonDigitsTests
         (code, stdout, stderr) = MnistCli.Run(TimeSpan.FromMinutes(2), "train", "--non-digit-pairs", "100", "--out", Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")));
         Assert.Equal(2, code);
         Assert.Contains("--non-digit-pairs needs --drawn", stdout + stderr, StringComparison.Ordinal);
+        (code, stdout, stderr) = MnistCli.Run(TimeSpan.FromMinutes(2), "train", "--non-digit-collages", "100", "--out", Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")));
+        Assert.Equal(2, code);
+        Assert.Contains("--non-digit-collages needs --drawn", stdout + stderr, StringComparison.Ordinal);
+        (code, stdout, stderr) = MnistCli.Run(TimeSpan.FromMinutes(2), "train", "--non-digit-collages", "-1", "--out", Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")));
+        Assert.Equal(2, code);
+        Assert.Contains("--non-digit-collages must be 0–1000000", stdout + stderr, StringComparison.Ordinal);
         (code, stdout, stderr) = MnistCli.Run(TimeSpan.FromMinutes(2), "train", "--non-digits", "100", "--non-digit-categories", "K,H", "--out", Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N")));
         Assert.Equal(2, code);
         Assert.Contains("'H' is a held-out non-digit category", stdout + stderr, StringComparison.Ordinal);

@@ -103,6 +103,10 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Also mix N pairs of --drawn digits per epoch in as 'not a digit': two digits of one writer touching or nearly, framed as one, as reading a number meets them. With --resume: the same value again.")]
         public int? NonDigitPairs { get; init; }
 
+        [CommandOption("--non-digit-collages <N>")]
+        [Description("Also mix N collages per epoch in as 'not a digit': pieces of the strokes of two or three --drawn digits of different labels, turned and overlapping, so that a digit's strokes in another arrangement (an A, an H, a +) are not read as a digit. With --resume: the same value again.")]
+        public int? NonDigitCollages { get; init; }
+
         [CommandOption("--non-digit-images <N>")]
         [Description("Also mix N Fashion-MNIST training images per epoch in as 'not a digit' (found as 'mnist data --dataset fashion' finds them). With --resume: the same value again.")]
         public int? NonDigitImages { get; init; }
@@ -154,6 +158,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             if (NonDigitImages is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-images must be 0–1000000.");
             if (NonDigitPairs is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-pairs must be 0–1000000.");
             if (NonDigitPairs > 0 && Drawn is null) return ValidationResult.Error("--non-digit-pairs needs --drawn FILE (the pairs are made of its digits).");
+            if (NonDigitCollages is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-collages must be 0–1000000.");
+            if (NonDigitCollages > 0 && Drawn is null) return ValidationResult.Error("--non-digit-collages needs --drawn FILE (the collages are made of its digits' strokes).");
             if (Drawn is null && (DrawnWriters is not null || DrawnCopies is not null || DrawnAugment is not null))
                 return ValidationResult.Error("--drawn-writers, --drawn-copies and --drawn-augment need --drawn FILE.");
             if (DrawnCopies is < 1 or > 100) return ValidationResult.Error("--drawn-copies must be 1–100.");
@@ -379,14 +385,15 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     internal static string[] CategoryList(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>The non-digits to mix in: <c>--non-digits</c> shapes, <c>--non-digit-pairs</c> pairs of the drawn digits and
-    /// <c>--non-digit-images</c> Fashion-MNIST images per epoch.</summary>
+    /// <summary>The non-digits to mix in: <c>--non-digits</c> shapes, <c>--non-digit-pairs</c> pairs of the drawn digits,
+    /// <c>--non-digit-collages</c> collages of their strokes and <c>--non-digit-images</c> Fashion-MNIST images per epoch.</summary>
     private static NonDigitTrainingSet? LoadNonDigits(Settings settings, DatasetInfo dataset, DrawnTrainingSet? drawn)
     {
-        int shapes = settings.NonDigits ?? 0, images = settings.NonDigitImages ?? 0, pairs = settings.NonDigitPairs ?? 0;
-        if (shapes + images + pairs == 0) return null;
+        int shapes = settings.NonDigits ?? 0, images = settings.NonDigitImages ?? 0, pairs = settings.NonDigitPairs ?? 0,
+            collages = settings.NonDigitCollages ?? 0;
+        if (shapes + images + pairs + collages == 0) return null;
         if (dataset.Id != DatasetCatalog.Mnist.Id)
-            throw new ArgumentException("--non-digits, --non-digit-pairs and --non-digit-images are for digit datasets (mnist).");
+            throw new ArgumentException("--non-digits, --non-digit-pairs, --non-digit-collages and --non-digit-images are for digit datasets (mnist).");
         MnistDataset? objects = null;
         if (images > 0)
         {
@@ -394,7 +401,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             objects = MnistDataset.Load(location.Folder, MnistSplit.Train, DatasetCatalog.FashionMnist);
         }
         return new NonDigitTrainingSet(shapes, objects, images, pairs: pairs, pairDigits: drawn?.Samples,
-            categories: settings.NonDigitCategories is { } list ? CategoryList(list) : null);
+            categories: settings.NonDigitCategories is { } list ? CategoryList(list) : null, collages: collages);
     }
 
     /// <summary>

@@ -9,8 +9,8 @@ namespace Mnist.Engine.Data.NonDigits;
 /// renders <see cref="Shapes"/> fresh drawings of <see cref="NonDigitShapes.Training"/> categories (stroke-augmented,
 /// through <see cref="DigitPreprocessor.FromStrokes"/>) and takes <see cref="Objects"/> images of another dataset (e.g.
 /// Fashion-MNIST's training split) through <see cref="DigitPreprocessor.FromGray"/>, as a photo of them would reach the
-/// network; and <see cref="Pairs"/> pairs of drawn digits framed as one (<see cref="DigitPairs"/>), as reading a number
-/// meets them.
+/// network; <see cref="Pairs"/> pairs of drawn digits framed as one (<see cref="DigitPairs"/>), as reading a number
+/// meets them; and <see cref="Collages"/> collages of pieces of drawn digits' strokes (<see cref="DigitCollages"/>).
 /// </summary>
 /// <remarks>Determinism: sample k of epoch e depends only on (seed, e, k), never on threads or order.</remarks>
 public sealed class NonDigitTrainingSet
@@ -24,9 +24,13 @@ public sealed class NonDigitTrainingSet
     // Keys of the pairs' stroke augmentation (two per pair), apart from the shapes' and the drawn digits'.
     private const long PairKeyBase = 1L << 41;
 
+    // Keys of the collages' stroke augmentation (up to three per collage), apart from the others.
+    private const long CollageKeyBase = 1L << 42;
+
     private readonly MnistDataset? _objects;
     private readonly StrokeAugmenter? _augmenter;
     private readonly DigitPairs? _pairs;
+    private readonly DigitCollages? _collages;
 
     /// <summary>Prepares the non-digits of each epoch.</summary>
     /// <param name="shapes">Shape drawings per epoch (0 for none).</param>
@@ -34,29 +38,34 @@ public sealed class NonDigitTrainingSet
     /// <param name="objectsPerEpoch">Images of <paramref name="objects"/> taken per epoch (0 when it is null).</param>
     /// <param name="augmentationName">Stroke augmentation preset for the shapes and pairs (<see cref="StrokeAugmentationOptions.FromName"/>).</param>
     /// <param name="pairs">Pairs of drawn digits per epoch (0 for none).</param>
-    /// <param name="pairDigits">The drawn digits pairs are made of (the training writers'), when <paramref name="pairs"/> &gt; 0.</param>
+    /// <param name="pairDigits">The drawn digits pairs and collages are made of (the training writers'), when
+    /// <paramref name="pairs"/> or <paramref name="collages"/> &gt; 0.</param>
     /// <param name="categories">The shape categories drawn, in turn (null: <see cref="NonDigitShapes.Training"/>); any of
     /// <see cref="NonDigitShapes.Trainable"/>, never a held-out one.</param>
-    /// <exception cref="ArgumentException">Negative counts, objects or pairs asked for without data to take them from, nothing at
-    /// all, or an unknown, repeated or held-out category.</exception>
+    /// <param name="collages">Collages of pieces of drawn digits' strokes per epoch (0 for none).</param>
+    /// <exception cref="ArgumentException">Negative counts, objects, pairs or collages asked for without data to take them
+    /// from, nothing at all, or an unknown, repeated or held-out category.</exception>
     public NonDigitTrainingSet(int shapes, MnistDataset? objects = null, int objectsPerEpoch = 0, string augmentationName = "strong",
-        int pairs = 0, IReadOnlyList<DrawnDigit>? pairDigits = null, IReadOnlyList<string>? categories = null)
+        int pairs = 0, IReadOnlyList<DrawnDigit>? pairDigits = null, IReadOnlyList<string>? categories = null, int collages = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(shapes);
         ArgumentOutOfRangeException.ThrowIfNegative(objectsPerEpoch);
         ArgumentOutOfRangeException.ThrowIfNegative(pairs);
+        ArgumentOutOfRangeException.ThrowIfNegative(collages);
         if (objectsPerEpoch > 0 && (objects is null || objects.Count == 0))
             throw new ArgumentException("Non-digit objects were asked for without a dataset to take them from.", nameof(objects));
-        if (pairs > 0 && (pairDigits is null || pairDigits.Count == 0))
-            throw new ArgumentException("Digit pairs were asked for without drawn digits to make them of.", nameof(pairDigits));
-        if (shapes + objectsPerEpoch + pairs == 0)
-            throw new ArgumentException("Mix in at least one shape, pair or object per epoch.", nameof(shapes));
+        if (pairs + collages > 0 && (pairDigits is null || pairDigits.Count == 0))
+            throw new ArgumentException($"Digit {(pairs > 0 ? "pairs" : "collages")} were asked for without drawn digits to make them of.", nameof(pairDigits));
+        if (shapes + objectsPerEpoch + pairs + collages == 0)
+            throw new ArgumentException("Mix in at least one shape, pair, collage or object per epoch.", nameof(shapes));
         var augmentation = StrokeAugmentationOptions.FromName(augmentationName);
         augmentation.Validate();
         Categories = CheckCategories(categories ?? NonDigitShapes.Training);
         Shapes = shapes;
         Pairs = pairs;
         _pairs = pairs > 0 ? new DigitPairs(pairDigits!) : null;
+        Collages = collages;
+        _collages = collages > 0 ? new DigitCollages(pairDigits!) : null;
         Objects = objectsPerEpoch;
         _objects = objectsPerEpoch > 0 ? objects : null;
         ObjectSource = _objects is null ? null : Path.GetFileName(Path.GetDirectoryName(_objects.Source) ?? "") is { Length: > 0 } folder ? folder : "objects";
@@ -74,6 +83,9 @@ public sealed class NonDigitTrainingSet
     /// <summary>Pairs of drawn digits per epoch.</summary>
     public int Pairs { get; }
 
+    /// <summary>Collages of pieces of drawn digits' strokes per epoch.</summary>
+    public int Collages { get; }
+
     /// <summary>Object images per epoch.</summary>
     public int Objects { get; }
 
@@ -87,12 +99,12 @@ public sealed class NonDigitTrainingSet
     public StrokeAugmentationOptions Augmentation { get; }
 
     /// <summary>Training samples this adds per epoch.</summary>
-    public int Count => Shapes + Pairs + Objects;
+    public int Count => Shapes + Pairs + Collages + Objects;
 
     /// <summary>What checkpoints and model cards record about it (and resume compares).</summary>
     public NonDigitTrainingState Describe() => new()
     {
-        Shapes = Shapes, Pairs = Pairs, Objects = Objects, ObjectSource = ObjectSource, Augmentation = AugmentationName,
+        Shapes = Shapes, Pairs = Pairs, Collages = Collages, Objects = Objects, ObjectSource = ObjectSource, Augmentation = AugmentationName,
         Categories = string.Join(",", Categories),
     };
 
@@ -149,6 +161,7 @@ public sealed class NonDigitTrainingSet
             var rng = new StreamRandom(seed, Domain, (ulong)epoch, (ulong)k);
             bool done = k < Shapes ? RenderShape(Categories, k, epoch, ref rng, augmenter, buffer)
                 : k < Shapes + Pairs ? _pairs!.Render(ref rng, augmenter, epoch, PairKeyBase + 2L * k, buffer)
+                : k < Shapes + Pairs + Collages ? _collages!.Render(ref rng, augmenter, epoch, CollageKeyBase + 3L * k, buffer)
                 : RenderObject(ref rng, buffer);
             if (done) DrawnTrainingSet.ToBytes(buffer, target);
             else target.Clear(); // never happens in practice; an empty image is harmless (the product never classifies one)
@@ -196,6 +209,9 @@ public sealed record NonDigitTrainingState
     /// <summary>Pairs of drawn digits per epoch (<see cref="DigitPairs"/>).</summary>
     public int Pairs { get; init; }
 
+    /// <summary>Collages of pieces of drawn digits' strokes per epoch (<see cref="DigitCollages"/>).</summary>
+    public int Collages { get; init; }
+
     /// <summary>Object images per epoch.</summary>
     public int Objects { get; init; }
 
@@ -211,6 +227,6 @@ public sealed record NonDigitTrainingState
     /// <summary>One line for messages and model cards.</summary>
     public string ToSummary() =>
         $"{Shapes} shapes ({Augmentation} augmentation"
-        + (Categories.Length == 0 || Categories == string.Join(",", NonDigitShapes.Training) ? ")" : $", categories {Categories})") + (Pairs > 0 ? $", {Pairs} pairs of drawn digits" : "")
+        + (Categories.Length == 0 || Categories == string.Join(",", NonDigitShapes.Training) ? ")" : $", categories {Categories})") + (Pairs > 0 ? $", {Pairs} pairs of drawn digits" : "") + (Collages > 0 ? $", {Collages} collages of drawn digits' strokes" : "")
         + (Objects > 0 ? $" and {Objects} images of {ObjectSource} per epoch" : " per epoch");
 }
