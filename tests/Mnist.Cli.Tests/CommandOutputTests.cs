@@ -118,13 +118,13 @@ public class CommandOutputTests
         Assert.Contains("(70,000 samples)", stdout, StringComparison.Ordinal);
     }
 
-    /// <summary>The README's figure for the shipped model on all 7,494 pendigits (99.69 %), measured with the command a
+    /// <summary>The README's figure for the shipped model on all 7,494 pendigits (99.65 %), measured with the command a
     /// user runs. The model trained on these 30 writers, so this is no figure for other people's digits (the
     /// leave-writers-out folds in docs/real-input.md are); it pins the shipped file and the drawn-digit evaluation.</summary>
     [Fact]
     public void Eval_of_the_shipped_model_on_all_pendigits_gives_the_published_figure()
     {
-        const double Published = 0.9969;
+        const double Published = 0.9965;
         string pendigits = global::Mnist.Testing.TestEnvironment.SharedFile("datasets/drawn-digits/pendigits-train.jsonl",
             "the pendigits strokes ship with CI's shared folder");
         var (code, stdout, stderr) = MnistCli.Run(s_timeout, "eval", "--model", ShippedOnnx, "--drawn", pendigits, "--json");
