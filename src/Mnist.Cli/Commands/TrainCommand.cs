@@ -400,7 +400,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             var location = DataLocator.Resolve(DatasetCatalog.FashionMnist, null);
             objects = MnistDataset.Load(location.Folder, MnistSplit.Train, DatasetCatalog.FashionMnist);
         }
-        return new NonDigitTrainingSet(shapes, objects, images, pairs: pairs, pairDigits: drawn?.Samples,
+        return new NonDigitTrainingSet(shapes, objects, images, pairs: pairs, drawnDigits: drawn?.Samples,
             categories: settings.NonDigitCategories is { } list ? CategoryList(list) : null, collages: collages);
     }
 

@@ -36,9 +36,9 @@ public sealed class NonDigitTrainingSet
     /// <param name="shapes">Shape drawings per epoch (0 for none).</param>
     /// <param name="objects">Images of things that are not digits (e.g. Fashion-MNIST's training split), or null.</param>
     /// <param name="objectsPerEpoch">Images of <paramref name="objects"/> taken per epoch (0 when it is null).</param>
-    /// <param name="augmentationName">Stroke augmentation preset for the shapes and pairs (<see cref="StrokeAugmentationOptions.FromName"/>).</param>
+    /// <param name="augmentationName">Stroke augmentation preset for the shapes, pairs and collages (<see cref="StrokeAugmentationOptions.FromName"/>).</param>
     /// <param name="pairs">Pairs of drawn digits per epoch (0 for none).</param>
-    /// <param name="pairDigits">The drawn digits pairs and collages are made of (the training writers'), when
+    /// <param name="drawnDigits">The drawn digits pairs and collages are made of (the training writers'), when
     /// <paramref name="pairs"/> or <paramref name="collages"/> &gt; 0.</param>
     /// <param name="categories">The shape categories drawn, in turn (null: <see cref="NonDigitShapes.Training"/>); any of
     /// <see cref="NonDigitShapes.Trainable"/>, never a held-out one.</param>
@@ -46,7 +46,7 @@ public sealed class NonDigitTrainingSet
     /// <exception cref="ArgumentException">Negative counts, objects, pairs or collages asked for without data to take them
     /// from, nothing at all, or an unknown, repeated or held-out category.</exception>
     public NonDigitTrainingSet(int shapes, MnistDataset? objects = null, int objectsPerEpoch = 0, string augmentationName = "strong",
-        int pairs = 0, IReadOnlyList<DrawnDigit>? pairDigits = null, IReadOnlyList<string>? categories = null, int collages = 0)
+        int pairs = 0, IReadOnlyList<DrawnDigit>? drawnDigits = null, IReadOnlyList<string>? categories = null, int collages = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(shapes);
         ArgumentOutOfRangeException.ThrowIfNegative(objectsPerEpoch);
@@ -54,8 +54,8 @@ public sealed class NonDigitTrainingSet
         ArgumentOutOfRangeException.ThrowIfNegative(collages);
         if (objectsPerEpoch > 0 && (objects is null || objects.Count == 0))
             throw new ArgumentException("Non-digit objects were asked for without a dataset to take them from.", nameof(objects));
-        if (pairs + collages > 0 && (pairDigits is null || pairDigits.Count == 0))
-            throw new ArgumentException($"Digit {(pairs > 0 ? "pairs" : "collages")} were asked for without drawn digits to make them of.", nameof(pairDigits));
+        if (pairs + collages > 0 && (drawnDigits is null || drawnDigits.Count == 0))
+            throw new ArgumentException($"Digit {(pairs > 0 ? "pairs" : "collages")} were asked for without drawn digits to make them of.", nameof(drawnDigits));
         if (shapes + objectsPerEpoch + pairs + collages == 0)
             throw new ArgumentException("Mix in at least one shape, pair, collage or object per epoch.", nameof(shapes));
         var augmentation = StrokeAugmentationOptions.FromName(augmentationName);
@@ -63,9 +63,9 @@ public sealed class NonDigitTrainingSet
         Categories = CheckCategories(categories ?? NonDigitShapes.Training);
         Shapes = shapes;
         Pairs = pairs;
-        _pairs = pairs > 0 ? new DigitPairs(pairDigits!) : null;
+        _pairs = pairs > 0 ? new DigitPairs(drawnDigits!) : null;
         Collages = collages;
-        _collages = collages > 0 ? new DigitCollages(pairDigits!) : null;
+        _collages = collages > 0 ? new DigitCollages(drawnDigits!) : null;
         Objects = objectsPerEpoch;
         _objects = objectsPerEpoch > 0 ? objects : null;
         ObjectSource = _objects is null ? null : Path.GetFileName(Path.GetDirectoryName(_objects.Source) ?? "") is { Length: > 0 } folder ? folder : "objects";

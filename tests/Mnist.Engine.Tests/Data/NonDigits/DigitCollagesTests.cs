@@ -81,7 +81,7 @@ public class DigitCollagesTests
     [Fact]
     public void The_training_set_renders_collages_per_epoch_and_seed_whatever_the_threads()
     {
-        var set = new NonDigitTrainingSet(0, pairs: 0, pairDigits: Lines, collages: 12);
+        var set = new NonDigitTrainingSet(0, pairs: 0, drawnDigits: Lines, collages: 12);
         Assert.Equal(12, set.Count);
         Assert.Equal(12, set.Describe().Collages);
         Assert.Contains("12 collages of drawn digits' strokes", set.Describe().ToSummary());
@@ -92,7 +92,7 @@ public class DigitCollagesTests
 
         // Shapes and pairs before them keep their samples: the collages come after, in slots of their own.
         var shapes = new NonDigitTrainingSet(5);
-        var withCollages = new NonDigitTrainingSet(5, pairDigits: Lines, collages: 3);
+        var withCollages = new NonDigitTrainingSet(5, drawnDigits: Lines, collages: 3);
         var x = shapes.AppendTo(new MnistDataset(new byte[784], [4]));
         var y = withCollages.AppendTo(new MnistDataset(new byte[784], [4]));
         shapes.Render(x, 1, 0, 9);
@@ -100,6 +100,6 @@ public class DigitCollagesTests
         Assert.Equal(x.Images, y.Images.AsSpan(0, x.Images.Length).ToArray());
 
         Assert.Throws<ArgumentException>(() => new NonDigitTrainingSet(0, collages: 3));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new NonDigitTrainingSet(0, pairDigits: Lines, collages: -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NonDigitTrainingSet(0, drawnDigits: Lines, collages: -1));
     }
 }

@@ -121,7 +121,7 @@ public class NonDigitTests
         Assert.Equal([0, 2], DigitPairs.IndexByWriter(drawn)[1]);
         Assert.Equal([1, 3], DigitPairs.IndexByWriter(drawn)[2]);
 
-        var bars = new NonDigitTrainingSet(0, pairs: 8, pairDigits: [drawn[0], drawn[2]], augmentationName: "none");
+        var bars = new NonDigitTrainingSet(0, pairs: 8, drawnDigits: [drawn[0], drawn[2]], augmentationName: "none");
         Assert.Equal(8, bars.Count);
         Assert.Equal(8, bars.Describe().Pairs);
         Assert.Contains("8 pairs of drawn digits", bars.Describe().ToSummary());
@@ -140,7 +140,7 @@ public class NonDigitTests
         Assert.All(runs, r => Assert.InRange(r, 1, 2));
         Assert.Contains(2, runs);
 
-        var mixed = new NonDigitTrainingSet(0, pairs: 16, pairDigits: drawn);
+        var mixed = new NonDigitTrainingSet(0, pairs: 16, drawnDigits: drawn);
         var both = mixed.AppendTo(new MnistDataset(new byte[784], [4]));
         AssertRenderedPerEpochAndSeed(mixed, both, offset: 1, seed: 5);
         Assert.Throws<ArgumentException>(() => new NonDigitTrainingSet(0, pairs: 3));
