@@ -55,7 +55,8 @@ public sealed class DigitCollages
             StrokePoint[] stroke = source[rng.NextInt(source.Length)];
             for (int attempt = 0; attempt < 4 && stroke.Length < 3; attempt++) stroke = source[rng.NextInt(source.Length)];
             int length = Math.Clamp((int)MathF.Round(rng.Uniform(MinPieceShare, 1f) * stroke.Length), Math.Min(2, stroke.Length), stroke.Length);
-            var piece = stroke.AsSpan(rng.NextInt(stroke.Length - length + 1), length);
+            int start = rng.NextInt(stroke.Length - length + 1);
+            StrokePoint[] piece = stroke[start..(start + length)];
             float size = rng.Uniform(MinPieceSize, 1f), centreX = rng.Uniform(-MaxOffset, MaxOffset), centreY = rng.Uniform(-MaxOffset, MaxOffset);
             float turn = rng.Uniform(-MaxTurn, MaxTurn);
             if (Place(piece, size, centreX, centreY, turn) is { } placed)
@@ -83,14 +84,9 @@ public sealed class DigitCollages
 
     /// <summary>The piece scaled so its longer side is <paramref name="size"/>, turned about its centre, centred at the given
     /// point; null for a piece without extent (a dot).</summary>
-    private static StrokePoint[]? Place(ReadOnlySpan<StrokePoint> piece, float size, float centreX, float centreY, float turn)
+    private static StrokePoint[]? Place(StrokePoint[] piece, float size, float centreX, float centreY, float turn)
     {
-        float minX = float.MaxValue, minY = float.MaxValue, maxX = float.MinValue, maxY = float.MinValue;
-        foreach (var q in piece)
-        {
-            minX = Math.Min(minX, q.X); maxX = Math.Max(maxX, q.X);
-            minY = Math.Min(minY, q.Y); maxY = Math.Max(maxY, q.Y);
-        }
+        var (minX, minY, maxX, maxY) = StrokeBounds.Of([piece]);
         float longer = Math.Max(maxX - minX, maxY - minY);
         if (longer < 1e-3f) return null;
         float scale = size / longer, midX = 0.5f * (minX + maxX), midY = 0.5f * (minY + maxY);
