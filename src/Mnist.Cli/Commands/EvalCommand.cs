@@ -71,7 +71,7 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
                 if (!NonDigits) return ValidationResult.Error("--non-digit-categories needs --non-digits.");
                 string[] categories = TrainCommand.CategoryList(NonDigitCategories);
                 if (categories.Length == 0) return ValidationResult.Error("--non-digit-categories: name at least one category.");
-                if (categories.FirstOrDefault(c => !NonDigitShapes.HeldOut.Contains(c) && !NonDigitShapes.Trainable.Contains(c)) is { } unknown)
+                if (categories.FirstOrDefault(c => !NonDigitShapes.IsKnown(c)) is { } unknown)
                     return ValidationResult.Error($"--non-digit-categories: unknown category '{unknown}'. Held out: {string.Join(", ", NonDigitShapes.HeldOut)}; trainable: {string.Join(", ", NonDigitShapes.Trainable)}.");
             }
             if (NonDigitCount is < 1 or > 100_000) return ValidationResult.Error("--non-digit-count must be 1–100000.");

@@ -46,10 +46,8 @@ public static class NonDigitEvaluation
         var drawings = new List<(string, StrokePoint[][])>();
         foreach (string category in categories)
         {
-            // Held-out categories keep the keys they always had (their index); trainable ones count from 1000.
-            int heldOut = IndexOf(NonDigitShapes.HeldOut, category), trainable = IndexOf(NonDigitShapes.Trainable, category);
-            if (heldOut < 0 && trainable < 0) throw new ArgumentException($"Unknown non-digit category '{category}'.", nameof(categories));
-            int c = heldOut >= 0 ? heldOut : 1000 + trainable;
+            if (!NonDigitShapes.IsKnown(category)) throw new ArgumentException($"Unknown non-digit category '{category}'.", nameof(categories));
+            int c = NonDigitShapes.Key(category);
             for (int i = 0; i < perCategory; i++)
             {
                 var rng = new StreamRandom(MeasurementSeed, NonDigitTrainingSet.Domain, (ulong)c, (ulong)i);
@@ -58,13 +56,6 @@ public static class NonDigitEvaluation
             }
         }
         return drawings;
-    }
-
-    private static int IndexOf(IReadOnlyList<string> list, string item)
-    {
-        for (int i = 0; i < list.Count; i++)
-            if (list[i] == item) return i;
-        return -1;
     }
 
     /// <summary>Acceptance per held-out category (<paramref name="perCategory"/> drawings each), then "all shapes".</summary>

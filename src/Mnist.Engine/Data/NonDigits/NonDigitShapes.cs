@@ -55,6 +55,27 @@ public static class NonDigitShapes
     /// <summary>Categories kept out of training, for measuring rejection.</summary>
     public static IReadOnlyList<string> HeldOut { get; } = HeldOutGenerators.Select(g => g.Name).ToArray();
 
+    // Every category by name: its generator and its key (its place in the held-out family, or 1000 + its place among the
+    // trainable categories), so that whether a name is known is decided here only.
+    private static readonly Dictionary<string, (Generator Draw, int Key)> ByName =
+        HeldOutGenerators.Select((g, i) => (g.Name, g.Draw, Key: i))
+            .Concat(TrainingGenerators.Concat(AdditionalGenerators).Select((g, i) => (g.Name, g.Draw, Key: 1000 + i)))
+            .ToDictionary(g => g.Name, g => (g.Draw, g.Key));
+
+    /// <summary>True when <paramref name="category"/> names a category of either family.</summary>
+    public static bool IsKnown(string category) => category is not null && ByName.ContainsKey(category);
+
+    /// <summary>
+    /// A number fixed for <paramref name="category"/>: its place in <see cref="HeldOut"/>, or 1000 + its place in
+    /// <see cref="Trainable"/>. Measurement streams are keyed by it, so a category is drawn the same whatever list names it.
+    /// </summary>
+    /// <exception cref="ArgumentException">Unknown category.</exception>
+    public static int Key(string category) => Lookup(category).Key;
+
+    private static (Generator Draw, int Key) Lookup(string category) =>
+        category is not null && ByName.TryGetValue(category, out var entry) ? entry
+            : throw new ArgumentException($"Unknown non-digit category '{category}'.", nameof(category));
+
     /// <summary>
     /// One drawing of <paramref name="category"/> in a 0–500 writing box (the pendigits tablet's scale), drawn from
     /// <paramref name="rng"/>.
@@ -62,9 +83,7 @@ public static class NonDigitShapes
     /// <exception cref="ArgumentException">Unknown category.</exception>
     public static StrokePoint[][] Draw(string category, ref StreamRandom rng)
     {
-        var generator = TrainingGenerators.Concat(AdditionalGenerators).Concat(HeldOutGenerators).FirstOrDefault(g => g.Name == category).Draw
-            ?? throw new ArgumentException($"Unknown non-digit category '{category}'.", nameof(category));
-        var strokes = generator(ref rng);
+        var strokes = Lookup(category).Draw(ref rng);
         // The whole drawing: rotation ±15°, aspect 0.75–1.33, slant ±0.25, then into the box with a margin.
         float angle = rng.Uniform(-15f, 15f) * MathF.PI / 180f, aspect = MathF.Exp(rng.Uniform(-0.29f, 0.29f)), slant = rng.Uniform(-0.25f, 0.25f);
         float cos = MathF.Cos(angle), sin = MathF.Sin(angle);

@@ -26,6 +26,18 @@ public class NonDigitTests
     }
 
     [Fact]
+    public void Every_category_is_known_by_one_fixed_key()
+    {
+        // Measurement streams are keyed by it: a held-out category's place in its family, a trainable one's 1000 + its place.
+        Assert.Equal(Enumerable.Range(0, NonDigitShapes.HeldOut.Count), NonDigitShapes.HeldOut.Select(NonDigitShapes.Key));
+        Assert.Equal(Enumerable.Range(1000, NonDigitShapes.Trainable.Count), NonDigitShapes.Trainable.Select(NonDigitShapes.Key));
+        Assert.All(NonDigitShapes.Trainable.Concat(NonDigitShapes.HeldOut), c => Assert.True(NonDigitShapes.IsKnown(c), c));
+        Assert.False(NonDigitShapes.IsKnown("seven"));
+        Assert.False(NonDigitShapes.IsKnown("h"));
+        Assert.Throws<ArgumentException>(() => NonDigitShapes.Key("seven"));
+    }
+
+    [Fact]
     public void A_run_trains_on_the_categories_it_names_and_never_on_held_out_ones()
     {
         var set = new NonDigitTrainingSet(4, categories: ["K", "pi"]);
