@@ -21,6 +21,15 @@ public sealed record PreprocessResult
     /// <summary>True when the input holds no usable digit; do not classify <see cref="Pixels"/> then.</summary>
     public bool IsEmpty => Reason != NoDigitReason.None;
 
+    /// <summary>Copies <see cref="Pixels"/> into <paramref name="destination"/> (at least 784 floats) when a digit was
+    /// found; false, leaving it untouched, when <see cref="IsEmpty"/>.</summary>
+    public bool TryCopyTo(Span<float> destination)
+    {
+        if (IsEmpty) return false;
+        Pixels.AsSpan().CopyTo(destination);
+        return true;
+    }
+
     /// <summary>Why the input holds no digit, or <see cref="NoDigitReason.None"/>.</summary>
     public NoDigitReason Reason { get; }
 

@@ -13,6 +13,19 @@ public class EmptyInputTests
         Assert.False(string.IsNullOrWhiteSpace(r.EmptyReason));
         Assert.All(r.Pixels, v => Assert.Equal(0f, v));
         Assert.Equal(784, r.Pixels.Length);
+        var untouched = Enumerable.Repeat(0.5f, 784).ToArray();
+        Assert.False(r.TryCopyTo(untouched));
+        Assert.All(untouched, v => Assert.Equal(0.5f, v));
+    }
+
+    [Fact]
+    public void A_found_digit_copies_its_pixels()
+    {
+        var found = DigitPreprocessor.FromStrokes([[new StrokePoint(10, 10), new StrokePoint(10, 60)]]);
+        Assert.False(found.IsEmpty);
+        var destination = new float[784];
+        Assert.True(found.TryCopyTo(destination));
+        Assert.Equal(found.Pixels, destination);
     }
 
     [Theory]

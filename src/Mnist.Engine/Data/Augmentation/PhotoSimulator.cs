@@ -118,9 +118,6 @@ public static class PhotoSimulator
         if (destination.Length < DigitPreprocessor.PixelCount) throw new ArgumentException("Destination must hold 784 floats.", nameof(destination));
         var photo = Draw(ref rng, options, DigitPreprocessor.Size);
         var canvas = Render(image, DigitPreprocessor.Size, photo, ref rng);
-        var result = DigitPreprocessor.FromGray(canvas, photo.Width, photo.Height);
-        if (result.IsEmpty) return false;
-        result.Pixels.CopyTo(destination);
-        return true;
+        return DigitPreprocessor.FromGray(canvas, photo.Width, photo.Height).TryCopyTo(destination);
     }
 }

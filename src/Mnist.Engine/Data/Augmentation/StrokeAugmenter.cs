@@ -54,10 +54,7 @@ public sealed class StrokeAugmenter
         if (destination.Length != DigitPreprocessor.PixelCount)
             throw new ArgumentException($"Destination must hold {DigitPreprocessor.PixelCount} floats.", nameof(destination));
         var (augmented, pen) = Augment(strokes, epoch, key);
-        var result = DigitPreprocessor.FromStrokes(augmented, options: PreprocessOptions.Default with { PenWidthFraction = pen });
-        if (result.IsEmpty) return false;
-        result.Pixels.AsSpan().CopyTo(destination);
-        return true;
+        return DigitPreprocessor.FromStrokes(augmented, options: PreprocessOptions.Default with { PenWidthFraction = pen }).TryCopyTo(destination);
     }
 
     /// <summary>The augmentation itself, drawing from <paramref name="rng"/> in a fixed order.</summary>

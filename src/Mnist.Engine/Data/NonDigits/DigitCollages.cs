@@ -76,10 +76,7 @@ public sealed class DigitCollages
     {
         var (strokes, _) = Compose(ref rng, augmenter, epoch, key);
         if (strokes.Length == 0) return false;
-        var result = DigitPreprocessor.FromStrokes(strokes);
-        if (result.IsEmpty) return false;
-        result.Pixels.AsSpan().CopyTo(destination);
-        return true;
+        return DigitPreprocessor.FromStrokes(strokes).TryCopyTo(destination);
     }
 
     /// <summary>The piece scaled so its longer side is <paramref name="size"/>, turned about its centre, centred at the given

@@ -59,10 +59,7 @@ public sealed class DigitPairs
         // The pen as it was for each digit (a fraction of its longer side), now of the pair's longer side.
         float pairSide = Math.Max(Math.Max(left.Right, right.Right) - Math.Min(0f, right.Left), Math.Max(heightA, heightB) + Math.Abs(baseline));
         float pen = Math.Clamp(0.5f * (penA * leftSide + penB * rightSide) / pairSide, 0.01f, 1f);
-        var result = DigitPreprocessor.FromStrokes(strokes, options: PreprocessOptions.Default with { PenWidthFraction = pen });
-        if (result.IsEmpty) return false;
-        result.Pixels.AsSpan().CopyTo(destination);
-        return true;
+        return DigitPreprocessor.FromStrokes(strokes, options: PreprocessOptions.Default with { PenWidthFraction = pen }).TryCopyTo(destination);
     }
 
     private readonly record struct Placed(StrokePoint[][] Strokes, float Left, float Right);

@@ -176,12 +176,7 @@ public sealed class NonDigitTrainingSet
         {
             var strokes = NonDigitShapes.Draw(categories[k % categories.Count], ref rng);
             if (augmenter is not null && augmenter.Render(strokes, epoch, AugmentationKeyBase + k * 4L + attempt, destination)) return true;
-            var plain = DigitPreprocessor.FromStrokes(strokes);
-            if (!plain.IsEmpty)
-            {
-                plain.Pixels.AsSpan().CopyTo(destination);
-                return true;
-            }
+            if (DigitPreprocessor.FromStrokes(strokes).TryCopyTo(destination)) return true;
         }
         return false;
     }
@@ -191,10 +186,7 @@ public sealed class NonDigitTrainingSet
         var objects = _objects!;
         for (int attempt = 0; attempt < 4; attempt++)
         {
-            var r = DigitPreprocessor.FromGray(objects.Image(rng.NextInt(objects.Count)), objects.Cols, objects.Rows);
-            if (r.IsEmpty) continue;
-            r.Pixels.AsSpan().CopyTo(destination);
-            return true;
+            if (DigitPreprocessor.FromGray(objects.Image(rng.NextInt(objects.Count)), objects.Cols, objects.Rows).TryCopyTo(destination)) return true;
         }
         return false;
     }
