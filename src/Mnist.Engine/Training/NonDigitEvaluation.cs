@@ -46,8 +46,7 @@ public static class NonDigitEvaluation
         var drawings = new List<(string, StrokePoint[][])>();
         foreach (string category in categories)
         {
-            if (!NonDigitShapes.IsKnown(category)) throw new ArgumentException($"Unknown non-digit category '{category}'.", nameof(categories));
-            int c = NonDigitShapes.Key(category);
+            int c = NonDigitShapes.Key(category); // refuses an unknown category
             for (int i = 0; i < perCategory; i++)
             {
                 var rng = new StreamRandom(MeasurementSeed, NonDigitTrainingSet.Domain, (ulong)c, (ulong)i);
