@@ -257,9 +257,10 @@ static int Shapes(Options o)
             lines.WriteLine($"{{\"category\":\"{category}\",\"strokes\":{json}}}");
         }
     }
-    // Sheet: one row per category (training family first), per drawings across, each 28×28 scaled ×2.
+    // Sheet: one row per category (the trainable ones, training family first, then the held-out family), per drawings
+    // across, each 28×28 scaled ×2.
     var rows = new List<(string Category, StrokePoint[][] Strokes)[]>();
-    var training = Mnist.Engine.Data.NonDigits.NonDigitShapes.Training;
+    var training = Mnist.Engine.Data.NonDigits.NonDigitShapes.Trainable;
     for (int c = 0; c < training.Count; c++)
     {
         string category = training[c];
@@ -275,7 +276,7 @@ static int Shapes(Options o)
     foreach (var group in heldOut.GroupBy(d => d.Category)) rows.Add(group.Take(per).ToArray());
     // With --digits: four rows of digit pairs as `mnist train --non-digit-pairs` renders them (strong augmentation).
     var pairRows = new List<float[][]>();
-    if (o.Digits is not null)
+    if (o.Digits.Length > 0)
     {
         var digits = Mnist.Engine.Data.DrawnDigitSet.Load(o.Digits).Samples;
         var pairs = new Mnist.Engine.Data.NonDigits.DigitPairs(digits);

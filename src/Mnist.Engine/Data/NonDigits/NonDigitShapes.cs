@@ -33,8 +33,11 @@ public static class NonDigitShapes
     // help is measured on training categories left out of training, never on the held-out family.
     private static readonly (string Name, Generator Draw)[] AdditionalGenerators =
     [
-        ("L", L), ("n", LowerN), ("pi", Pi), ("equals", EqualsSign), ("chevron", Chevron), ("infinity", Infinity),
-        ("fish", Fish), ("eye", Eye),
+        ("L", L), ("small-n", SmallN), ("pi", Pi), ("equals", EqualsSign), ("chevron", Chevron), ("infinity", Infinity),
+        ("fish", Fish), ("eye", Eye), ("small-a", SmallA), ("small-e", SmallE), ("small-f", SmallF), ("small-h", SmallH),
+        ("small-r", SmallR), ("lambda", Lambda), ("mu", Mu), ("omega", Omega), ("psi", Psi), ("question", Question),
+        ("percent", Percent), ("at", At), ("pound", Pound), ("euro", Euro), ("root", Root), ("note", Note),
+        ("diamond", Diamond), ("umbrella", Umbrella), ("cup", Cup), ("key", DoorKey),
     ];
 
     private static readonly (string Name, Generator Draw)[] HeldOutGenerators =
@@ -363,11 +366,12 @@ public static class NonDigitShapes
     }
 
     // ---- additional letters and shapes ------------------------------------------------------------------------------
+    // Lower-case letters are named small-x, so that no two names differ only by case (N is trained on, A held out).
 
     private static List<List<(float X, float Y)>> L(ref StreamRandom rng) =>
         Strokes(Poly(ref rng, 0.04f, (0.2f, 0.05f), (0.2f, 0.95f), (rng.Uniform(0.65f, 0.9f), 0.95f)));
 
-    private static List<List<(float X, float Y)>> LowerN(ref StreamRandom rng)
+    private static List<List<(float X, float Y)>> SmallN(ref StreamRandom rng)
     {
         // Stem, then the arch and its leg in one stroke, as n is written.
         float top = rng.Uniform(0.25f, 0.4f), r = 0.3f;
@@ -428,6 +432,162 @@ public static class NonDigitShapes
         for (int i = 0; i <= 16; i++) { float t = i / 16f; lens.Add((0.05f + 0.9f * t, 0.5f - bulge * MathF.Sin(MathF.PI * t))); }
         for (int i = 1; i <= 16; i++) { float t = 1 - i / 16f; lens.Add((0.05f + 0.9f * t, 0.5f + bulge * MathF.Sin(MathF.PI * t))); }
         return Strokes(lens, Arc(ref rng, 0.5f, 0.5f, r, r, 0, 2 * MathF.PI, 10));
+    }
+
+    private static List<List<(float X, float Y)>> SmallA(ref StreamRandom rng)
+    {
+        // The two-storey a: a hook over the stem, then the bowl against the stem.
+        var hook = Arc(ref rng, 0.5f, 0.3f, 0.25f, rng.Uniform(0.15f, 0.22f), -5 * MathF.PI / 6, 0, 12);
+        hook.Add(P(ref rng, 0.76f, 0.95f, 0.03f));
+        float a0 = rng.Uniform(-0.4f, -0.1f);
+        return Strokes(hook, Arc(ref rng, 0.52f, 0.72f, 0.25f, 0.2f, a0, a0 - 1.8f * MathF.PI, 18));
+    }
+
+    private static List<List<(float X, float Y)>> SmallE(ref StreamRandom rng)
+    {
+        float mid = rng.Uniform(0.45f, 0.6f);
+        var e = new List<(float X, float Y)> { P(ref rng, 0.15f, mid, 0.03f), (0.85f, mid) };
+        e.AddRange(Arc(ref rng, 0.5f, mid, 0.35f, 0.38f, 0, -2 * MathF.PI + rng.Uniform(0.5f, 1f), 22));
+        return Strokes(e);
+    }
+
+    private static List<List<(float X, float Y)>> SmallF(ref StreamRandom rng)
+    {
+        var f = Arc(ref rng, 0.62f, 0.2f, 0.17f, 0.15f, -0.3f, -MathF.PI, 10);
+        f.Add(P(ref rng, 0.45f, 0.95f, 0.03f));
+        float bar = rng.Uniform(0.35f, 0.5f);
+        return Strokes(f, Line(ref rng, 0.22f, bar, 0.72f, bar, 0.03f));
+    }
+
+    private static List<List<(float X, float Y)>> SmallH(ref StreamRandom rng)
+    {
+        // Stem down, back up to the shoulder, the arch and its leg, in one stroke.
+        float top = rng.Uniform(0.35f, 0.5f), r = 0.3f;
+        var h = new List<(float X, float Y)> { P(ref rng, 0.2f, 0.05f), (0.2f, 0.95f), (0.2f, top + r) };
+        h.AddRange(Arc(ref rng, 0.5f, top + r, r, r * 0.8f, MathF.PI, 2 * MathF.PI, 12));
+        h.Add(P(ref rng, 0.8f, 0.95f, 0.03f));
+        return Strokes(h);
+    }
+
+    private static List<List<(float X, float Y)>> SmallR(ref StreamRandom rng)
+    {
+        float top = rng.Uniform(0.3f, 0.45f);
+        return Strokes(Line(ref rng, 0.3f, top, 0.3f, 0.95f, 0.03f),
+            Arc(ref rng, 0.6f, top + 0.3f, 0.3f, 0.3f, MathF.PI, MathF.PI * rng.Uniform(1.6f, 1.8f), 10));
+    }
+
+    private static List<List<(float X, float Y)>> Lambda(ref StreamRandom rng)
+    {
+        float joint = rng.Uniform(0.4f, 0.6f);
+        return Strokes(Poly(ref rng, 0.03f, (0.15f, 0.05f), (0.35f, 0.15f), (0.88f, 0.95f)),
+            Line(ref rng, 0.2f + 0.68f * joint, joint, 0.12f, 0.95f, 0.03f));
+    }
+
+    private static List<List<(float X, float Y)>> Mu(ref StreamRandom rng)
+    {
+        var u = new List<(float X, float Y)> { P(ref rng, 0.22f, 0.1f, 0.03f) };
+        u.AddRange(Arc(ref rng, 0.45f, 0.5f, 0.23f, 0.25f, MathF.PI, 0, 12));
+        u.Add(P(ref rng, 0.68f, 0.1f, 0.03f));
+        u.Add(P(ref rng, 0.85f, 0.8f, 0.03f));
+        return Strokes(Line(ref rng, 0.22f, 0.1f, 0.15f, 1f, 0.03f), u);
+    }
+
+    private static List<List<(float X, float Y)>> Omega(ref StreamRandom rng)
+    {
+        float open = rng.Uniform(0.5f, 0.9f);
+        var o = new List<(float X, float Y)> { P(ref rng, 0.08f, 0.92f, 0.03f) };
+        o.AddRange(Arc(ref rng, 0.5f, 0.45f, 0.38f, 0.4f, MathF.PI / 2 + open, 2.5f * MathF.PI - open, 20));
+        o.Add(P(ref rng, 0.92f, 0.92f, 0.03f));
+        return Strokes(o);
+    }
+
+    private static List<List<(float X, float Y)>> Psi(ref StreamRandom rng)
+    {
+        var cup = new List<(float X, float Y)> { P(ref rng, 0.1f, 0.1f, 0.03f) };
+        cup.AddRange(Arc(ref rng, 0.5f, 0.3f, 0.4f, 0.3f, MathF.PI, 0, 12));
+        cup.Add(P(ref rng, 0.9f, 0.1f, 0.03f));
+        return Strokes(cup, Line(ref rng, 0.5f, 0.05f, 0.5f, 0.95f, 0.03f));
+    }
+
+    private static List<List<(float X, float Y)>> Question(ref StreamRandom rng)
+    {
+        var q = Arc(ref rng, 0.5f, 0.3f, 0.28f, 0.25f, -MathF.PI, MathF.PI / 2, 16);
+        q.Add(P(ref rng, 0.5f, rng.Uniform(0.68f, 0.75f), 0.03f));
+        return Strokes(q, Arc(ref rng, 0.5f, 0.9f, 0.03f, 0.03f, 0, 2 * MathF.PI, 6));
+    }
+
+    private static List<List<(float X, float Y)>> Percent(ref StreamRandom rng)
+    {
+        float r = rng.Uniform(0.1f, 0.16f);
+        return Strokes(Arc(ref rng, 0.25f, 0.22f, r, r, 0, 2 * MathF.PI, 10), Line(ref rng, 0.85f, 0.05f, 0.15f, 0.95f, 0.03f),
+            Arc(ref rng, 0.75f, 0.78f, r, r, 0, 2 * MathF.PI, 10));
+    }
+
+    private static List<List<(float X, float Y)>> At(ref StreamRandom rng)
+    {
+        // The small a inside, then its stem running on into the outer turn.
+        var outer = new List<(float X, float Y)> { P(ref rng, 0.64f, 0.35f, 0.02f), (0.66f, 0.62f) };
+        outer.AddRange(Arc(ref rng, 0.5f, 0.5f, 0.44f, 0.44f, 0.4f, 0.4f - rng.Uniform(1.6f, 1.9f) * MathF.PI, 26));
+        return Strokes(Arc(ref rng, 0.5f, 0.5f, 0.15f, 0.15f, 0, 2 * MathF.PI, 10), outer);
+    }
+
+    private static List<List<(float X, float Y)>> Pound(ref StreamRandom rng)
+    {
+        var p = Arc(ref rng, 0.6f, 0.25f, 0.2f, 0.2f, -0.2f, -MathF.PI, 10);
+        p.Add((0.4f, 0.75f));
+        p.Add(P(ref rng, 0.2f, 0.95f, 0.03f));
+        p.Add(P(ref rng, 0.88f, 0.95f, 0.03f));
+        float bar = rng.Uniform(0.5f, 0.6f);
+        return Strokes(p, Line(ref rng, 0.2f, bar, 0.62f, bar, 0.03f));
+    }
+
+    private static List<List<(float X, float Y)>> Euro(ref StreamRandom rng)
+    {
+        float open = rng.Uniform(0.5f, 0.8f), gap = rng.Uniform(0.12f, 0.2f);
+        return Strokes(Arc(ref rng, 0.58f, 0.5f, 0.38f, 0.45f, -open, -2 * MathF.PI + open, 20),
+            Line(ref rng, 0.08f, 0.5f - gap / 2, 0.62f, 0.5f - gap / 2, 0.02f), Line(ref rng, 0.08f, 0.5f + gap / 2, 0.58f, 0.5f + gap / 2, 0.02f));
+    }
+
+    private static List<List<(float X, float Y)>> Root(ref StreamRandom rng) =>
+        Strokes(Poly(ref rng, 0.03f, (0.05f, 0.6f), (0.18f, 0.5f), (0.35f, 0.95f), (0.55f, 0.05f), (rng.Uniform(0.8f, 0.98f), 0.05f)));
+
+    private static List<List<(float X, float Y)>> Note(ref StreamRandom rng)
+    {
+        // An eighth note: the head, its stem and the flag.
+        var stem = new List<(float X, float Y)> { P(ref rng, 0.45f, 0.8f, 0.02f), (0.45f, 0.08f) };
+        stem.Add(P(ref rng, 0.75f, 0.3f, 0.04f));
+        stem.Add(P(ref rng, 0.7f, 0.5f, 0.04f));
+        return Strokes(Arc(ref rng, 0.3f, 0.82f, 0.15f, 0.1f, 0, 2 * MathF.PI, 10), stem);
+    }
+
+    private static List<List<(float X, float Y)>> Diamond(ref StreamRandom rng)
+    {
+        float w = rng.Uniform(0.3f, 0.45f);
+        return Strokes(Poly(ref rng, 0.04f, (0.5f, 0.05f), (0.5f + w, 0.5f), (0.5f, 0.95f), (0.5f - w, 0.5f), (0.5f, 0.05f)));
+    }
+
+    private static List<List<(float X, float Y)>> Umbrella(ref StreamRandom rng)
+    {
+        var canopy = Arc(ref rng, 0.5f, 0.45f, 0.45f, 0.35f, MathF.PI, 2 * MathF.PI, 16);
+        canopy.Add(canopy[0]);
+        var handle = new List<(float X, float Y)> { (0.5f, 0.45f), P(ref rng, 0.5f, 0.85f, 0.02f) };
+        handle.AddRange(Arc(ref rng, 0.4f, 0.85f, 0.1f, 0.1f, 0, MathF.PI, 6));
+        return Strokes(canopy, handle);
+    }
+
+    private static List<List<(float X, float Y)>> Cup(ref StreamRandom rng)
+    {
+        float top = rng.Uniform(0.1f, 0.3f);
+        return Strokes(Poly(ref rng, 0.03f, (0.12f, top), (0.18f, 0.92f), (0.68f, 0.92f), (0.74f, top), (0.12f, top)),
+            Arc(ref rng, 0.74f, 0.55f, 0.18f, 0.18f, -MathF.PI / 2, MathF.PI / 2, 10));
+    }
+
+    private static List<List<(float X, float Y)>> DoorKey(ref StreamRandom rng)
+    {
+        var strokes = Strokes(Arc(ref rng, 0.2f, 0.5f, 0.15f, 0.15f, 0, 2 * MathF.PI, 12), Line(ref rng, 0.35f, 0.5f, 0.95f, 0.5f, 0.02f));
+        int teeth = 1 + rng.NextInt(3);
+        for (int i = 0; i < teeth; i++) strokes.Add(Line(ref rng, 0.9f - 0.1f * i, 0.5f, 0.9f - 0.1f * i, 0.68f, 0.02f));
+        return strokes;
     }
 
     // ---- held-out letters and shapes -------------------------------------------------------------------------------

@@ -14,6 +14,9 @@ public class NonDigitTests
         Assert.Empty(NonDigitShapes.Additional.Intersect(NonDigitShapes.HeldOut));
         Assert.Empty(NonDigitShapes.Additional.Intersect(NonDigitShapes.Training));
         Assert.Equal(NonDigitShapes.Training.Concat(NonDigitShapes.Additional), NonDigitShapes.Trainable);
+        // A name typed in the wrong case must not silently pick another category (N is trained on, small-n is not).
+        var names = NonDigitShapes.Trainable.Concat(NonDigitShapes.HeldOut).ToArray();
+        Assert.Equal(names.Length, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         foreach (var category in NonDigitShapes.Trainable.Concat(NonDigitShapes.HeldOut))
         {
             var rng = new StreamRandom(1, 2, 3, 4);
