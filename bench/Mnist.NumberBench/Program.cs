@@ -19,9 +19,9 @@ const string Usage = """
              digits rendered as photo-like JPEGs (the photo-like test's renderer) and recognized as the server does; the
              defaults (test split, every 2nd digit, 5000) reproduce the test's figure; --split train --from 50000 scores the
              training images a validation-split model never saw
-      mnist-numberbench shapes --digits PENDIGITS.jsonl --out DIR [--count N]
+      mnist-numberbench shapes --out DIR [--count N] [--digits PENDIGITS.jsonl]
              the non-digit drawings (held-out ones as measured) as JSON lines and a contact sheet of their 28×28
-             renderings, both families
+             renderings: every trainable category, the held-out family and, with --digits, pairs of drawn digits
     """;
 if (args.Length == 0 || args.Contains("--help") || args.Contains("-h"))
 {
