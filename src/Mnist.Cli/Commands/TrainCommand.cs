@@ -107,6 +107,10 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Also mix N collages per epoch in as 'not a digit': pieces of the strokes of two or three --drawn digits of different labels, turned and overlapping, so that a digit's strokes in another arrangement (an A, an H, a +) are not read as a digit. With --resume: the same value again.")]
         public int? NonDigitCollages { get; init; }
 
+        [CommandOption("--non-digit-turned <N>")]
+        [Description("Also mix N --drawn digits per epoch in as 'not a digit' mirrored (3, 4, 6, 7) or turned a quarter (2, 4, 5, 7), so that a digit's strokes the wrong way round (a reversed 3, a turned 7) are not read as a digit. With --resume: the same value again.")]
+        public int? NonDigitTurned { get; init; }
+
         [CommandOption("--non-digit-images <N>")]
         [Description("Also mix N Fashion-MNIST training images per epoch in as 'not a digit' (found as 'mnist data --dataset fashion' finds them). With --resume: the same value again.")]
         public int? NonDigitImages { get; init; }
@@ -160,6 +164,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             if (NonDigitPairs > 0 && Drawn is null) return ValidationResult.Error("--non-digit-pairs needs --drawn FILE (the pairs are made of its digits).");
             if (NonDigitCollages is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-collages must be 0–1000000.");
             if (NonDigitCollages > 0 && Drawn is null) return ValidationResult.Error("--non-digit-collages needs --drawn FILE (the collages are made of its digits' strokes).");
+            if (NonDigitTurned is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-turned must be 0–1000000.");
+            if (NonDigitTurned > 0 && Drawn is null) return ValidationResult.Error("--non-digit-turned needs --drawn FILE (the turned digits are its digits).");
             if (Drawn is null && (DrawnWriters is not null || DrawnCopies is not null || DrawnAugment is not null))
                 return ValidationResult.Error("--drawn-writers, --drawn-copies and --drawn-augment need --drawn FILE.");
             if (DrawnCopies is < 1 or > 100) return ValidationResult.Error("--drawn-copies must be 1–100.");
@@ -386,14 +392,15 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>The non-digits to mix in: <c>--non-digits</c> shapes, <c>--non-digit-pairs</c> pairs of the drawn digits,
-    /// <c>--non-digit-collages</c> collages of their strokes and <c>--non-digit-images</c> Fashion-MNIST images per epoch.</summary>
+    /// <c>--non-digit-collages</c> collages of their strokes, <c>--non-digit-turned</c> of them mirrored or turned and
+    /// <c>--non-digit-images</c> Fashion-MNIST images per epoch.</summary>
     private static NonDigitTrainingSet? LoadNonDigits(Settings settings, DatasetInfo dataset, DrawnTrainingSet? drawn)
     {
         int shapes = settings.NonDigits ?? 0, images = settings.NonDigitImages ?? 0, pairs = settings.NonDigitPairs ?? 0,
-            collages = settings.NonDigitCollages ?? 0;
-        if (shapes + images + pairs + collages == 0) return null;
+            collages = settings.NonDigitCollages ?? 0, turned = settings.NonDigitTurned ?? 0;
+        if (shapes + images + pairs + collages + turned == 0) return null;
         if (dataset.Id != DatasetCatalog.Mnist.Id)
-            throw new ArgumentException("--non-digits, --non-digit-pairs, --non-digit-collages and --non-digit-images are for digit datasets (mnist).");
+            throw new ArgumentException("--non-digits, --non-digit-pairs, --non-digit-collages, --non-digit-turned and --non-digit-images are for digit datasets (mnist).");
         MnistDataset? objects = null;
         if (images > 0)
         {
@@ -401,7 +408,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             objects = MnistDataset.Load(location.Folder, MnistSplit.Train, DatasetCatalog.FashionMnist);
         }
         return new NonDigitTrainingSet(shapes, objects, images, pairs: pairs, drawnDigits: drawn?.Samples,
-            categories: settings.NonDigitCategories is { } list ? CategoryList(list) : null, collages: collages);
+            categories: settings.NonDigitCategories is { } list ? CategoryList(list) : null, collages: collages, turned: turned);
     }
 
     /// <summary>

@@ -10,7 +10,8 @@ namespace Mnist.Engine.Data.NonDigits;
 /// through <see cref="DigitPreprocessor.FromStrokes"/>) and takes <see cref="Objects"/> images of another dataset (e.g.
 /// Fashion-MNIST's training split) through <see cref="DigitPreprocessor.FromGray"/>, as a photo of them would reach the
 /// network; <see cref="Pairs"/> pairs of drawn digits framed as one (<see cref="DigitPairs"/>), as reading a number
-/// meets them; and <see cref="Collages"/> collages of pieces of drawn digits' strokes (<see cref="DigitCollages"/>).
+/// meets them; <see cref="Collages"/> collages of pieces of drawn digits' strokes (<see cref="DigitCollages"/>); and
+/// <see cref="Turned"/> drawn digits mirrored or turned a quarter (<see cref="TurnedDigits"/>).
 /// </summary>
 /// <remarks>Determinism: sample k of epoch e depends only on (seed, e, k), never on threads or order.</remarks>
 public sealed class NonDigitTrainingSet
@@ -27,10 +28,14 @@ public sealed class NonDigitTrainingSet
     // Keys of the collages' stroke augmentation (up to three per collage), apart from the others.
     private const long CollageKeyBase = 1L << 42;
 
+    // Keys of the turned digits' stroke augmentation (one each), apart from the others.
+    private const long TurnedKeyBase = 1L << 43;
+
     private readonly MnistDataset? _objects;
     private readonly StrokeAugmenter? _augmenter;
     private readonly DigitPairs? _pairs;
     private readonly DigitCollages? _collages;
+    private readonly TurnedDigits? _turned;
 
     /// <summary>Prepares the non-digits of each epoch.</summary>
     /// <param name="shapes">Shape drawings per epoch (0 for none).</param>
@@ -38,26 +43,28 @@ public sealed class NonDigitTrainingSet
     /// <param name="objectsPerEpoch">Images of <paramref name="objects"/> taken per epoch (0 when it is null).</param>
     /// <param name="augmentationName">Stroke augmentation preset for the shapes, pairs and collages (<see cref="StrokeAugmentationOptions.FromName"/>).</param>
     /// <param name="pairs">Pairs of drawn digits per epoch (0 for none).</param>
-    /// <param name="drawnDigits">The drawn digits pairs and collages are made of (the training writers'), when
-    /// <paramref name="pairs"/> or <paramref name="collages"/> &gt; 0.</param>
+    /// <param name="drawnDigits">The drawn digits pairs, collages and turned digits are made of (the training writers'),
+    /// when <paramref name="pairs"/>, <paramref name="collages"/> or <paramref name="turned"/> &gt; 0.</param>
     /// <param name="categories">The shape categories drawn, in turn (null: <see cref="NonDigitShapes.Training"/>); any of
     /// <see cref="NonDigitShapes.Trainable"/>, never a held-out one.</param>
     /// <param name="collages">Collages of pieces of drawn digits' strokes per epoch (0 for none).</param>
-    /// <exception cref="ArgumentException">Negative counts, objects, pairs or collages asked for without data to take them
+    /// <param name="turned">Drawn digits mirrored or turned a quarter per epoch (0 for none).</param>
+    /// <exception cref="ArgumentException">Negative counts, objects, pairs, collages or turned digits asked for without data to take them
     /// from, nothing at all, or an unknown, repeated or held-out category.</exception>
     public NonDigitTrainingSet(int shapes, MnistDataset? objects = null, int objectsPerEpoch = 0, string augmentationName = "strong",
-        int pairs = 0, IReadOnlyList<DrawnDigit>? drawnDigits = null, IReadOnlyList<string>? categories = null, int collages = 0)
+        int pairs = 0, IReadOnlyList<DrawnDigit>? drawnDigits = null, IReadOnlyList<string>? categories = null, int collages = 0, int turned = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(shapes);
         ArgumentOutOfRangeException.ThrowIfNegative(objectsPerEpoch);
         ArgumentOutOfRangeException.ThrowIfNegative(pairs);
         ArgumentOutOfRangeException.ThrowIfNegative(collages);
+        ArgumentOutOfRangeException.ThrowIfNegative(turned);
         if (objectsPerEpoch > 0 && (objects is null || objects.Count == 0))
             throw new ArgumentException("Non-digit objects were asked for without a dataset to take them from.", nameof(objects));
-        if (pairs + collages > 0 && (drawnDigits is null || drawnDigits.Count == 0))
-            throw new ArgumentException($"Digit {(pairs > 0 ? "pairs" : "collages")} were asked for without drawn digits to make them of.", nameof(drawnDigits));
-        if (shapes + objectsPerEpoch + pairs + collages == 0)
-            throw new ArgumentException("Mix in at least one shape, pair, collage or object per epoch.", nameof(shapes));
+        if (pairs + collages + turned > 0 && (drawnDigits is null || drawnDigits.Count == 0))
+            throw new ArgumentException($"{(pairs > 0 ? "Digit pairs" : collages > 0 ? "Digit collages" : "Turned digits")} were asked for without drawn digits to make them of.", nameof(drawnDigits));
+        if (shapes + objectsPerEpoch + pairs + collages + turned == 0)
+            throw new ArgumentException("Mix in at least one shape, pair, collage, turned digit or object per epoch.", nameof(shapes));
         var augmentation = StrokeAugmentationOptions.FromName(augmentationName);
         augmentation.Validate();
         Categories = CheckCategories(categories ?? NonDigitShapes.Training);
@@ -66,6 +73,8 @@ public sealed class NonDigitTrainingSet
         _pairs = pairs > 0 ? new DigitPairs(drawnDigits!) : null;
         Collages = collages;
         _collages = collages > 0 ? new DigitCollages(drawnDigits!) : null;
+        Turned = turned;
+        _turned = turned > 0 ? new TurnedDigits(drawnDigits!) : null;
         Objects = objectsPerEpoch;
         _objects = objectsPerEpoch > 0 ? objects : null;
         ObjectSource = _objects is null ? null : Path.GetFileName(Path.GetDirectoryName(_objects.Source) ?? "") is { Length: > 0 } folder ? folder : "objects";
@@ -86,6 +95,9 @@ public sealed class NonDigitTrainingSet
     /// <summary>Collages of pieces of drawn digits' strokes per epoch.</summary>
     public int Collages { get; }
 
+    /// <summary>Drawn digits mirrored or turned a quarter per epoch.</summary>
+    public int Turned { get; }
+
     /// <summary>Object images per epoch.</summary>
     public int Objects { get; }
 
@@ -99,12 +111,12 @@ public sealed class NonDigitTrainingSet
     public StrokeAugmentationOptions Augmentation { get; }
 
     /// <summary>Training samples this adds per epoch.</summary>
-    public int Count => Shapes + Pairs + Collages + Objects;
+    public int Count => Shapes + Pairs + Collages + Turned + Objects;
 
     /// <summary>What checkpoints and model cards record about it (and resume compares).</summary>
     public NonDigitTrainingState Describe() => new()
     {
-        Shapes = Shapes, Pairs = Pairs, Collages = Collages, Objects = Objects, ObjectSource = ObjectSource, Augmentation = AugmentationName,
+        Shapes = Shapes, Pairs = Pairs, Collages = Collages, Turned = Turned, Objects = Objects, ObjectSource = ObjectSource, Augmentation = AugmentationName,
         Categories = string.Join(",", Categories),
     };
 
@@ -162,6 +174,7 @@ public sealed class NonDigitTrainingSet
             bool done = k < Shapes ? RenderShape(Categories, k, epoch, ref rng, augmenter, buffer)
                 : k < Shapes + Pairs ? _pairs!.Render(ref rng, augmenter, epoch, PairKeyBase + 2L * k, buffer)
                 : k < Shapes + Pairs + Collages ? _collages!.Render(ref rng, augmenter, epoch, CollageKeyBase + 3L * k, buffer)
+                : k < Shapes + Pairs + Collages + Turned ? _turned!.Render(ref rng, augmenter, epoch, TurnedKeyBase + k, buffer)
                 : RenderObject(ref rng, buffer);
             if (done) DrawnTrainingSet.ToBytes(buffer, target);
             else target.Clear(); // never happens in practice; an empty image is harmless (the product never classifies one)
@@ -204,6 +217,9 @@ public sealed record NonDigitTrainingState
     /// <summary>Collages of pieces of drawn digits' strokes per epoch (<see cref="DigitCollages"/>).</summary>
     public int Collages { get; init; }
 
+    /// <summary>Drawn digits mirrored or turned a quarter per epoch (<see cref="TurnedDigits"/>).</summary>
+    public int Turned { get; init; }
+
     /// <summary>Object images per epoch.</summary>
     public int Objects { get; init; }
 
@@ -220,5 +236,6 @@ public sealed record NonDigitTrainingState
     public string ToSummary() =>
         $"{Shapes} shapes ({Augmentation} augmentation"
         + (Categories.Length == 0 || Categories == string.Join(",", NonDigitShapes.Training) ? ")" : $", categories {Categories})") + (Pairs > 0 ? $", {Pairs} pairs of drawn digits" : "") + (Collages > 0 ? $", {Collages} collages of drawn digits' strokes" : "")
+        + (Turned > 0 ? $", {Turned} drawn digits mirrored or turned" : "")
         + (Objects > 0 ? $" and {Objects} images of {ObjectSource} per epoch" : " per epoch");
 }
