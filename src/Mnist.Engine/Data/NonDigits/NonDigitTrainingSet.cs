@@ -41,7 +41,8 @@ public sealed class NonDigitTrainingSet
     /// <param name="shapes">Shape drawings per epoch (0 for none).</param>
     /// <param name="objects">Images of things that are not digits (e.g. Fashion-MNIST's training split), or null.</param>
     /// <param name="objectsPerEpoch">Images of <paramref name="objects"/> taken per epoch (0 when it is null).</param>
-    /// <param name="augmentationName">Stroke augmentation preset for the shapes, pairs and collages (<see cref="StrokeAugmentationOptions.FromName"/>).</param>
+    /// <param name="augmentationName">Stroke augmentation preset for the shapes, pairs, collages and turned digits
+    /// (<see cref="StrokeAugmentationOptions.FromName"/>).</param>
     /// <param name="pairs">Pairs of drawn digits per epoch (0 for none).</param>
     /// <param name="drawnDigits">The drawn digits pairs, collages and turned digits are made of (the training writers'),
     /// when <paramref name="pairs"/>, <paramref name="collages"/> or <paramref name="turned"/> &gt; 0.</param>
@@ -49,8 +50,8 @@ public sealed class NonDigitTrainingSet
     /// <see cref="NonDigitShapes.Trainable"/>, never a held-out one.</param>
     /// <param name="collages">Collages of pieces of drawn digits' strokes per epoch (0 for none).</param>
     /// <param name="turned">Drawn digits mirrored or turned a quarter per epoch (0 for none).</param>
-    /// <exception cref="ArgumentException">Negative counts, objects, pairs, collages or turned digits asked for without data to take them
-    /// from, nothing at all, or an unknown, repeated or held-out category.</exception>
+    /// <exception cref="ArgumentException">Negative counts, objects, pairs, collages or turned digits asked for without
+    /// data to take them from, nothing at all, or an unknown, repeated or held-out category.</exception>
     public NonDigitTrainingSet(int shapes, MnistDataset? objects = null, int objectsPerEpoch = 0, string augmentationName = "strong",
         int pairs = 0, IReadOnlyList<DrawnDigit>? drawnDigits = null, IReadOnlyList<string>? categories = null, int collages = 0, int turned = 0)
     {
