@@ -33,9 +33,11 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
                 """{"label":1,"writer":2,"strokes":[[[30,5],[31,40],[32,80],[33,120]]]}""",
                 """{"label":7,"writer":2,"strokes":[[[5,20],[60,15],[45,60],[35,110]]]}""",
             ]);
-            Shipped = Train("all", null);
-            LeavesOut1 = Train("fold-a", "2");
-            LeavesOut2 = Train("fold-b", "1");
+            Shipped = Train("all", []);
+            // The folds' commands are written differently from the model's where a card must still see one recipe:
+            // an --out name with a space (quoted on the card) and --drawn-writers=N.
+            LeavesOut1 = Train("fold a", ["--drawn-writers", "2"]);
+            LeavesOut2 = Train("fold-b", ["--drawn-writers=1"]);
         }
 
         public string Drawn { get; }
@@ -48,12 +50,12 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
 
         public string File(string name) => _dir.File(name);
 
-        private string Train(string name, string? writers)
+        private string Train(string name, string[] writers)
         {
             string outDir = _dir.File(name);
             string[] args = ["train", "--arch", "lenet", "--epochs", "1", "--limit", "200", "--test-limit", "100", "--seed", "3",
                 "--data", MnistCli.MnistFolder(), "--drawn", Drawn, "--out", outDir, "--json"];
-            if (writers is not null) args = [.. args, "--drawn-writers", writers];
+            args = [.. args, .. writers];
             var (code, _, stderr) = MnistCli.Run(s_timeout, args);
             Assert.True(code == 0, stderr);
             return Path.Combine(outDir, "model.onnx");
@@ -77,7 +79,7 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
         var (code, stdout, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", output,
             "--unseen-writers", _folds.LeavesOut1 + "," + _folds.LeavesOut2, "--drawn", _folds.Drawn, "--card", _folds.File("out.json"));
         Assert.True(code == 0, stderr + stdout);
-        Assert.DoesNotContain("note:", stdout, StringComparison.Ordinal); // the folds' commands differ from the model's only in --drawn-writers and --out
+        Assert.False(stdout.Contains("note:", StringComparison.Ordinal), stdout); // the folds' commands differ from the model's only in --drawn-writers and --out
 
         var shippedCard = OnnxImporter.Load(_folds.Shipped).Card!;
         var card = OnnxImporter.Load(output).Card!;
@@ -126,6 +128,19 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
         string path = _folds.File(name);
         OnnxExporter.Save(imported.Model, change(imported.Card!), path);
         return path;
+    }
+
+    [Fact]
+    public void A_fold_trained_by_another_recipe_is_named_in_a_note()
+    {
+        string fold = FoldWithCard("seed-4.onnx", c => c with { CommandLine = c.CommandLine!.Replace("--seed 3", "--seed 4", StringComparison.Ordinal) });
+        var (code, stdout, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", _folds.File("noted.onnx"),
+            "--unseen-writers", fold + "," + _folds.LeavesOut2, "--drawn", _folds.Drawn);
+        Assert.True(code == 0, stderr + stdout);
+        string text = string.Join(' ', stdout.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries)); // as wrapped to any width
+        Assert.Contains("note:", text, StringComparison.Ordinal);
+        Assert.Contains("--seed 4", text, StringComparison.Ordinal);
+        Assert.Contains("more differs than the writers", text, StringComparison.Ordinal);
     }
 
     [Fact]

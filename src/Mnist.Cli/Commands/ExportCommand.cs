@@ -297,18 +297,23 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         return line;
     }
 
-    /// <summary>A recorded training command without the options a fold may change: --drawn-writers, --out, --threads, --json.</summary>
+    /// <summary>
+    /// A recorded training command without the options a fold may change: --drawn-writers, --out, --threads (each also as
+    /// --option=value) and --json. Words are read back as the card wrote them (<see cref="TrainCommand.SplitRecorded"/>),
+    /// so a quoted value with spaces is one word.
+    /// </summary>
     internal static string? RecipeOf(string? commandLine)
     {
         if (commandLine is null) return null;
+        string[] perFold = ["--drawn-writers", "--out", "--threads"];
         var kept = new List<string>();
-        string[] words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        for (int i = 0; i < words.Length; i++)
+        var words = TrainCommand.SplitRecorded(commandLine);
+        for (int i = 0; i < words.Count; i++)
         {
-            if (words[i] is "--drawn-writers" or "--out" or "--threads") i++; // and its value
-            else if (words[i] != "--json") kept.Add(words[i]);
+            if (perFold.Contains(words[i])) i++; // and its value
+            else if (words[i] != "--json" && !perFold.Any(o => words[i].StartsWith(o + "=", StringComparison.Ordinal))) kept.Add(words[i]);
         }
-        return string.Join(' ', kept);
+        return string.Join('\n', kept);
     }
 
     private static int[] Predict(byte[] onnx, float[] images, int count)

@@ -37,7 +37,7 @@ internal static class ModelFiles
         var state = modelFile.State;
         double? accuracy = state.History.Count > 0 ? state.History[^1].TestAccuracy : null;
         var card = ModelCard.Create(model, state.Architecture, state.Dataset, accuracy, state.TrainSeconds, state.Seed,
-            "mnist " + string.Join(' ', TrainCommand.RecordedArgs())) with
+            TrainCommand.CommandLine()) with
         {
             TrainingData = string.Join("; ", new[]
             {

@@ -550,7 +550,40 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     private static string Eta(TimeSpan t) =>
         t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 
-    private static string CommandLine() => "mnist " + string.Join(' ', RecordedArgs().Select(Quote));
+    /// <summary>The command as model cards and metrics record it: <see cref="RecordedArgs()"/>, each quoted for a POSIX shell where needed.</summary>
+    internal static string CommandLine() => "mnist " + string.Join(' ', RecordedArgs().Select(Quote));
+
+    /// <summary>
+    /// The words of a command line as <see cref="CommandLine"/> records it: split at spaces outside single quotes, with
+    /// the quoting <see cref="Quote"/> adds ('…' and '\\'' for a quote inside) taken off again.
+    /// </summary>
+    internal static List<string> SplitRecorded(string commandLine)
+    {
+        var words = new List<string>();
+        var word = new System.Text.StringBuilder();
+        bool inWord = false, quoted = false;
+        for (int i = 0; i < commandLine.Length; i++)
+        {
+            char ch = commandLine[i];
+            if (quoted)
+            {
+                if (ch == '\'') quoted = false;
+                else word.Append(ch);
+            }
+            else if (ch == '\'') { quoted = true; inWord = true; }
+            else if (ch == '\\' && i + 1 < commandLine.Length) { word.Append(commandLine[++i]); inWord = true; }
+            else if (ch == ' ')
+            {
+                if (inWord) words.Add(word.ToString());
+                word.Clear();
+                inWord = false;
+            }
+            else { word.Append(ch); inWord = true; }
+        }
+
+        if (inWord) words.Add(word.ToString());
+        return words;
+    }
 
     private static string Quote(string s) => s.Length > 0 && s.All(ch => char.IsLetterOrDigit(ch) || "-_./=:,+@".Contains(ch, StringComparison.Ordinal)) ? s : $"'{s.Replace("'", "'\\''", StringComparison.Ordinal)}'";
 }
