@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Mnist.Engine.Formats;
 
 namespace Mnist.Cli.Tests;
@@ -79,7 +80,7 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
         var (code, stdout, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", output,
             "--unseen-writers", _folds.LeavesOut1 + "," + _folds.LeavesOut2, "--drawn", _folds.Drawn, "--card", _folds.File("out.json"));
         Assert.True(code == 0, stderr + stdout);
-        Assert.False(stdout.Contains("note:", StringComparison.Ordinal), stdout); // the folds' commands differ from the model's only in --drawn-writers and --out
+        Assert.DoesNotContain("note:", stdout, StringComparison.Ordinal); // the folds' commands differ from the model's only in --drawn-writers and --out
 
         var shippedCard = OnnxImporter.Load(_folds.Shipped).Card!;
         var card = OnnxImporter.Load(output).Card!;
@@ -137,7 +138,7 @@ public sealed class ExportUnseenWritersTests : IClassFixture<ExportUnseenWriters
         var (code, stdout, stderr) = MnistCli.Run(s_timeout, "export", "--model", _folds.Shipped, "--out", _folds.File("noted.onnx"),
             "--unseen-writers", fold + "," + _folds.LeavesOut2, "--drawn", _folds.Drawn);
         Assert.True(code == 0, stderr + stdout);
-        string text = string.Join(' ', stdout.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries)); // as wrapped to any width
+        string text = Regex.Replace(stdout, @"\s+", " "); // as wrapped to any width
         Assert.Contains("note:", text, StringComparison.Ordinal);
         Assert.Contains("--seed 4", text, StringComparison.Ordinal);
         Assert.Contains("more differs than the writers", text, StringComparison.Ordinal);
