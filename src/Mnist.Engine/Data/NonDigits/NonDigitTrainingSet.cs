@@ -233,10 +233,16 @@ public sealed record NonDigitTrainingState
     /// <summary>The shape categories trained on, comma-separated.</summary>
     public string Categories { get; init; } = "";
 
+    /// <summary>True when the shapes are the training family (<see cref="NonDigitShapes.Training"/>), in its order;
+    /// checkpoints written before categories were recorded leave <see cref="Categories"/> empty.</summary>
+    public bool IsTrainingFamily => Categories.Length == 0 || Categories.Split(',').SequenceEqual(NonDigitShapes.Training);
+
     /// <summary>One line for messages and model cards.</summary>
     public string ToSummary() =>
         $"{Shapes} shapes ({Augmentation} augmentation"
-        + (Categories.Length == 0 || Categories == string.Join(",", NonDigitShapes.Training) ? ")" : $", categories {Categories})") + (Pairs > 0 ? $", {Pairs} pairs of drawn digits" : "") + (Collages > 0 ? $", {Collages} collages of drawn digits' strokes" : "")
+        + (IsTrainingFamily ? ")" : $", categories {Categories})")
+        + (Pairs > 0 ? $", {Pairs} pairs of drawn digits" : "")
+        + (Collages > 0 ? $", {Collages} collages of drawn digits' strokes" : "")
         + (Turned > 0 ? $", {Turned} drawn digits mirrored or turned" : "")
         + (Objects > 0 ? $" and {Objects} images of {ObjectSource} per epoch" : " per epoch");
 }

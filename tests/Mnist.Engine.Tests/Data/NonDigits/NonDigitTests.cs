@@ -48,6 +48,8 @@ public class NonDigitTests
         Assert.Equal("K,pi", set.Describe().Categories);
         Assert.Contains("categories K,pi", set.Describe().ToSummary(), StringComparison.Ordinal);
         Assert.DoesNotContain("categories", new NonDigitTrainingSet(4).Describe().ToSummary(), StringComparison.Ordinal);
+        Assert.True(new NonDigitTrainingState { Categories = "" }.IsTrainingFamily); // checkpoints from before categories were recorded
+        Assert.False(new NonDigitTrainingSet(4, categories: [.. NonDigitShapes.Training.Reverse()]).Describe().IsTrainingFamily); // the order is drawn in turn
         var combined = set.AppendTo(new MnistDataset(new byte[784], [1]));
         set.Render(combined, 1, epoch: 0, seed: 3, threads: 1);
         Assert.All(Enumerable.Range(1, 4), i => Assert.Contains(combined.Image(i).ToArray(), v => v > 128));
