@@ -310,8 +310,9 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         var words = TrainCommand.SplitRecorded(commandLine);
         for (int i = 0; i < words.Count; i++)
         {
-            if (perFold.Contains(words[i])) i++; // and its value
-            else if (words[i] != "--json" && !perFold.Any(o => words[i].StartsWith(o + "=", StringComparison.Ordinal))) kept.Add(words[i]);
+            string? option = TrainCommand.OptionOf(words[i], perFold);
+            if (option is null) { if (words[i] != "--json") kept.Add(words[i]); }
+            else if (words[i] == option) i++; // its value is the next word
         }
         return string.Join('\n', kept);
     }

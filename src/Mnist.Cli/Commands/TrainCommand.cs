@@ -417,14 +417,19 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     /// </summary>
     internal static IEnumerable<string> RecordedArgs() => RecordedArgs(Environment.GetCommandLineArgs().Skip(1).ToArray());
 
+    /// <summary>Which of <paramref name="options"/> a command-line word is, as <c>--option</c> (its value the next word) or
+    /// <c>--option=value</c>; null for any other word.</summary>
+    internal static string? OptionOf(string word, IReadOnlyList<string> options) =>
+        options.FirstOrDefault(o => word == o || word.StartsWith(o + "=", StringComparison.Ordinal));
+
     /// <inheritdoc cref="RecordedArgs()"/>
     internal static IEnumerable<string> RecordedArgs(string[] args)
     {
         string[] pathOptions = ["--drawn", "--teachers", "--data", "--out"];
         for (int i = 0; i < args.Length; i++)
         {
-            string option = pathOptions.FirstOrDefault(o => args[i] == o || args[i].StartsWith(o + "=", StringComparison.Ordinal)) ?? "";
-            if (option.Length == 0)
+            string? option = OptionOf(args[i], pathOptions);
+            if (option is null)
                 yield return args[i];
             else if (args[i].Length > option.Length)
                 yield return option + "=" + Names(option, args[i][(option.Length + 1)..]);
