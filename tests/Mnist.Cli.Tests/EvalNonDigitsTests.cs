@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace Mnist.Cli.Tests;
@@ -21,6 +22,16 @@ public sealed class EvalNonDigitsTests
         Assert.All(rows, r => Assert.InRange(r.GetProperty("accepted").GetDouble(), 0, 1));
         double mean = rows.Take(11).Average(r => r.GetProperty("accepted").GetDouble());
         Assert.Equal(mean, rows[11].GetProperty("accepted").GetDouble(), 9);
+        // Which digits the accepted ones were read as: digit keys whose counts add up to the accepted ones.
+        foreach (var r in rows)
+        {
+            var readAs = r.GetProperty("read_as").EnumerateObject().ToArray();
+            Assert.All(readAs, d => Assert.InRange(int.Parse(d.Name, CultureInfo.InvariantCulture), 0, 9));
+            Assert.Equal(r.GetProperty("accepted").GetDouble() * r.GetProperty("count").GetInt32(), readAs.Sum(d => d.Value.GetInt32()), 6);
+        }
+        var all = rows[11].GetProperty("read_as").EnumerateObject().ToDictionary(d => d.Name, d => d.Value.GetInt32());
+        var summed = rows.Take(11).SelectMany(r => r.GetProperty("read_as").EnumerateObject()).GroupBy(d => d.Name).ToDictionary(g => g.Key, g => g.Sum(d => d.Value.GetInt32()));
+        Assert.Equal(summed.OrderBy(x => x.Key), all.OrderBy(x => x.Key));
     }
 
     [Fact]

@@ -237,6 +237,8 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
                 ["non_digits"] = new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
                 {
                     ["name"] = r.Name, ["count"] = r.Count, ["accepted"] = r.AcceptedRate,
+                    ["read_as"] = new JsonObject(r.MostReadAs.Select(x =>
+                        KeyValuePair.Create(x.Digit.ToString(CultureInfo.InvariantCulture), (JsonNode?)x.Count))),
                 })]),
             }.ToJsonString());
             if (missing is not null) Console.Error.WriteLine(missing);
@@ -245,9 +247,11 @@ internal sealed class EvalCommand : Command<EvalCommand.Settings>
         var ic = CultureInfo.InvariantCulture;
         AnsiConsole.MarkupLine($"{Markup.Escape(settings.Model)} on non-digits (share answered with a confident digit; lower is better):");
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn("input").AddColumn(new TableColumn("count").RightAligned()).AddColumn(new TableColumn("read as a digit").RightAligned());
+            .AddColumn("input").AddColumn(new TableColumn("count").RightAligned()).AddColumn(new TableColumn("read as a digit").RightAligned())
+            .AddColumn("mostly as");
         foreach (var r in rows)
-            table.AddRow(Markup.Escape(r.Name), r.Count.ToString("N0", ic), (r.AcceptedRate * 100).ToString("F1", ic) + "%");
+            table.AddRow(Markup.Escape(r.Name), r.Count.ToString("N0", ic), (r.AcceptedRate * 100).ToString("F1", ic) + "%",
+                string.Join(", ", r.MostReadAs.Take(3).Select(x => string.Create(ic, $"{x.Digit} ({x.Count})"))));
         AnsiConsole.Write(table);
         if (missing is not null) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(missing)}[/]");
         return 0;

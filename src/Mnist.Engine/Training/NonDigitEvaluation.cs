@@ -11,10 +11,16 @@ namespace Mnist.Engine.Training;
 /// <param name="Name">Category (e.g. "star") or source (e.g. "fashion-mnist test").</param>
 /// <param name="Count">Inputs that reached the model (preprocessing found ink).</param>
 /// <param name="Accepted">Of them answered with a confident digit (<see cref="PredictionQuality.Assess"/>).</param>
-public sealed record NonDigitAcceptance(string Name, int Count, int Accepted)
+/// <param name="ReadAs">Of the accepted, how many were read as each digit (index = digit; sums to <paramref name="Accepted"/>):
+/// which digit a shape passes for says which digit's strokes it is built of.</param>
+public sealed record NonDigitAcceptance(string Name, int Count, int Accepted, IReadOnlyList<int> ReadAs)
 {
     /// <summary>Accepted / Count: the share of this non-digit that a user would see read as a digit.</summary>
     public double AcceptedRate => Count == 0 ? 0 : (double)Accepted / Count;
+
+    /// <summary>The digits it was read as, most often first, with their counts (digits never read as left out).</summary>
+    public IEnumerable<(int Digit, int Count)> MostReadAs =>
+        ReadAs.Select((n, d) => (Digit: d, Count: n)).Where(x => x.Count > 0).OrderByDescending(x => x.Count).ThenBy(x => x.Digit);
 }
 
 /// <summary>
@@ -65,14 +71,15 @@ public static class NonDigitEvaluation
         ArgumentNullException.ThrowIfNull(model);
         var drawings = Drawings(categories ?? NonDigitShapes.HeldOut, perCategory);
         var images = Render(drawings.Count, i => DigitPreprocessor.FromStrokes(drawings[i].Strokes));
-        var confident = Confident(model, images);
+        var digits = ConfidentDigits(model, images);
         var result = new List<NonDigitAcceptance>();
         foreach (var group in drawings.Select((d, i) => (d.Category, i)).GroupBy(x => x.Category))
         {
             var members = group.Where(x => images[x.i].Length > 0).ToArray();
-            result.Add(new NonDigitAcceptance(group.Key, members.Length, members.Count(x => confident[x.i])));
+            result.Add(Acceptance(group.Key, members.Length, members.Select(x => digits[x.i])));
         }
-        result.Add(new NonDigitAcceptance("all shapes", result.Sum(r => r.Count), result.Sum(r => r.Accepted)));
+        result.Add(new NonDigitAcceptance("all shapes", result.Sum(r => r.Count), result.Sum(r => r.Accepted),
+            [.. Enumerable.Range(0, Classes).Select(d => result.Sum(r => r.ReadAs[d]))]));
         return result;
     }
 
@@ -82,21 +89,33 @@ public static class NonDigitEvaluation
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(objects);
         var images = Render(objects.Count, i => DigitPreprocessor.FromGray(objects.Image(i), objects.Cols, objects.Rows));
-        var confident = Confident(model, images);
-        int count = images.Count(im => im.Length > 0), accepted = 0;
-        for (int i = 0; i < images.Length; i++) if (images[i].Length > 0 && confident[i]) accepted++;
-        return new NonDigitAcceptance(name, count, accepted);
+        var digits = ConfidentDigits(model, images);
+        return Acceptance(name, images.Count(im => im.Length > 0), digits.Where((_, i) => images[i].Length > 0));
     }
 
-    /// <summary>Whether the model answers each 784-pixel image (empty arrays are skipped: false) with a confident digit.</summary>
-    internal static bool[] Confident(Sequential<float> model, float[][] images, int batchSize = 500)
+    private const int Classes = 10;
+
+    private static NonDigitAcceptance Acceptance(string name, int count, IEnumerable<int> confidentDigits)
     {
-        var probabilities = Probabilities(model, images, batchSize);
-        var confident = new bool[images.Length];
+        var readAs = new int[Classes];
+        foreach (int d in confidentDigits) if (d >= 0) readAs[d]++;
+        return new NonDigitAcceptance(name, count, readAs.Sum(), readAs);
+    }
+
+    /// <summary>The digit the model answers each 784-pixel image with when it is confident, else −1 (also for empty
+    /// arrays, which are skipped).</summary>
+    internal static int[] ConfidentDigits(Sequential<float> model, float[][] images, int batchSize = 500)
+    {
         int classes = model.OutputItemShape[^1];
+        if (classes != Classes) throw new ArgumentException($"The model has {classes} outputs; a digit classifier has {Classes}.", nameof(model));
+        var probabilities = Probabilities(model, images, batchSize);
+        var digits = new int[images.Length];
         for (int i = 0; i < images.Length; i++)
-            confident[i] = images[i].Length > 0 && PredictionQuality.Assess(probabilities.AsSpan(i * classes, classes)).IsConfident;
-        return confident;
+        {
+            var a = images[i].Length > 0 ? PredictionQuality.Assess(probabilities.AsSpan(i * classes, classes)) : default;
+            digits[i] = images[i].Length > 0 && a.IsConfident ? a.Digit : -1;
+        }
+        return digits;
     }
 
     /// <summary>Preprocesses inputs 0..<paramref name="count"/>−1 in parallel: each one's 784 pixels, or an empty array where preprocessing found no digit.</summary>

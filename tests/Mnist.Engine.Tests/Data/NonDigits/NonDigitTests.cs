@@ -1,5 +1,6 @@
 using Mnist.Engine.Data;
 using Mnist.Engine.Data.NonDigits;
+using Mnist.Engine.Layers;
 using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Training;
 
@@ -70,6 +71,36 @@ public class NonDigitTests
         Assert.Equal(Points(NonDigitEvaluation.HeldOutDrawings(3), "H"), Points(NonDigitEvaluation.Drawings(["H"], 3), "H"));
         Assert.Equal(Points(NonDigitEvaluation.Drawings(["K", "N"], 3), "N"), Points(NonDigitEvaluation.Drawings(["N"], 3), "N"));
         Assert.Throws<ArgumentException>(() => NonDigitEvaluation.Drawings(["seven"], 3));
+    }
+
+    [Fact]
+    public void Acceptance_counts_which_digit_each_accepted_input_was_read_as()
+    {
+        // A model whose answer ignores the image: a confident 7 (logit 8 against 0), or a flat, unsure output.
+        static Sequential<float> Constant(float logit7)
+        {
+            var fc = new Linear<float>(DigitPreprocessor.PixelCount, 10);
+            fc.Weight.Value.Span.Clear();
+            fc.Bias!.Value.Span.Clear();
+            fc.Bias.Value.Span[7] = logit7;
+            return new Sequential<float>([1, 28, 28], [("flatten", new Flatten<float>()), ("fc", fc)]);
+        }
+        var model = Constant(8f);
+
+        var shapes = NonDigitEvaluation.EvaluateShapes(model, perCategory: 3, categories: ["K", "pi"]);
+        Assert.All(shapes, r => Assert.Equal(r.Count, r.Accepted));
+        Assert.All(shapes, r => Assert.Equal([(7, r.Count)], r.MostReadAs));
+        Assert.Equal(6, shapes[^1].ReadAs[7]);
+
+        var images = new byte[3 * 784];
+        for (int i = 0; i < 3; i++) for (int y = 8; y < 20; y++) images[i * 784 + y * 28 + 10 + i] = 255; // a stroke each
+        var objects = NonDigitEvaluation.EvaluateImages(model, new MnistDataset(images, [0, 0, 0]), "lines");
+        Assert.Equal((3, 3), (objects.Count, objects.Accepted));
+        Assert.Equal([0, 0, 0, 0, 0, 0, 0, 3, 0, 0], objects.ReadAs);
+
+        var unsure = NonDigitEvaluation.EvaluateShapes(Constant(0f), perCategory: 3, categories: ["K"]);
+        Assert.All(unsure, r => Assert.Equal((3, 0), (r.Count, r.Accepted)));
+        Assert.All(unsure, r => Assert.Empty(r.MostReadAs));
     }
 
     [Fact]
