@@ -10,11 +10,13 @@ namespace Mnist.Engine.Training;
 /// <summary>How often one kind of non-digit was accepted as a confident digit.</summary>
 /// <param name="Name">Category (e.g. "star") or source (e.g. "fashion-mnist test").</param>
 /// <param name="Count">Inputs that reached the model (preprocessing found ink).</param>
-/// <param name="Accepted">Of them answered with a confident digit (<see cref="PredictionQuality.Assess"/>).</param>
-/// <param name="ReadAs">Of the accepted, how many were read as each digit (index = digit; sums to <paramref name="Accepted"/>):
-/// which digit a shape passes for says which digit's strokes it is built of.</param>
-public sealed record NonDigitAcceptance(string Name, int Count, int Accepted, IReadOnlyList<int> ReadAs)
+/// <param name="ReadAs">Of them, how many were answered with each digit confidently (<see cref="PredictionQuality.Assess"/>;
+/// index = digit): which digit a shape passes for says which digit's strokes it is built of.</param>
+public sealed record NonDigitAcceptance(string Name, int Count, IReadOnlyList<int> ReadAs)
 {
+    /// <summary>Of <see cref="Count"/>, those answered with a confident digit.</summary>
+    public int Accepted => ReadAs.Sum();
+
     /// <summary>Accepted / Count: the share of this non-digit that a user would see read as a digit.</summary>
     public double AcceptedRate => Count == 0 ? 0 : (double)Accepted / Count;
 
@@ -74,12 +76,8 @@ public static class NonDigitEvaluation
         var digits = ConfidentDigits(model, images);
         var result = new List<NonDigitAcceptance>();
         foreach (var group in drawings.Select((d, i) => (d.Category, i)).GroupBy(x => x.Category))
-        {
-            var members = group.Where(x => images[x.i].Length > 0).ToArray();
-            result.Add(Acceptance(group.Key, members.Length, members.Select(x => digits[x.i])));
-        }
-        result.Add(new NonDigitAcceptance("all shapes", result.Sum(r => r.Count), result.Sum(r => r.Accepted),
-            [.. Enumerable.Range(0, Classes).Select(d => result.Sum(r => r.ReadAs[d]))]));
+            result.Add(Acceptance(group.Key, images, digits, group.Select(x => x.i)));
+        result.Add(Acceptance("all shapes", images, digits, Enumerable.Range(0, images.Length)));
         return result;
     }
 
@@ -89,17 +87,21 @@ public static class NonDigitEvaluation
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(objects);
         var images = Render(objects.Count, i => DigitPreprocessor.FromGray(objects.Image(i), objects.Cols, objects.Rows));
-        var digits = ConfidentDigits(model, images);
-        return Acceptance(name, images.Count(im => im.Length > 0), digits.Where((_, i) => images[i].Length > 0));
+        return Acceptance(name, images, ConfidentDigits(model, images), Enumerable.Range(0, images.Length));
     }
 
-    private const int Classes = 10;
-
-    private static NonDigitAcceptance Acceptance(string name, int count, IEnumerable<int> confidentDigits)
+    /// <summary>The acceptance of the inputs <paramref name="members"/>: those with ink counted, their confident digits tallied.</summary>
+    private static NonDigitAcceptance Acceptance(string name, float[][] images, int[] confidentDigits, IEnumerable<int> members)
     {
-        var readAs = new int[Classes];
-        foreach (int d in confidentDigits) if (d >= 0) readAs[d]++;
-        return new NonDigitAcceptance(name, count, readAs.Sum(), readAs);
+        var readAs = new int[MnistDataset.ClassCount];
+        int count = 0;
+        foreach (int i in members)
+        {
+            if (images[i].Length == 0) continue;
+            count++;
+            if (confidentDigits[i] >= 0) readAs[confidentDigits[i]]++;
+        }
+        return new NonDigitAcceptance(name, count, readAs);
     }
 
     /// <summary>The digit the model answers each 784-pixel image with when it is confident, else −1 (also for empty
@@ -107,13 +109,15 @@ public static class NonDigitEvaluation
     internal static int[] ConfidentDigits(Sequential<float> model, float[][] images, int batchSize = 500)
     {
         int classes = model.OutputItemShape[^1];
-        if (classes != Classes) throw new ArgumentException($"The model has {classes} outputs; a digit classifier has {Classes}.", nameof(model));
+        if (classes != MnistDataset.ClassCount)
+            throw new ArgumentException($"The model has {classes} outputs; a digit classifier has {MnistDataset.ClassCount}.", nameof(model));
         var probabilities = Probabilities(model, images, batchSize);
         var digits = new int[images.Length];
         for (int i = 0; i < images.Length; i++)
         {
-            var a = images[i].Length > 0 ? PredictionQuality.Assess(probabilities.AsSpan(i * classes, classes)) : default;
-            digits[i] = images[i].Length > 0 && a.IsConfident ? a.Digit : -1;
+            if (images[i].Length == 0) { digits[i] = -1; continue; }
+            var a = PredictionQuality.Assess(probabilities.AsSpan(i * classes, classes));
+            digits[i] = a.IsConfident ? a.Digit : -1;
         }
         return digits;
     }
