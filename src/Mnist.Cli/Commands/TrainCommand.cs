@@ -111,6 +111,10 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Also mix N --drawn digits per epoch in as 'not a digit' mirrored (3, 4, 6, 7) or turned a quarter (2, 4, 5, 7), so that a digit's strokes the wrong way round (a reversed 3, a turned 7) are not read as a digit. With --resume: the same value again.")]
         public int? NonDigitTurned { get; init; }
 
+        [CommandOption("--non-digit-mining <K>")]
+        [Description("Hard-negative mining: from the second epoch on, each shape, collage and image of the non-digits is the one of K draws that the model being trained reads most as a digit, so it learns from the non-digits it still takes for digits (default 1: no mining; at most 16). With --resume: the same value again.")]
+        public int? NonDigitMining { get; init; }
+
         [CommandOption("--non-digit-images <N>")]
         [Description("Also mix N Fashion-MNIST training images per epoch in as 'not a digit' (found as 'mnist data --dataset fashion' finds them). With --resume: the same value again.")]
         public int? NonDigitImages { get; init; }
@@ -165,6 +169,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             if (NonDigitCollages is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-collages must be 0–1000000.");
             if (NonDigitCollages > 0 && Drawn is null) return ValidationResult.Error("--non-digit-collages needs --drawn FILE (the collages are made of its digits' strokes).");
             if (NonDigitTurned is < 0 or > 1_000_000) return ValidationResult.Error("--non-digit-turned must be 0–1000000.");
+            if (NonDigitMining is < 1 or > NonDigitTrainingSet.MaxMining) return ValidationResult.Error($"--non-digit-mining must be 1–{NonDigitTrainingSet.MaxMining}.");
+            if (NonDigitMining > 1 && (NonDigits ?? 0) + (NonDigitCollages ?? 0) + (NonDigitImages ?? 0) == 0)
+                return ValidationResult.Error("--non-digit-mining needs non-digits to mine: --non-digits, --non-digit-collages or --non-digit-images.");
             if (NonDigitTurned > 0 && Drawn is null) return ValidationResult.Error("--non-digit-turned needs --drawn FILE (the turned digits are its digits).");
             if (Drawn is null && (DrawnWriters is not null || DrawnCopies is not null || DrawnAugment is not null))
                 return ValidationResult.Error("--drawn-writers, --drawn-copies and --drawn-augment need --drawn FILE.");
@@ -408,7 +415,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             objects = MnistDataset.Load(location.Folder, MnistSplit.Train, DatasetCatalog.FashionMnist);
         }
         return new NonDigitTrainingSet(shapes, objects, images, pairs: pairs, drawnDigits: drawn?.Samples,
-            categories: settings.NonDigitCategories is { } list ? CategoryList(list) : null, collages: collages, turned: turned);
+            categories: settings.NonDigitCategories is { } list ? CategoryList(list) : null, collages: collages, turned: turned,
+            mining: settings.NonDigitMining ?? 1);
     }
 
     /// <summary>

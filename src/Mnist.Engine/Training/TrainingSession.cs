@@ -274,7 +274,7 @@ public sealed class TrainingSession
         int batchesThisRun = 0;
         // This epoch's renderings of the drawn digits, before its batches are built (the previous epoch's loader is done).
         Options.Drawn?.Render(_train, _datasetTrainCount, epoch - 1, Options.Seed, Math.Max(1, Options.LoaderThreads));
-        Options.NonDigits?.Render(_train, _datasetTrainCount + (Options.Drawn?.Count ?? 0), epoch - 1, Options.Seed, Math.Max(1, Options.LoaderThreads));
+        Options.NonDigits?.Render(_train, _datasetTrainCount + (Options.Drawn?.Count ?? 0), epoch - 1, Options.Seed, Math.Max(1, Options.LoaderThreads), DigitScore);
         try
         {
             foreach (var batch in _loader.Epoch(epoch - 1, ct))
@@ -340,6 +340,22 @@ public sealed class TrainingSession
         SaveCheckpoint();
         EpochCompleted?.Invoke(metrics);
         ct.ThrowIfCancellationRequested();
+    }
+
+    // How much the model being trained (its weight average when kept) reads each image as a digit: its largest
+    // probability; what non-digit mining keeps the most of.
+    private float[] DigitScore(float[][] images)
+    {
+        var probabilities = NonDigitEvaluation.Probabilities(FinalModel, images);
+        int classes = FinalModel.OutputItemShape[^1];
+        var scores = new float[images.Length];
+        for (int i = 0; i < images.Length; i++)
+        {
+            float best = 0;
+            for (int j = 0; j < classes; j++) best = Math.Max(best, probabilities[i * classes + j]);
+            scores[i] = best;
+        }
+        return scores;
     }
 
     private void SaveCheckpoint()

@@ -50,11 +50,15 @@ public sealed class NonDigitTrainingSet
     /// <see cref="NonDigitShapes.Trainable"/>, never a held-out one.</param>
     /// <param name="collages">Collages of pieces of drawn digits' strokes per epoch (0 for none).</param>
     /// <param name="turned">Drawn digits mirrored or turned a quarter per epoch (0 for none).</param>
+    /// <param name="mining">Draws per shape, collage and object image, of which the one the model being trained reads most
+    /// as a digit is kept (1: no mining; see <see cref="Mining"/>).</param>
     /// <exception cref="ArgumentException">Negative counts, objects, pairs, collages or turned digits asked for without
     /// data to take them from, nothing at all, or an unknown, repeated or held-out category.</exception>
     public NonDigitTrainingSet(int shapes, MnistDataset? objects = null, int objectsPerEpoch = 0, string augmentationName = "strong",
-        int pairs = 0, IReadOnlyList<DrawnDigit>? drawnDigits = null, IReadOnlyList<string>? categories = null, int collages = 0, int turned = 0)
+        int pairs = 0, IReadOnlyList<DrawnDigit>? drawnDigits = null, IReadOnlyList<string>? categories = null, int collages = 0, int turned = 0, int mining = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(mining, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(mining, MaxMining);
         ArgumentOutOfRangeException.ThrowIfNegative(shapes);
         ArgumentOutOfRangeException.ThrowIfNegative(objectsPerEpoch);
         ArgumentOutOfRangeException.ThrowIfNegative(pairs);
@@ -75,6 +79,7 @@ public sealed class NonDigitTrainingSet
         Collages = collages;
         _collages = collages > 0 ? new DigitCollages(drawnDigits!) : null;
         Turned = turned;
+        Mining = mining;
         _turned = turned > 0 ? new TurnedDigits(drawnDigits!) : null;
         Objects = objectsPerEpoch;
         _objects = objectsPerEpoch > 0 ? objects : null;
@@ -102,6 +107,18 @@ public sealed class NonDigitTrainingSet
     /// <summary>Object images per epoch.</summary>
     public int Objects { get; }
 
+    /// <summary>The most draws <see cref="Mining"/> may ask for.</summary>
+    public const int MaxMining = 16;
+
+    /// <summary>
+    /// Hard-negative mining: each shape, collage and object image of an epoch is the one of this many independent draws
+    /// that the model being trained reads most as a digit (its largest probability), so the non-digits taught are the
+    /// ones it still takes for digits rather than the ones it already rejects. 1: every slot is its first draw. The first
+    /// epoch is never mined (the model knows nothing yet); pairs and turned digits never are (they are made of whole
+    /// digits, and the most digit-like of them is a real digit).
+    /// </summary>
+    public int Mining { get; }
+
     /// <summary>The folder name the objects came from (never a path), or null without objects.</summary>
     public string? ObjectSource { get; }
 
@@ -117,7 +134,7 @@ public sealed class NonDigitTrainingSet
     /// <summary>What checkpoints and model cards record about it (and resume compares).</summary>
     public NonDigitTrainingState Describe() => new()
     {
-        Shapes = Shapes, Pairs = Pairs, Collages = Collages, Turned = Turned, Objects = Objects, ObjectSource = ObjectSource, Augmentation = AugmentationName,
+        Shapes = Shapes, Pairs = Pairs, Collages = Collages, Turned = Turned, Objects = Objects, Mining = Mining, ObjectSource = ObjectSource, Augmentation = AugmentationName,
         Categories = string.Join(",", Categories),
     };
 
@@ -159,37 +176,101 @@ public sealed class NonDigitTrainingSet
     }
 
     /// <summary>Renders epoch <paramref name="epoch"/>'s non-digits into <paramref name="combined"/> from sample <paramref name="offset"/> on.</summary>
-    public void Render(MnistDataset combined, int offset, int epoch, ulong seed, int threads = 0)
+    /// <param name="combined">The training set <see cref="AppendTo"/> made.</param>
+    /// <param name="offset">The first non-digit slot of <paramref name="combined"/>.</param>
+    /// <param name="epoch">The epoch, from 0.</param>
+    /// <param name="seed">The run's seed.</param>
+    /// <param name="threads">Rendering threads (0: one per core).</param>
+    /// <param name="digitScore">How much the model being trained reads each of a batch of images (784 pixels, or empty
+    /// where preprocessing found nothing) as a digit; needed for <see cref="Mining"/> after the first epoch, otherwise unused.</param>
+    public void Render(MnistDataset combined, int offset, int epoch, ulong seed, int threads = 0, Func<float[][], float[]>? digitScore = null)
     {
         ArgumentNullException.ThrowIfNull(combined);
         if (offset < 0 || offset + Count > combined.Count)
             throw new ArgumentException($"The training set holds {combined.Count} samples; {offset} + {Count} non-digits do not fit.", nameof(offset));
+        if (Mining > 1 && epoch > 0)
+        {
+            if (digitScore is null) throw new ArgumentNullException(nameof(digitScore), "Mining non-digits needs the model's digit score.");
+            RenderMined(combined, offset, epoch, seed, threads, digitScore);
+        }
+        else
+        {
+            RenderPlain(combined, offset, epoch, seed, threads);
+        }
+    }
+
+    /// <summary>True for the slots <see cref="Mining"/> applies to: shapes, collages and object images.</summary>
+    private bool IsMined(int k) => k < Shapes || (k >= Shapes + Pairs && k < Shapes + Pairs + Collages) || k >= Shapes + Pairs + Collages + Turned;
+
+    private void RenderMined(MnistDataset combined, int offset, int epoch, ulong seed, int threads, Func<float[][], float[]> digitScore)
+    {
+        int n = DigitPreprocessor.PixelCount, draws = Mining;
+        byte[] images = combined.Images;
+        var mined = Enumerable.Range(0, Count).Where(IsMined).ToArray();
+        var augmenter = _augmenter is null ? null : new StrokeAugmenter(Augmentation, seed);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        var candidates = new float[mined.Length * draws][];
+        Parallel.For(0, Count, parallel, k =>
+        {
+            int m = Array.BinarySearch(mined, k);
+            for (int d = 0; d < (m >= 0 ? draws : 1); d++)
+            {
+                var buffer = new float[n];
+                bool done = RenderSlot(k, d, epoch, seed, augmenter, buffer);
+                if (m >= 0) candidates[m * draws + d] = done ? buffer : [];
+                else Store(done ? buffer : null, images.AsSpan((offset + k) * n, n));
+            }
+        });
+        float[] scores = digitScore(candidates);
+        for (int m = 0; m < mined.Length; m++)
+        {
+            int best = -1;
+            for (int d = 0; d < draws; d++)
+                if (candidates[m * draws + d].Length == n && (best < 0 || scores[m * draws + d] > scores[m * draws + best])) best = d;
+            Store(best >= 0 ? candidates[m * draws + best] : null, images.AsSpan((offset + mined[m]) * n, n));
+        }
+    }
+
+    private void RenderPlain(MnistDataset combined, int offset, int epoch, ulong seed, int threads)
+    {
         int n = DigitPreprocessor.PixelCount;
         byte[] images = combined.Images;
         var augmenter = _augmenter is null ? null : new StrokeAugmenter(Augmentation, seed);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         Parallel.For(0, Count, parallel, () => new float[n], (k, _, buffer) =>
         {
-            var target = images.AsSpan((offset + k) * n, n);
-            var rng = new StreamRandom(seed, Domain, (ulong)epoch, (ulong)k);
-            bool done = k < Shapes ? RenderShape(Categories, k, epoch, ref rng, augmenter, buffer)
-                : k < Shapes + Pairs ? _pairs!.Render(ref rng, augmenter, epoch, PairKeyBase + 2L * k, buffer)
-                : k < Shapes + Pairs + Collages ? _collages!.Render(ref rng, augmenter, epoch, CollageKeyBase + 3L * k, buffer)
-                : k < Shapes + Pairs + Collages + Turned ? _turned!.Render(ref rng, augmenter, epoch, TurnedKeyBase + k, buffer)
-                : RenderObject(ref rng, buffer);
-            if (done) DrawnTrainingSet.ToBytes(buffer, target);
-            else target.Clear(); // never happens in practice; an empty image is harmless (the product never classifies one)
+            Store(RenderSlot(k, 0, epoch, seed, augmenter, buffer) ? buffer : null, images.AsSpan((offset + k) * n, n));
             return buffer;
         }, _ => { });
     }
 
+    /// <summary>Draw <paramref name="draw"/> of slot <paramref name="k"/>: draw 0 on the slot's own stream, further draws
+    /// on streams and augmentation keys of their own.</summary>
+    private bool RenderSlot(int k, int draw, int epoch, ulong seed, StrokeAugmenter? augmenter, Span<float> buffer)
+    {
+        var rng = new StreamRandom(seed, Domain + (ulong)draw * 0x100, (ulong)epoch, (ulong)k);
+        long salt = (long)draw << 32;
+        return k < Shapes ? RenderShape(Categories, k, epoch, ref rng, augmenter, buffer, salt)
+            : k < Shapes + Pairs ? _pairs!.Render(ref rng, augmenter, epoch, PairKeyBase + 2L * k + salt, buffer)
+            : k < Shapes + Pairs + Collages ? _collages!.Render(ref rng, augmenter, epoch, CollageKeyBase + 3L * k + salt, buffer)
+            : k < Shapes + Pairs + Collages + Turned ? _turned!.Render(ref rng, augmenter, epoch, TurnedKeyBase + k + salt, buffer)
+            : RenderObject(ref rng, buffer);
+    }
+
+    // An empty image is harmless (the product never classifies one); in practice every slot renders.
+    private static void Store(float[]? pixels, Span<byte> target)
+    {
+        if (pixels is null) target.Clear();
+        else DrawnTrainingSet.ToBytes(pixels, target);
+    }
+
     /// <summary>Shape k of an epoch: the training categories in turn, each drawing and its augmentation from the stream.</summary>
-    private static bool RenderShape(IReadOnlyList<string> categories, int k, int epoch, ref StreamRandom rng, StrokeAugmenter? augmenter, Span<float> destination)
+    private static bool RenderShape(IReadOnlyList<string> categories, int k, int epoch, ref StreamRandom rng, StrokeAugmenter? augmenter, Span<float> destination, long salt = 0)
     {
         for (int attempt = 0; attempt < 4; attempt++)
         {
             var strokes = NonDigitShapes.Draw(categories[k % categories.Count], ref rng);
-            if (augmenter is not null && augmenter.Render(strokes, epoch, AugmentationKeyBase + k * 4L + attempt, destination)) return true;
+            if (augmenter is not null && augmenter.Render(strokes, epoch, AugmentationKeyBase + k * 4L + attempt + salt, destination)) return true;
             if (DigitPreprocessor.FromStrokes(strokes).TryCopyTo(destination)) return true;
         }
         return false;
@@ -224,6 +305,10 @@ public sealed record NonDigitTrainingState
     /// <summary>Object images per epoch.</summary>
     public int Objects { get; init; }
 
+    /// <summary>Draws per mined slot (<see cref="NonDigitTrainingSet.Mining"/>); 1 without mining, and in checkpoints
+    /// written before mining existed.</summary>
+    public int Mining { get; init; } = 1;
+
     /// <summary>The folder the objects came from, by name.</summary>
     public string? ObjectSource { get; init; }
 
@@ -244,5 +329,6 @@ public sealed record NonDigitTrainingState
         + (Pairs > 0 ? $", {Pairs} pairs of drawn digits" : "")
         + (Collages > 0 ? $", {Collages} collages of drawn digits' strokes" : "")
         + (Turned > 0 ? $", {Turned} drawn digits mirrored or turned" : "")
-        + (Objects > 0 ? $" and {Objects} images of {ObjectSource} per epoch" : " per epoch");
+        + (Objects > 0 ? $" and {Objects} images of {ObjectSource} per epoch" : " per epoch")
+        + (Mining > 1 ? $", each shape, collage and image the most digit-like of {Mining} draws" : "");
 }
