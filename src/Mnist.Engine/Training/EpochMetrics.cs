@@ -5,7 +5,7 @@ namespace Mnist.Engine.Training;
 /// <param name="TrainLoss">Mean training loss over the epoch's samples (as the optimizer saw them: augmented, in training mode).</param>
 /// <param name="TestAccuracy">Test accuracy after the epoch, in [0,1].</param>
 /// <param name="TestLoss">Mean test cross-entropy after the epoch.</param>
-/// <param name="Seconds">Cumulative training wall time up to the end of this epoch: optimizer steps only, data loading and evaluation excluded.</param>
+/// <param name="Seconds">Cumulative training wall time up to the end of this epoch: optimizer steps and the forward passes of distillation's teachers and of non-digit mining; data loading and evaluation excluded.</param>
 /// <param name="EpochSeconds">Training wall time of this epoch alone (same definition).</param>
 /// <param name="WallSeconds">Wall time of this epoch including waiting for data and the evaluation (within the process that ran it).</param>
 /// <param name="LearningRate">Learning rate of the epoch's last step.</param>

@@ -38,6 +38,7 @@ public sealed class TrainingSession
     private double _partialLossSum;
     private long _partialSamples;
     private double _trainSeconds;
+    private double _scoringSeconds;
     private EvaluationResult? _lastEvaluation;
     private readonly WeightAverage? _average;
     private readonly Sequential<float>? _averaged;
@@ -275,6 +276,10 @@ public sealed class TrainingSession
         // This epoch's renderings of the drawn digits, before its batches are built (the previous epoch's loader is done).
         Options.Drawn?.Render(_train, _datasetTrainCount, epoch - 1, Options.Seed, Math.Max(1, Options.LoaderThreads));
         Options.NonDigits?.Render(_train, _datasetTrainCount + (Options.Drawn?.Count ?? 0), epoch - 1, Options.Seed, Math.Max(1, Options.LoaderThreads), DigitScore);
+        // Mining's forward passes are model work, counted as training time as the teachers' are.
+        epochSeconds += _scoringSeconds;
+        _trainSeconds += _scoringSeconds;
+        _scoringSeconds = 0;
         try
         {
             foreach (var batch in _loader.Epoch(epoch - 1, ct))
@@ -346,6 +351,7 @@ public sealed class TrainingSession
     // probability; what non-digit mining keeps the most of.
     private float[] DigitScore(float[][] images)
     {
+        long t0 = Stopwatch.GetTimestamp();
         var probabilities = NonDigitEvaluation.Probabilities(FinalModel, images);
         int classes = FinalModel.OutputItemShape[^1];
         var scores = new float[images.Length];
@@ -355,6 +361,7 @@ public sealed class TrainingSession
             for (int j = 0; j < classes; j++) best = Math.Max(best, probabilities[i * classes + j]);
             scores[i] = best;
         }
+        _scoringSeconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
         return scores;
     }
 
