@@ -54,6 +54,9 @@ public sealed class EvalNonDigitsTests
     [InlineData("--non-digit-collages must be 0–1000000", "train", "--non-digit-collages", "-1")]
     [InlineData("--non-digit-turned needs --drawn", "train", "--non-digit-turned", "100")]
     [InlineData("--non-digit-turned must be 0–1000000", "train", "--non-digit-turned", "-1")]
+    [InlineData("--non-digit-mining must be 1–16", "train", "--non-digits", "100", "--non-digit-mining", "0")]
+    [InlineData("--non-digit-mining must be 1–16", "train", "--non-digits", "100", "--non-digit-mining", "17")]
+    [InlineData("--non-digit-mining needs non-digits to mine", "train", "--non-digit-mining", "4")]
     [InlineData("'H' is a held-out non-digit category", "train", "--non-digits", "100", "--non-digit-categories", "K,H")]
     [InlineData("unknown category 'seven'", "eval", "--model", "SHIPPED", "--non-digits", "--non-digit-categories", "seven")]
     public void Non_digit_options_are_checked(string message, params string[] args)

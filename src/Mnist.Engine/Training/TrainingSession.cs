@@ -39,6 +39,7 @@ public sealed class TrainingSession
     private long _partialSamples;
     private double _trainSeconds;
     private double _scoringSeconds;
+    private byte[]? _minedDraws;
     private EvaluationResult? _lastEvaluation;
     private readonly WeightAverage? _average;
     private readonly Sequential<float>? _averaged;
@@ -100,6 +101,7 @@ public sealed class TrainingSession
         _partialLossSum = s.PartialLossSum;
         _partialSamples = s.PartialSamples;
         _trainSeconds = s.TrainSeconds;
+        _minedDraws = s.MinedDraws;
         _resumedFrom = s.EpochsCompleted;
     }
 
@@ -257,6 +259,7 @@ public sealed class TrainingSession
             Epochs = Epochs,
             EpochsCompleted = EpochsCompleted,
             BatchesCompleted = _batchesCompleted,
+            MinedDraws = _batchesCompleted > 0 ? _minedDraws : null,
             PartialLossSum = _partialLossSum,
             PartialSamples = _partialSamples,
             TrainSeconds = _trainSeconds,
@@ -275,7 +278,10 @@ public sealed class TrainingSession
         int batchesThisRun = 0;
         // This epoch's renderings of the drawn digits, before its batches are built (the previous epoch's loader is done).
         Options.Drawn?.Render(_train, _datasetTrainCount, epoch - 1, Options.Seed, Math.Max(1, Options.LoaderThreads));
-        Options.NonDigits?.Render(_train, _datasetTrainCount + (Options.Drawn?.Count ?? 0), epoch - 1, Options.Seed, Math.Max(1, Options.LoaderThreads), DigitScore);
+        // A run resumed mid-epoch renders the epoch's mined non-digits from the draws the checkpoint kept, not from its
+        // later weights, so that it stays bit-identical to an uninterrupted run.
+        _minedDraws = Options.NonDigits?.Render(_train, _datasetTrainCount + (Options.Drawn?.Count ?? 0), epoch - 1, Options.Seed,
+            Math.Max(1, Options.LoaderThreads), DigitScore, skip > 0 ? _minedDraws : null);
         // Mining's forward passes are model work, counted as training time as the teachers' are.
         epochSeconds += _scoringSeconds;
         _trainSeconds += _scoringSeconds;

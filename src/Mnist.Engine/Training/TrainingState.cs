@@ -52,13 +52,17 @@ public sealed record TrainingState
     /// <summary>Batches already done of epoch <see cref="EpochsCompleted"/>+1 (non-zero only after an interruption mid-epoch).</summary>
     public int BatchesCompleted { get; init; }
 
+    /// <summary>The draws non-digit mining kept for epoch <see cref="EpochsCompleted"/>+1 (<see cref="NonDigitTrainingSet.Render"/>),
+    /// while <see cref="BatchesCompleted"/> is non-zero; a resumed run renders that epoch from them.</summary>
+    public byte[]? MinedDraws { get; init; }
+
     /// <summary>Σ batch loss × batch size over those batches (so the epoch's mean loss continues exactly).</summary>
     public double PartialLossSum { get; init; }
 
     /// <summary>Samples in those batches.</summary>
     public long PartialSamples { get; init; }
 
-    /// <summary>Cumulative training time in seconds (optimizer steps only).</summary>
+    /// <summary>Cumulative training time in seconds (<see cref="EpochMetrics.Seconds"/>).</summary>
     public double TrainSeconds { get; init; }
 
     /// <summary>Metrics of the completed epochs.</summary>

@@ -105,4 +105,41 @@ public class WeightAverageTests
         var e = Assert.Throws<ArgumentException>(() => TrainingSession.Resume(TrainingTestData.TinyRecipe, checkpoint, train, test, without));
         Assert.Contains("non-digits", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Mined_non_digits_change_training_and_a_run_resumed_mid_epoch_is_bit_identical()
+    {
+        var train = TrainingTestData.Train(480);
+        var test = TrainingTestData.Test(200);
+        using var dir = new TempDir();
+        TrainingOptions Options(int mining, string? path = null) =>
+            TrainingTestData.TinyOptions(path) with { NonDigits = new NonDigitTrainingSet(60, mining: mining) };
+
+        var plain = TrainingSession.Start(TrainingTestData.TinyRecipe, train, test, Options(1));
+        plain.Run();
+        var straight = TrainingSession.Start(TrainingTestData.TinyRecipe, train, test, Options(3));
+        var expected = straight.Run();
+        Assert.NotEqual(plain.Model.Parameters.Values, straight.Model.Parameters.Values); // the second epoch saw other non-digits
+
+        string path = dir.File("checkpoint.bin");
+        using var cts = new CancellationTokenSource();
+        var first = TrainingSession.Start(TrainingTestData.TinyRecipe, train, test, Options(3, path));
+        first.Progress = p =>
+        {
+            if (p.Epoch == 2 && p.Batch == 3) cts.Cancel();
+        };
+        Assert.ThrowsAny<OperationCanceledException>(() => first.Run(cts.Token));
+        var checkpoint = Checkpoint.Load(path);
+        Assert.Equal((1, 3), (checkpoint.State.EpochsCompleted, checkpoint.State.BatchesCompleted));
+        Assert.Equal(60, checkpoint.State.MinedDraws!.Length);
+
+        var resumed = TrainingSession.Resume(TrainingTestData.TinyRecipe, checkpoint, train, test, Options(3, path));
+        var actual = resumed.Run();
+        Assert.Equal(straight.Model.Parameters.Values, resumed.Model.Parameters.Values);
+        Assert.Equal(expected.History.Select(h => h.TrainLoss), actual.History.Select(h => h.TrainLoss));
+        Assert.Null(Checkpoint.Load(path).State.MinedDraws); // kept only while an epoch is under way
+
+        var e = Assert.Throws<ArgumentException>(() => TrainingSession.Resume(TrainingTestData.TinyRecipe, checkpoint, train, test, Options(2, path)));
+        Assert.Contains("non-digits", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -183,30 +183,33 @@ public sealed class NonDigitTrainingSet
     /// <param name="threads">Rendering threads (0: one per core).</param>
     /// <param name="digitScore">How much the model being trained reads each of a batch of images (784 pixels, or empty
     /// where preprocessing found nothing) as a digit; needed for <see cref="Mining"/> after the first epoch, otherwise unused.</param>
-    public void Render(MnistDataset combined, int offset, int epoch, ulong seed, int threads = 0, Func<float[][], float[]>? digitScore = null)
+    /// <param name="picks">The draws an earlier rendering of this epoch kept (what it returned), to render it again
+    /// without the model, as a run resumed mid-epoch must; null to choose them with <paramref name="digitScore"/>.</param>
+    /// <returns>With <see cref="Mining"/> after the first epoch, the draw kept for each mined slot in order; otherwise null.</returns>
+    public byte[]? Render(MnistDataset combined, int offset, int epoch, ulong seed, int threads = 0, Func<float[][], float[]>? digitScore = null, byte[]? picks = null)
     {
         ArgumentNullException.ThrowIfNull(combined);
         if (offset < 0 || offset + Count > combined.Count)
             throw new ArgumentException($"The training set holds {combined.Count} samples; {offset} + {Count} non-digits do not fit.", nameof(offset));
         if (Mining > 1 && epoch > 0)
         {
-            if (digitScore is null) throw new ArgumentNullException(nameof(digitScore), "Mining non-digits needs the model's digit score.");
-            RenderMined(combined, offset, epoch, seed, threads, digitScore);
+            if (digitScore is null && picks is null) throw new ArgumentNullException(nameof(digitScore), "Mining non-digits needs the model's digit score.");
+            return RenderMined(combined, offset, epoch, seed, threads, digitScore, picks);
         }
-        else
-        {
-            RenderPlain(combined, offset, epoch, seed, threads);
-        }
+        RenderPlain(combined, offset, epoch, seed, threads);
+        return null;
     }
 
     /// <summary>True for the slots <see cref="Mining"/> applies to: shapes, collages and object images.</summary>
     private bool IsMined(int k) => k < Shapes || (k >= Shapes + Pairs && k < Shapes + Pairs + Collages) || k >= Shapes + Pairs + Collages + Turned;
 
-    private void RenderMined(MnistDataset combined, int offset, int epoch, ulong seed, int threads, Func<float[][], float[]> digitScore)
+    private byte[] RenderMined(MnistDataset combined, int offset, int epoch, ulong seed, int threads, Func<float[][], float[]>? digitScore, byte[]? picks)
     {
         int n = DigitPreprocessor.PixelCount, draws = Mining;
         byte[] images = combined.Images;
         var mined = Enumerable.Range(0, Count).Where(IsMined).ToArray();
+        if (picks is not null && (picks.Length != mined.Length || picks.Any(d => d >= draws)))
+            throw new ArgumentException($"Expected {mined.Length} picks of draws 0–{draws - 1}; got {picks.Length}.", nameof(picks));
         var augmenter = _augmenter is null ? null : new StrokeAugmenter(Augmentation, seed);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         var candidates = new float[mined.Length * draws][];
@@ -215,20 +218,31 @@ public sealed class NonDigitTrainingSet
             int m = Array.BinarySearch(mined, k);
             for (int d = 0; d < (m >= 0 ? draws : 1); d++)
             {
+                if (m >= 0 && picks is not null && d != picks[m]) { candidates[m * draws + d] = []; continue; }
                 var buffer = new float[n];
                 bool done = RenderSlot(k, d, epoch, seed, augmenter, buffer);
                 if (m >= 0) candidates[m * draws + d] = done ? buffer : [];
                 else Store(done ? buffer : null, images.AsSpan((offset + k) * n, n));
             }
         });
-        float[] scores = digitScore(candidates);
+        if (picks is null)
+        {
+            float[] scores = digitScore!(candidates);
+            picks = new byte[mined.Length];
+            for (int m = 0; m < mined.Length; m++)
+            {
+                int best = 0;
+                for (int d = 1; d < draws; d++)
+                    if (candidates[m * draws + d].Length == n && (candidates[m * draws + best].Length != n || scores[m * draws + d] > scores[m * draws + best])) best = d;
+                picks[m] = (byte)best;
+            }
+        }
         for (int m = 0; m < mined.Length; m++)
         {
-            int best = -1;
-            for (int d = 0; d < draws; d++)
-                if (candidates[m * draws + d].Length == n && (best < 0 || scores[m * draws + d] > scores[m * draws + best])) best = d;
-            Store(best >= 0 ? candidates[m * draws + best] : null, images.AsSpan((offset + mined[m]) * n, n));
+            var pixels = candidates[m * draws + picks[m]];
+            Store(pixels.Length == n ? pixels : null, images.AsSpan((offset + mined[m]) * n, n));
         }
+        return picks;
     }
 
     private void RenderPlain(MnistDataset combined, int offset, int epoch, ulong seed, int threads)
