@@ -4,6 +4,7 @@ using Mnist.Engine.Data.NonDigits;
 using Mnist.Engine.Layers;
 using Mnist.Engine.Networks;
 using Mnist.Engine.Optim;
+using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Tensors;
 
 namespace Mnist.Engine.Training;
@@ -38,7 +39,6 @@ public sealed class TrainingSession
     private double _partialLossSum;
     private long _partialSamples;
     private double _trainSeconds;
-    private double _scoringSeconds;
     private byte[]? _minedDraws;
     private EvaluationResult? _lastEvaluation;
     private readonly WeightAverage? _average;
@@ -274,6 +274,16 @@ public sealed class TrainingSession
         int batches = _loader.BatchesPerEpoch;
         var wall = Stopwatch.StartNew();
         double epochSeconds = 0;
+        // Mining's forward passes are model work, counted as training time as the teachers' are.
+        float[] TimedDigitScore(float[][] images)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            var scores = DigitScore(images);
+            double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            epochSeconds += dt;
+            _trainSeconds += dt;
+            return scores;
+        }
         long samplesThisRun = 0;
         int batchesThisRun = 0;
         // This epoch's renderings of the drawn digits, before its batches are built (the previous epoch's loader is done).
@@ -281,11 +291,7 @@ public sealed class TrainingSession
         // A run resumed mid-epoch renders the epoch's mined non-digits from the draws the checkpoint kept, not from its
         // later weights, so that it stays bit-identical to an uninterrupted run.
         _minedDraws = Options.NonDigits?.Render(_train, _datasetTrainCount + (Options.Drawn?.Count ?? 0), epoch - 1, Options.Seed,
-            Math.Max(1, Options.LoaderThreads), DigitScore, skip > 0 ? _minedDraws : null);
-        // Mining's forward passes are model work, counted as training time as the teachers' are.
-        epochSeconds += _scoringSeconds;
-        _trainSeconds += _scoringSeconds;
-        _scoringSeconds = 0;
+            Math.Max(1, Options.LoaderThreads), TimedDigitScore, skip > 0 ? _minedDraws : null);
         try
         {
             foreach (var batch in _loader.Epoch(epoch - 1, ct))
@@ -357,17 +363,11 @@ public sealed class TrainingSession
     // probability; what non-digit mining keeps the most of.
     private float[] DigitScore(float[][] images)
     {
-        long t0 = Stopwatch.GetTimestamp();
         var probabilities = NonDigitEvaluation.Probabilities(FinalModel, images);
         int classes = FinalModel.OutputItemShape[^1];
         var scores = new float[images.Length];
         for (int i = 0; i < images.Length; i++)
-        {
-            float best = 0;
-            for (int j = 0; j < classes; j++) best = Math.Max(best, probabilities[i * classes + j]);
-            scores[i] = best;
-        }
-        _scoringSeconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            scores[i] = PredictionQuality.Assess(probabilities.AsSpan(i * classes, classes)).Confidence;
         return scores;
     }
 
