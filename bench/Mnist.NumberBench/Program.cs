@@ -19,6 +19,10 @@ const string Usage = """
              digits rendered as photo-like JPEGs (the photo-like test's renderer) and recognized as the server does; the
              defaults (test split, every 2nd digit, 5000) reproduce the test's figure; --split train --from 50000 scores the
              training images a validation-split model never saw
+      mnist-numberbench rejection --model FILE --digits PENDIGITS.jsonl [--writers 21-30] [--categories LIST] [--count N]
+             [--temperatures 1,1.1,1.2]   where the confidence rule could sit: for each softmax temperature, the drawn
+             digits of --writers answered confidently (and wrong among those) against each non-digit category (--count
+             drawings each, default: the validation categories question,chevron,psi,small-h,lambda) read as a digit
       mnist-numberbench shapes --out DIR [--count N] [--digits PENDIGITS.jsonl]
              the non-digit drawings (held-out ones as measured) as JSON lines and a contact sheet of their 28×28
              renderings: every trainable category, the held-out family and, with --digits, pairs of drawn digits
@@ -47,6 +51,7 @@ try
         case "write": return Write(opts);
         case "shapes": return Shapes(opts);
         case "photolike": return PhotoLike(opts);
+        case "rejection": return Rejection(opts);
         default:
             Console.Error.WriteLine($"error: unknown command '{opts.Command}'\n\n{Usage}");
             return 2;
@@ -244,6 +249,83 @@ static int PhotoLike(Options o)
     return 0;
 }
 
+static int Rejection(Options o)
+{
+    if (o.Digits.Length == 0) throw new ArgumentException("rejection needs --digits PENDIGITS.jsonl");
+    var model = Mnist.Engine.Formats.OnnxImporter.Load(o.Model).Model;
+    var digits = DrawnDigitSet.Load(o.Digits).Where(WriterSet.Of(o.Writers));
+    if (digits.Count == 0) throw new ArgumentException($"{o.Digits} has no digits of writers {WriterSet.Of(o.Writers)}");
+    string[] categories = (o.Categories ?? "question,chevron,psi,small-h,lambda").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    var drawings = Mnist.Engine.Training.NonDigitEvaluation.Drawings(categories, o.CountGiven ? o.Count : 200);
+
+    float[][] digitImages = Render(digits.Count, i => DigitPreprocessor.FromStrokes(digits.Samples[i].StrokeList));
+    float[][] shapeImages = Render(drawings.Count, i => DigitPreprocessor.FromStrokes(drawings[i].Strokes));
+    float[][] digitProbabilities = Probabilities(model, digitImages), shapeProbabilities = Probabilities(model, shapeImages);
+
+    Console.WriteLine($"model {o.Model}; writers {WriterSet.Of(o.Writers)} ({digitImages.Count(x => x.Length > 0)} digits with ink); " +
+        $"{drawings.Count / categories.Length} drawings of each category; a confident answer: {PredictionQuality.MinConfidence} and {PredictionQuality.MinMargin} above the runner-up");
+    Console.WriteLine($"{"temperature",11} | {"writers: confident",18} | {"wrong",6} | {"non-digits",10} | " + string.Join(" | ", categories));
+    foreach (double t in o.Temperatures)
+    {
+        int n = 0, confident = 0, wrong = 0;
+        for (int i = 0; i < digitImages.Length; i++)
+        {
+            if (digitImages[i].Length == 0) continue;
+            n++;
+            var a = PredictionQuality.Assess(Soften(digitProbabilities[i], t));
+            if (!a.IsConfident) continue;
+            confident++;
+            if (a.Digit != digits.Samples[i].Label) wrong++;
+        }
+        var accepted = new Dictionary<string, (int Count, int Accepted)>();
+        for (int i = 0; i < shapeImages.Length; i++)
+        {
+            if (shapeImages[i].Length == 0) continue;
+            var (c, a) = accepted.GetValueOrDefault(drawings[i].Category);
+            accepted[drawings[i].Category] = (c + 1, a + (PredictionQuality.Assess(Soften(shapeProbabilities[i], t)).IsConfident ? 1 : 0));
+        }
+        int all = accepted.Values.Sum(v => v.Count), allAccepted = accepted.Values.Sum(v => v.Accepted);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{t,11:0.00} | {100.0 * confident / n,17:F2}% | {100.0 * wrong / Math.Max(1, confident),5:F2}% | {100.0 * allAccepted / Math.Max(1, all),9:F1}% | ")
+            + string.Join(" | ", categories.Select(c => accepted.TryGetValue(c, out var v) ? (100.0 * v.Accepted / v.Count).ToString("F1", CultureInfo.InvariantCulture) + "%" : "-")));
+    }
+    return 0;
+
+    static float[][] Render(int count, Func<int, PreprocessResult> preprocess)
+    {
+        var images = new float[count][];
+        Parallel.For(0, count, i => { var r = preprocess(i); images[i] = r.IsEmpty ? [] : r.Pixels; });
+        return images;
+    }
+
+    static float[][] Probabilities(Mnist.Engine.Layers.Sequential<float> model, float[][] images)
+    {
+        var result = new float[images.Length][];
+        const int Batch = 500;
+        for (int start = 0; start < images.Length; start += Batch)
+        {
+            int count = Math.Min(Batch, images.Length - start);
+            var x = new float[count * DigitPreprocessor.PixelCount];
+            for (int k = 0; k < count; k++)
+                if (images[start + k].Length > 0) images[start + k].CopyTo(x, k * DigitPreprocessor.PixelCount);
+            var p = Mnist.Engine.Training.Predictions.Predict(model, new Mnist.Engine.Tensors.Tensor<float>(x, count, 1, DigitPreprocessor.Size, DigitPreprocessor.Size));
+            int classes = p.Dim(1);
+            for (int k = 0; k < count; k++) result[start + k] = p.Span.Slice(k * classes, classes).ToArray();
+        }
+        return result;
+    }
+
+    // softmax(logits / t) from softmax(logits): the same as dividing the network's last layer by t.
+    static float[] Soften(float[] probabilities, double t)
+    {
+        var r = new float[probabilities.Length];
+        double sum = 0;
+        for (int k = 0; k < r.Length; k++) sum += r[k] = (float)Math.Pow(Math.Max(probabilities[k], 1e-30f), 1 / t);
+        for (int k = 0; k < r.Length; k++) r[k] = (float)(r[k] / sum);
+        return r;
+    }
+}
+
 static int Shapes(Options o)
 {
     int per = Math.Min(o.Count, 24);
@@ -361,6 +443,8 @@ internal sealed class Options
     public int From { get; private set; }
     public int Step { get; private set; } = 2;
     public NumberReaderOptions Weights { get; private set; } = NumberReaderOptions.Default;
+    public string? Categories { get; private set; }
+    public double[] Temperatures { get; private set; } = [1.0, 1.1, 1.2, 1.3, 1.4, 1.5];
 
     public static Options Parse(string[] args)
     {
@@ -384,6 +468,11 @@ internal sealed class Options
                 case "--no-strokes": o.NoStrokes = true; break;
                 case "--only": o.Only = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--split": o.Split = Next(); break;
+                case "--categories": o.Categories = Next(); break;
+                case "--temperatures":
+                    o.Temperatures = [.. Next().Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture))];
+                    if (o.Temperatures.Any(t => !(t > 0) || double.IsInfinity(t))) throw new ArgumentException("--temperatures: each must be a positive number");
+                    break;
                 case "--from": o.From = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--step": o.Step = Math.Max(1, int.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--writers":
