@@ -3,6 +3,7 @@ using System.Globalization;
 using Mnist.Engine.Data;
 using Mnist.Engine.Preprocessing;
 using Mnist.Engine.Reading;
+using Mnist.Engine.Training;
 using Mnist.Imaging;
 using Mnist.Inference;
 using Mnist.NumberBench;
@@ -256,11 +257,12 @@ static int Rejection(Options o)
     var digits = DrawnDigitSet.Load(o.Digits).Where(WriterSet.Of(o.Writers));
     if (digits.Count == 0) throw new ArgumentException($"{o.Digits} has no digits of writers {WriterSet.Of(o.Writers)}");
     string[] categories = (o.Categories ?? "question,chevron,psi,small-h,lambda").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    var drawings = Mnist.Engine.Training.NonDigitEvaluation.Drawings(categories, o.CountGiven ? o.Count : 200);
+    var drawings = NonDigitEvaluation.Drawings(categories, o.CountGiven ? o.Count : 200);
 
-    float[][] digitImages = Render(digits.Count, i => DigitPreprocessor.FromStrokes(digits.Samples[i].StrokeList));
-    float[][] shapeImages = Render(drawings.Count, i => DigitPreprocessor.FromStrokes(drawings[i].Strokes));
-    float[][] digitProbabilities = Probabilities(model, digitImages), shapeProbabilities = Probabilities(model, shapeImages);
+    float[][] digitImages = NonDigitEvaluation.Render(digits.Count, i => DigitPreprocessor.FromStrokes(digits.Samples[i].StrokeList));
+    float[][] shapeImages = NonDigitEvaluation.Render(drawings.Count, i => DigitPreprocessor.FromStrokes(drawings[i].Strokes));
+    float[] digitProbabilities = NonDigitEvaluation.Probabilities(model, digitImages), shapeProbabilities = NonDigitEvaluation.Probabilities(model, shapeImages);
+    int classes = model.OutputItemShape[^1];
 
     Console.WriteLine($"model {o.Model}; writers {WriterSet.Of(o.Writers)} ({digitImages.Count(x => x.Length > 0)} digits with ink); " +
         $"{drawings.Count / categories.Length} drawings of each category; a confident answer: {PredictionQuality.MinConfidence} and {PredictionQuality.MinMargin} above the runner-up");
@@ -272,7 +274,7 @@ static int Rejection(Options o)
         {
             if (digitImages[i].Length == 0) continue;
             n++;
-            var a = PredictionQuality.Assess(Soften(digitProbabilities[i], t));
+            var a = PredictionQuality.Assess(Soften(digitProbabilities.AsSpan(i * classes, classes), t));
             if (!a.IsConfident) continue;
             confident++;
             if (a.Digit != digits.Samples[i].Label) wrong++;
@@ -282,7 +284,7 @@ static int Rejection(Options o)
         {
             if (shapeImages[i].Length == 0) continue;
             var (c, a) = accepted.GetValueOrDefault(drawings[i].Category);
-            accepted[drawings[i].Category] = (c + 1, a + (PredictionQuality.Assess(Soften(shapeProbabilities[i], t)).IsConfident ? 1 : 0));
+            accepted[drawings[i].Category] = (c + 1, a + (PredictionQuality.Assess(Soften(shapeProbabilities.AsSpan(i * classes, classes), t)).IsConfident ? 1 : 0));
         }
         int all = accepted.Values.Sum(v => v.Count), allAccepted = accepted.Values.Sum(v => v.Accepted);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -291,32 +293,8 @@ static int Rejection(Options o)
     }
     return 0;
 
-    static float[][] Render(int count, Func<int, PreprocessResult> preprocess)
-    {
-        var images = new float[count][];
-        Parallel.For(0, count, i => { var r = preprocess(i); images[i] = r.IsEmpty ? [] : r.Pixels; });
-        return images;
-    }
-
-    static float[][] Probabilities(Mnist.Engine.Layers.Sequential<float> model, float[][] images)
-    {
-        var result = new float[images.Length][];
-        const int Batch = 500;
-        for (int start = 0; start < images.Length; start += Batch)
-        {
-            int count = Math.Min(Batch, images.Length - start);
-            var x = new float[count * DigitPreprocessor.PixelCount];
-            for (int k = 0; k < count; k++)
-                if (images[start + k].Length > 0) images[start + k].CopyTo(x, k * DigitPreprocessor.PixelCount);
-            var p = Mnist.Engine.Training.Predictions.Predict(model, new Mnist.Engine.Tensors.Tensor<float>(x, count, 1, DigitPreprocessor.Size, DigitPreprocessor.Size));
-            int classes = p.Dim(1);
-            for (int k = 0; k < count; k++) result[start + k] = p.Span.Slice(k * classes, classes).ToArray();
-        }
-        return result;
-    }
-
     // softmax(logits / t) from softmax(logits): the same as dividing the network's last layer by t.
-    static float[] Soften(float[] probabilities, double t)
+    static float[] Soften(ReadOnlySpan<float> probabilities, double t)
     {
         var r = new float[probabilities.Length];
         double sum = 0;
@@ -330,7 +308,7 @@ static int Shapes(Options o)
 {
     int per = Math.Min(o.Count, 24);
     Directory.CreateDirectory(o.Out!);
-    var heldOut = Mnist.Engine.Training.NonDigitEvaluation.HeldOutDrawings(o.Count);
+    var heldOut = NonDigitEvaluation.HeldOutDrawings(o.Count);
     using (var lines = new StreamWriter(Path.Combine(o.Out!, "held-out-shapes.jsonl")))
     {
         foreach (var (category, strokes) in heldOut)
