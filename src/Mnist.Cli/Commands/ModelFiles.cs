@@ -26,7 +26,11 @@ internal static class ModelFiles
     /// <summary>
     /// Writes the trained model into <paramref name="outDir"/> and returns the path to report as <c>model</c>.
     /// </summary>
-    public static string Save(Sequential<float> model, Checkpoint modelFile, string outDir)
+    /// <param name="model">The network to save.</param>
+    /// <param name="modelFile">Its engine model file, whose state gives the card's figures.</param>
+    /// <param name="outDir">The run folder.</param>
+    /// <param name="howMade">One more <c>training_data</c> entry of the card (how a weight soup was made), or null.</param>
+    public static string Save(Sequential<float> model, Checkpoint modelFile, string outDir, string? howMade = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(modelFile);
@@ -45,6 +49,7 @@ internal static class ModelFiles
                 state.NonDigits is { } nonDigits ? "not a digit (uniform target): " + nonDigits.ToSummary() : null,
                 state.Distillation is { } distillation ? "soft targets: " + distillation.ToSummary() : null,
                 state.PhotoProbability > 0 ? string.Create(CultureInfo.InvariantCulture, $"seen as in a photo (PhotoSimulator): {state.PhotoProbability:0.##} of all samples, any label") : null,
+                howMade,
             }.Where(part => part is not null)) is { Length: > 0 } data ? data : null,
         };
         string onnx = Path.Combine(outDir, OnnxModelName);

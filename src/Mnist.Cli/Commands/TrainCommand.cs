@@ -127,6 +127,14 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Share (0–1) of the training samples seen as in a photo: drawn 0.3–3 times their size, turned up to ±15°, on a canvas of either polarity with uneven light and noise, and read back through the image preprocessing, as pictures sent to the server are (default 0; with --resume: the checkpoint's).")]
         public float? Photos { get; init; }
 
+        [CommandOption("--branches <K>")]
+        [Description("Weight soup: train the run and K−1 branches of it that part after epoch --branch-after, each drawing its data with seed S+100·(b−1), and save the mean of their weights, which runs at one network's cost (default 1: no soup; at most 8). Folders branch-1 … branch-K hold the branches; --resume continues the soup.")]
+        public int? Branches { get; init; }
+
+        [CommandOption("--branch-after <E>")]
+        [Description("With --branches: the epoch after which the branches part (default: a third of the epochs).")]
+        public int? BranchAfter { get; init; }
+
         [CommandOption("--teachers <FILES>")]
         [Description("Knowledge distillation: comma-separated ONNX teacher models (e.g. a.onnx,b.onnx,c.onnx), run by the managed engine on every augmented batch; the student also learns the mean of their softmax. With --resume: the same files again.")]
         public string? Teachers { get; init; }
@@ -141,6 +149,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
+            if (Branches is < 1 or > SoupPlan.MaxBranches) return ValidationResult.Error($"--branches must be 1–{SoupPlan.MaxBranches}.");
+            if (BranchAfter is not null && !(Branches > 1)) return ValidationResult.Error("--branch-after needs --branches K (K ≥ 2).");
+            if (BranchAfter is < 1) return ValidationResult.Error("--branch-after must be at least 1.");
             if (Teachers is null && (DistillWeight is not null || DistillTemperature is not null))
                 return ValidationResult.Error("--distill-weight and --distill-temperature need --teachers FILES.");
             if (Teachers is not null && TeacherPaths(Teachers).Length == 0)
@@ -234,6 +245,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
     private static int Run(Settings settings, CancellationToken ct)
     {
+        if (settings.Branches > 1 || (settings.Resume && settings.Out is { } dir && File.Exists(Path.Combine(dir, SoupPlan.FileName))))
+            return RunSoup(settings, ct);
         var started = DateTimeOffset.UtcNow;
         Checkpoint? checkpoint = null;
         string outDir;
@@ -245,111 +258,277 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             if (!File.Exists(path))
                 throw new IOException($"--resume: {path} does not exist (a run writes it after its first epoch).");
             AtomicFile.DeleteLeftovers(outDir);
-            checkpoint = Checkpoint.Load(path);
-            if (settings.Arch is not null && settings.Arch != checkpoint.State.Recipe)
-                throw new ArgumentException($"--resume: {path} is a '{checkpoint.State.Recipe}' run, not '{settings.Arch}'.");
-            if (settings.Dataset is not null && DatasetCatalog.Get(settings.Dataset).Id != checkpoint.State.Dataset)
-                throw new ArgumentException($"--resume: {path} was trained on '{checkpoint.State.Dataset}', not '{settings.Dataset}'.");
-            if (settings.Seed is ulong seed && seed != checkpoint.State.Seed)
-                throw new ArgumentException($"--resume: {path} uses seed {checkpoint.State.Seed}, not {seed}.");
+            checkpoint = LoadForResume(path, settings);
         }
         else
         {
-            string arch = settings.Arch ?? DefaultRecipe;
-            outDir = settings.Out ?? Path.Combine("runs", $"{arch}-{started:yyyyMMdd-HHmmss}Z");
+            outDir = settings.Out ?? DefaultOut(settings, started);
             if (File.Exists(Path.Combine(outDir, CheckpointFileName)))
                 throw new IOException($"{outDir} already holds a run (checkpoint.bin). Continue it with --resume --out {outDir}, or choose another --out.");
         }
         outDir = Path.GetFullPath(outDir);
 
-        var dataset = DatasetCatalog.Get(checkpoint?.State.Dataset ?? settings.Dataset ?? "mnist");
-        var registered = TrainingRecipes.Get(checkpoint?.State.Recipe ?? settings.Arch ?? DefaultRecipe);
-        var location = DataLocator.Resolve(dataset, settings.Data);
-        var (train, test) = MnistDataset.LoadTrainTest(location.Folder, dataset);
-        int? limit = checkpoint?.State.TrainCount ?? settings.Limit;
-        if (limit is int n) train = train.Take(n);
-        int? testLimit = settings.TestLimit ?? (checkpoint?.State.TestCount is int saved && saved > 0 && saved < test.Count ? saved : null);
-        if (testLimit is int m) test = test.Take(m);
-
-        var drawn = LoadDrawn(settings, checkpoint?.State.Drawn);
-        var nonDigits = LoadNonDigits(settings, dataset, drawn);
-        var distillation = LoadTeachers(settings, checkpoint?.State.Distillation);
+        var data = RunData.Load(settings, checkpoint?.State);
         // Created only now that data and options are known good, so a failed start leaves no empty run folder behind.
         Directory.CreateDirectory(outDir);
-
-        var options = new TrainingOptions
-        {
-            Epochs = settings.Epochs,
-            Seed = checkpoint?.State.Seed ?? settings.Seed ?? 1,
-            Dataset = dataset.Id,
-            CheckpointPath = Path.Combine(outDir, CheckpointFileName),
-            Drawn = drawn,
-            NonDigits = nonDigits,
-            Distillation = distillation,
-            PhotoProbability = settings.Photos,
-        };
+        var options = data.Options(settings, checkpoint?.State.Seed ?? settings.Seed ?? 1, outDir);
         var session = checkpoint is null
-            ? TrainingSession.Start(registered, train, test, options)
-            : TrainingSession.Resume(registered, checkpoint, train, test, options);
-        var recipe = session.Recipe; // as it applies to the dataset: the architecture and augmentation actually trained
+            ? TrainingSession.Start(data.Recipe, data.Train, data.Test, options)
+            : TrainingSession.Resume(data.Recipe, checkpoint, data.Train, data.Test, options);
+        if (!settings.Json) PrintStart(session, data, outDir, checkpoint);
 
-        if (!settings.Json)
-        {
-            AnsiConsole.MarkupLine($"Training [bold]{Markup.Escape(recipe.Name)}[/] on {Markup.Escape(dataset.DisplayName)} " +
-                $"({train.Count:N0} training, {test.Count:N0} test images from {Markup.Escape(location.Folder)})");
-            AnsiConsole.MarkupLine($"[grey]{session.Epochs} epochs × {session.BatchesPerEpoch} batches of {recipe.BatchSize}, seed {options.Seed}, " +
-                $"{Parallelism.Degree} threads, {session.Model.ParameterCount:N0} parameters → {Markup.Escape(outDir)}[/]");
-            if (drawn is not null)
-                AnsiConsole.MarkupLine($"[grey]Drawn digits: {Markup.Escape(drawn.Describe().ToSummary())}: {drawn.Count:N0} renderings per epoch" +
-                    (drawn.Skipped > 0 ? $" ({drawn.Skipped} digits without ink left out)" : "") + ".[/]");
-            if (recipe.Augmentation.PhotoProbability > 0)
-                AnsiConsole.MarkupLine($"[grey]Photos: {recipe.Augmentation.PhotoProbability.ToString("P0", CultureInfo.InvariantCulture)} of the samples are seen as in a photo, through the image preprocessing.[/]");
-            if (distillation is not null)
-                AnsiConsole.MarkupLine($"[grey]Teachers: {Markup.Escape(distillation.Describe().ToSummary())}.[/]");
-            if (checkpoint is not null)
-                AnsiConsole.MarkupLine($"[grey]Resuming after epoch {checkpoint.State.EpochsCompleted}" +
-                    (checkpoint.State.BatchesCompleted > 0 ? $", batch {checkpoint.State.BatchesCompleted}" : "") + ".[/]");
-        }
-
-        TrainingResult result;
-        try
-        {
-            result = settings.Json ? RunJson(session, ct)
-                : AnsiConsole.Profile.Capabilities.Interactive ? RunLive(session, ct)
-                : RunPlain(session, ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            var state = Checkpoint.Load(options.CheckpointPath).State;
-            string where = state.BatchesCompleted > 0
-                ? $"epoch {state.EpochsCompleted + 1}, batch {state.BatchesCompleted} of {session.BatchesPerEpoch}"
-                : $"the end of epoch {state.EpochsCompleted}";
-            Console.Error.WriteLine($"Interrupted. Checkpoint saved at {where}: {options.CheckpointPath}");
-            Console.Error.WriteLine($"Resume with: mnist train --resume --out {Quote(outDir)}");
-            return ExitCodes.Interrupted;
-        }
-
-        string modelPath = ModelFiles.Save(session.FinalModel, session.CreateCheckpoint(includeOptimizer: false), outDir);
-        var summary = new RunSummary(recipe, dataset, location.Folder, train.Count, test, options.Seed, result, session.Model.ParameterCount,
-            modelPath, outDir, MachineInfo.Current(), CommandLine(), started, DateTimeOffset.UtcNow, drawn?.Describe(), distillation?.Describe());
-        MetricsJson.Write(summary, Path.Combine(outDir, MetricsFileName));
-        string reportDir = Path.Combine(outDir, ReportFolderName);
-        TrainingReport.Write(summary, reportDir);
-
+        var result = Train(session, settings, outDir, branch: null, ct);
+        if (result is null) return ExitCodes.Interrupted;
+        var summary = SaveRun(session, result, data, started, outDir);
         if (settings.Json)
         {
             WriteJsonLine(new JsonObject
             {
-                ["model"] = modelPath,
+                ["model"] = summary.ModelPath,
                 ["test_accuracy"] = Math.Round(result.Final.Accuracy, 6),
                 ["seconds"] = Math.Round(result.TrainSeconds, 3),
             });
         }
         else
         {
-            PrintSummary(summary, reportDir);
+            PrintSummary(summary, Path.Combine(outDir, ReportFolderName));
         }
         return 0;
+    }
+
+    private static string DefaultOut(Settings settings, DateTimeOffset started) =>
+        Path.Combine("runs", $"{settings.Arch ?? DefaultRecipe}-{started:yyyyMMdd-HHmmss}Z");
+
+    /// <summary>A run's checkpoint for <c>--resume</c>, refused when <c>--arch</c>, <c>--dataset</c> or <c>--seed</c> say otherwise.</summary>
+    private static Checkpoint LoadForResume(string path, Settings settings, ulong? seed = null)
+    {
+        var checkpoint = Checkpoint.Load(path);
+        if (settings.Arch is not null && settings.Arch != checkpoint.State.Recipe)
+            throw new ArgumentException($"--resume: {path} is a '{checkpoint.State.Recipe}' run, not '{settings.Arch}'.");
+        if (settings.Dataset is not null && DatasetCatalog.Get(settings.Dataset).Id != checkpoint.State.Dataset)
+            throw new ArgumentException($"--resume: {path} was trained on '{checkpoint.State.Dataset}', not '{settings.Dataset}'.");
+        ulong runSeed = checkpoint.State.Branch?.TrunkSeed ?? checkpoint.State.Seed;
+        if ((seed ?? settings.Seed) is ulong s && s != runSeed)
+            throw new ArgumentException($"--resume: {path} uses seed {runSeed}, not {s}.");
+        return checkpoint;
+    }
+
+    /// <summary>
+    /// <c>--branches K</c>: the run itself in <c>branch-1</c>, then K−1 branches of it from the end of epoch
+    /// <c>--branch-after</c> in <c>branch-2</c> …, each drawing its data with the seed S + 100·(b−1); the run folder's model
+    /// is the uniform average of their weights (<see cref="WeightSoup"/>), one network's cost to run. Each branch is a
+    /// run folder of its own (checkpoint, model, metrics, report); an interrupted soup resumes at the branch it was in.
+    /// </summary>
+    private static int RunSoup(Settings settings, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        string outDir;
+        SoupPlan plan;
+        if (settings.Resume)
+        {
+            outDir = settings.Out!;
+            plan = SoupPlan.Load(outDir);
+            if (settings.Branches is int k && k != plan.Branches)
+                throw new ArgumentException($"--resume: {outDir} is a soup of {plan.Branches} branches, not {k}.");
+            if (settings.BranchAfter is int e && e != plan.BranchAfter)
+                throw new ArgumentException($"--resume: {outDir} branches after epoch {plan.BranchAfter}, not {e}.");
+        }
+        else
+        {
+            outDir = settings.Out ?? DefaultOut(settings, started);
+            if (File.Exists(Path.Combine(outDir, SoupPlan.FileName)) || File.Exists(Path.Combine(outDir, CheckpointFileName)))
+                throw new IOException($"{outDir} already holds a run. Continue it with --resume --out {outDir}, or choose another --out.");
+            int epochs = settings.Epochs ?? TrainingRecipes.Get(settings.Arch ?? DefaultRecipe).ForDataset(DatasetCatalog.Get(settings.Dataset ?? "mnist").Id).Epochs;
+            int after = settings.BranchAfter ?? Math.Max(1, epochs / 3);
+            if (after >= epochs)
+                throw new ArgumentException($"--branch-after {after}: the branches must part before the last epoch ({epochs}).");
+            plan = new SoupPlan(settings.Branches!.Value, after, settings.Seed ?? 1);
+        }
+        outDir = Path.GetFullPath(outDir);
+
+        string BranchDir(int b) => Path.Combine(outDir, $"branch-{b}");
+        string branchPoint = Path.Combine(outDir, SoupPlan.BranchPointFileName);
+        string trunkCheckpoint = Path.Combine(BranchDir(1), CheckpointFileName);
+        var saved = File.Exists(trunkCheckpoint) ? LoadForResume(trunkCheckpoint, settings, plan.Seed).State : null;
+        var data = RunData.Load(settings, saved);
+        Directory.CreateDirectory(outDir);
+        if (!settings.Resume) plan.Save(outDir);
+
+        var finals = new List<(int Branch, ulong Seed, Checkpoint Model)>();
+        for (int b = 1; b <= plan.Branches; b++)
+        {
+            string dir = BranchDir(b);
+            ulong seed = plan.SeedOf(b);
+            string modelFile = Path.Combine(dir, ModelFiles.CheckpointModelName);
+            // A branch's model file is written when it has trained every epoch.
+            if (File.Exists(modelFile))
+            {
+                finals.Add((b, seed, Checkpoint.Load(modelFile)));
+                continue;
+            }
+            Directory.CreateDirectory(dir);
+            AtomicFile.DeleteLeftovers(dir);
+            var options = data.Options(settings, seed, dir) with
+            {
+                BranchPointPath = b == 1 ? branchPoint : null,
+                BranchPointEpoch = plan.BranchAfter,
+            };
+            string checkpointPath = Path.Combine(dir, CheckpointFileName);
+            TrainingSession session;
+            Checkpoint? resumed = null;
+            if (File.Exists(checkpointPath))
+            {
+                resumed = LoadForResume(checkpointPath, settings, plan.Seed);
+                session = TrainingSession.Resume(data.Recipe, resumed, data.Train, data.Test, options);
+            }
+            else if (b == 1)
+            {
+                session = TrainingSession.Start(data.Recipe, data.Train, data.Test, options);
+            }
+            else
+            {
+                if (!File.Exists(branchPoint))
+                    throw new IOException($"{branchPoint} is missing: branch 1 writes it after epoch {plan.BranchAfter}. Train the soup again in a new --out.");
+                session = TrainingSession.Branch(data.Recipe, Checkpoint.Load(branchPoint), data.Train, data.Test, seed, options);
+            }
+            if (session.Epochs <= plan.BranchAfter)
+                throw new ArgumentException($"--branch-after {plan.BranchAfter}: the branches must part before the last epoch ({session.Epochs}).");
+            if (!settings.Json)
+            {
+                AnsiConsole.MarkupLine($"[bold]Branch {b} of {plan.Branches}[/] (seed {seed}" +
+                    (b == 1 ? $"; the others part from it after epoch {plan.BranchAfter}" : $", from branch 1 after epoch {plan.BranchAfter}") + ")");
+                PrintStart(session, data, dir, resumed);
+            }
+            var result = Train(session, settings, outDir, b, ct);
+            if (result is null) return ExitCodes.Interrupted;
+            SaveRun(session, result, data, started, dir);
+            finals.Add((b, seed, session.CreateCheckpoint(includeOptimizer: false)));
+        }
+
+        var soup = finals[0].Model.CreateModel();
+        WeightSoup.Average(finals.Select(f => f.Model.CreateModel()).ToArray(), soup);
+        soup.Training = false;
+        var evaluation = Evaluation.Evaluate(soup, data.Test);
+        // Branch 1's first epochs are in every branch's training time; counted once.
+        double shared = finals[0].Model.State.History[plan.BranchAfter - 1].Seconds;
+        double seconds = finals.Sum(f => f.Model.State.TrainSeconds) - (finals.Count - 1) * shared;
+        var trunk = finals[0].Model.State;
+        var state = trunk with
+        {
+            TrainSeconds = seconds,
+            History = [.. trunk.History.Take(trunk.History.Count - 1), trunk.History[^1] with { TestAccuracy = evaluation.Accuracy, TestLoss = evaluation.MeanLoss, Seconds = seconds }],
+        };
+        string soupData = string.Create(CultureInfo.InvariantCulture,
+            $"weight soup: the mean of {finals.Count} branches of the run parted after epoch {plan.BranchAfter} (data seeds {string.Join(", ", finals.Select(f => f.Seed))})");
+        string modelPath = ModelFiles.Save(soup, Checkpoint.Capture(soup, null, state), outDir, soupData);
+        SoupPlan.WriteMetrics(Path.Combine(outDir, MetricsFileName), plan, finals.Select(f => (f.Branch, f.Seed, f.Model.State.History[^1].TestAccuracy, f.Model.State.TrainSeconds)),
+            evaluation.Accuracy, seconds, CommandLine(), started, DateTimeOffset.UtcNow);
+        if (settings.Json)
+        {
+            WriteJsonLine(new JsonObject
+            {
+                ["model"] = modelPath,
+                ["test_accuracy"] = Math.Round(evaluation.Accuracy, 6),
+                ["seconds"] = Math.Round(seconds, 3),
+                ["branches"] = new JsonArray(finals.Select(f => (JsonNode)Math.Round(f.Model.State.History[^1].TestAccuracy, 6)).ToArray()),
+            });
+        }
+        else
+        {
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"[green]Done.[/] Weight soup of {finals.Count} branches ({string.Join(", ", finals.Select(f => $"{f.Model.State.History[^1].TestAccuracy * 100:F2}%"))}): " +
+                $"test accuracy [bold]{evaluation.Accuracy * 100:F2}%[/] ({evaluation.Correct:N0}/{evaluation.Count:N0}), training time {seconds:F1} s."));
+            AnsiConsole.MarkupLine($"Model:   {Markup.Escape(modelPath)}");
+        }
+        return 0;
+    }
+
+    private static void PrintStart(TrainingSession session, RunData data, string outDir, Checkpoint? checkpoint)
+    {
+        var recipe = session.Recipe;
+        AnsiConsole.MarkupLine($"Training [bold]{Markup.Escape(recipe.Name)}[/] on {Markup.Escape(data.Dataset.DisplayName)} " +
+            $"({data.Train.Count:N0} training, {data.Test.Count:N0} test images from {Markup.Escape(data.Location.Folder)})");
+        AnsiConsole.MarkupLine($"[grey]{session.Epochs} epochs × {session.BatchesPerEpoch} batches of {recipe.BatchSize}, seed {session.Options.Seed}, " +
+            $"{Parallelism.Degree} threads, {session.Model.ParameterCount:N0} parameters → {Markup.Escape(outDir)}[/]");
+        if (data.Drawn is { } drawn)
+            AnsiConsole.MarkupLine($"[grey]Drawn digits: {Markup.Escape(drawn.Describe().ToSummary())}: {drawn.Count:N0} renderings per epoch" +
+                (drawn.Skipped > 0 ? $" ({drawn.Skipped} digits without ink left out)" : "") + ".[/]");
+        if (recipe.Augmentation.PhotoProbability > 0)
+            AnsiConsole.MarkupLine($"[grey]Photos: {recipe.Augmentation.PhotoProbability.ToString("P0", CultureInfo.InvariantCulture)} of the samples are seen as in a photo, through the image preprocessing.[/]");
+        if (data.Distillation is { } distillation)
+            AnsiConsole.MarkupLine($"[grey]Teachers: {Markup.Escape(distillation.Describe().ToSummary())}.[/]");
+        if (checkpoint is not null)
+            AnsiConsole.MarkupLine($"[grey]Resuming after epoch {checkpoint.State.EpochsCompleted}" +
+                (checkpoint.State.BatchesCompleted > 0 ? $", batch {checkpoint.State.BatchesCompleted}" : "") + ".[/]");
+    }
+
+    /// <summary>Runs <paramref name="session"/> with the progress <paramref name="settings"/> ask for; null when interrupted
+    /// (the checkpoint saved and how to resume said on stderr).</summary>
+    private static TrainingResult? Train(TrainingSession session, Settings settings, string runDir, int? branch, CancellationToken ct)
+    {
+        try
+        {
+            return settings.Json ? RunJson(session, branch, ct)
+                : AnsiConsole.Profile.Capabilities.Interactive ? RunLive(session, ct)
+                : RunPlain(session, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            string path = session.Options.CheckpointPath!;
+            var state = Checkpoint.Load(path).State;
+            string where = state.BatchesCompleted > 0
+                ? $"epoch {state.EpochsCompleted + 1}, batch {state.BatchesCompleted} of {session.BatchesPerEpoch}"
+                : $"the end of epoch {state.EpochsCompleted}";
+            Console.Error.WriteLine($"Interrupted. Checkpoint saved at {where}" + (branch is int b ? $" of branch {b}" : "") + $": {path}");
+            Console.Error.WriteLine($"Resume with: mnist train --resume --out {Quote(runDir)}");
+            return null;
+        }
+    }
+
+    /// <summary>Writes a finished run's model, <c>metrics.json</c> and report into <paramref name="outDir"/>.</summary>
+    private static RunSummary SaveRun(TrainingSession session, TrainingResult result, RunData data, DateTimeOffset started, string outDir)
+    {
+        string modelPath = ModelFiles.Save(session.FinalModel, session.CreateCheckpoint(includeOptimizer: false), outDir);
+        var summary = new RunSummary(session.Recipe, data.Dataset, data.Location.Folder, data.Train.Count, data.Test, session.Options.Seed, result,
+            session.Model.ParameterCount, modelPath, outDir, MachineInfo.Current(), CommandLine(), started, DateTimeOffset.UtcNow,
+            data.Drawn?.Describe(), data.Distillation?.Describe());
+        MetricsJson.Write(summary, Path.Combine(outDir, MetricsFileName));
+        TrainingReport.Write(summary, Path.Combine(outDir, ReportFolderName));
+        return summary;
+    }
+
+    /// <summary>What a run trains on and with: the dataset, the recipe as registered, the splits and the mixed-in data.</summary>
+    private sealed record RunData(DatasetInfo Dataset, TrainingRecipe Recipe, DataLocation Location, MnistDataset Train, MnistDataset Test,
+        DrawnTrainingSet? Drawn, NonDigitTrainingSet? NonDigits, Distillation? Distillation)
+    {
+        /// <summary>Loads and checks everything before a run folder is made; <paramref name="saved"/> is the state being resumed.</summary>
+        public static RunData Load(Settings settings, TrainingState? saved)
+        {
+            var dataset = DatasetCatalog.Get(saved?.Dataset ?? settings.Dataset ?? "mnist");
+            var recipe = TrainingRecipes.Get(saved?.Recipe ?? settings.Arch ?? DefaultRecipe);
+            var location = DataLocator.Resolve(dataset, settings.Data);
+            var (train, test) = MnistDataset.LoadTrainTest(location.Folder, dataset);
+            int? limit = saved?.TrainCount ?? settings.Limit;
+            if (limit is int n) train = train.Take(n);
+            int? testLimit = settings.TestLimit ?? (saved?.TestCount is int count && count > 0 && count < test.Count ? count : null);
+            if (testLimit is int m) test = test.Take(m);
+            var drawn = LoadDrawn(settings, saved?.Drawn);
+            var nonDigits = LoadNonDigits(settings, dataset, drawn);
+            var distillation = LoadTeachers(settings, saved?.Distillation);
+            return new RunData(dataset, recipe, location, train, test, drawn, nonDigits, distillation);
+        }
+
+        public TrainingOptions Options(Settings settings, ulong seed, string runDir) => new()
+        {
+            Epochs = settings.Epochs,
+            Seed = seed,
+            Dataset = Dataset.Id,
+            CheckpointPath = Path.Combine(runDir, CheckpointFileName),
+            Drawn = Drawn,
+            NonDigits = NonDigits,
+            Distillation = Distillation,
+            PhotoProbability = settings.Photos,
+        };
     }
 
     /// <summary>
@@ -460,18 +639,17 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     /// <summary>The recipe used without <c>--arch</c>: the project's best (<c>default</c>) once it exists.</summary>
     private static string DefaultRecipe => TrainingRecipes.Names.Contains("default") ? "default" : "lenet";
 
-    private static TrainingResult RunJson(TrainingSession session, CancellationToken ct)
+    private static TrainingResult RunJson(TrainingSession session, int? branch, CancellationToken ct)
     {
         session.EpochCompleted = m =>
         {
             var line = MetricsJson.Epoch(m);
-            var json = new JsonObject
-            {
-                ["epoch"] = m.Epoch,
-                ["train_loss"] = line["train_loss"]!.DeepClone(),
-                ["test_accuracy"] = line["test_accuracy"]!.DeepClone(),
-                ["seconds"] = line["seconds"]!.DeepClone(),
-            };
+            var json = new JsonObject();
+            if (branch is int b) json["branch"] = b;
+            json["epoch"] = m.Epoch;
+            json["train_loss"] = line["train_loss"]!.DeepClone();
+            json["test_accuracy"] = line["test_accuracy"]!.DeepClone();
+            json["seconds"] = line["seconds"]!.DeepClone();
             if (m.LastWeightsAccuracy is double a) json["last_weights_accuracy"] = Math.Round(a, 6);
             WriteJsonLine(json);
         };

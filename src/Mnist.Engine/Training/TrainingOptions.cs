@@ -19,6 +19,13 @@ public sealed record TrainingOptions
     /// <summary>When set, a full checkpoint is written here atomically after every epoch and on cancellation.</summary>
     public string? CheckpointPath { get; init; }
 
+    /// <summary>When set, the checkpoint after epoch <see cref="BranchPointEpoch"/> is also kept here: where branches of
+    /// the run start (<see cref="TrainingSession.Branch"/>).</summary>
+    public string? BranchPointPath { get; init; }
+
+    /// <summary>The epoch after which <see cref="BranchPointPath"/> is written.</summary>
+    public int BranchPointEpoch { get; init; }
+
     /// <summary>Drawn digits to mix into the training set, re-rendered with fresh augmentation every epoch; null for none.</summary>
     public DrawnTrainingSet? Drawn { get; init; }
 

@@ -125,7 +125,27 @@ public sealed class TrainingSession
     /// schedule and so is no longer identical to an uninterrupted run).
     /// </summary>
     /// <exception cref="ArgumentException">The checkpoint is of another recipe or training-set size, or has no optimizer state.</exception>
-    public static TrainingSession Resume(TrainingRecipe recipe, Checkpoint checkpoint, MnistDataset train, MnistDataset test, TrainingOptions? options = null)
+    public static TrainingSession Resume(TrainingRecipe recipe, Checkpoint checkpoint, MnistDataset train, MnistDataset test, TrainingOptions? options = null) =>
+        Continue(recipe, checkpoint, train, test, options, branchSeed: null);
+
+    /// <summary>
+    /// A branch of the run saved in <paramref name="checkpoint"/> (at the end of an epoch): its weights, optimizer state,
+    /// weight average and schedule, with <paramref name="seed"/> drawing the data (order, augmentation, renderings) of the
+    /// remaining epochs. Branches of one run stay in one basin of the loss, so their weights can be averaged
+    /// (<see cref="WeightSoup"/>). The branch's checkpoints record <see cref="TrainingState.Branch"/> and resume as any run.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Resume"/>; or the checkpoint was saved mid-epoch, or is itself of a branch.</exception>
+    public static TrainingSession Branch(TrainingRecipe recipe, Checkpoint checkpoint, MnistDataset train, MnistDataset test, ulong seed, TrainingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (checkpoint.State.BatchesCompleted > 0)
+            throw new ArgumentException($"A branch starts at the end of an epoch; the checkpoint was saved in epoch {checkpoint.State.EpochsCompleted + 1}, batch {checkpoint.State.BatchesCompleted}.", nameof(checkpoint));
+        if (checkpoint.State.Branch is not null)
+            throw new ArgumentException("The checkpoint is of a branch already; branch off the run it came from.", nameof(checkpoint));
+        return Continue(recipe, checkpoint, train, test, options, seed);
+    }
+
+    private static TrainingSession Continue(TrainingRecipe recipe, Checkpoint checkpoint, MnistDataset train, MnistDataset test, TrainingOptions? options, ulong? branchSeed)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -166,12 +186,18 @@ public sealed class TrainingSession
         recipe = WithPhotos(recipe, s.PhotoProbability);
         if (!checkpoint.HasOptimizerState)
             throw new ArgumentException("The checkpoint has no optimizer state (a model file); resume needs checkpoint.bin.", nameof(checkpoint));
-        options = (options ?? new TrainingOptions()) with { Seed = s.Seed, Dataset = s.Dataset };
+        options = (options ?? new TrainingOptions()) with { Seed = branchSeed ?? s.Seed, Dataset = s.Dataset };
         int epochs = Math.Max(options.Epochs ?? s.Epochs, s.EpochsCompleted);
         var model = CreateModel(s.Architecture, options);
         checkpoint.Restore(model);
-        return new TrainingSession(recipe, train, test, options, model, epochs, checkpoint);
+        return new TrainingSession(recipe, train, test, options, model, epochs, checkpoint)
+        {
+            BranchOf = branchSeed is null ? s.Branch : new BranchState(s.Seed, s.EpochsCompleted),
+        };
     }
+
+    /// <summary>Where this run branched off another, or null (<see cref="Branch"/>).</summary>
+    public BranchState? BranchOf { get; private init; }
 
     private static TrainingRecipe WithPhotos(TrainingRecipe recipe, float? probability) =>
         probability is float p && p != recipe.Augmentation.PhotoProbability
@@ -255,6 +281,7 @@ public sealed class TrainingSession
             NonDigits = Options.NonDigits?.Describe(),
             Distillation = Options.Distillation?.Describe(),
             PhotoProbability = Recipe.Augmentation.PhotoProbability,
+            Branch = BranchOf,
             TestCount = _test.Count,
             Epochs = Epochs,
             EpochsCompleted = EpochsCompleted,
@@ -355,6 +382,7 @@ public sealed class TrainingSession
             epochSeconds, wall.Elapsed.TotalSeconds, Optimizer.LearningRate, samples, lastWeights);
         _history.Add(metrics);
         SaveCheckpoint();
+        if (Options.BranchPointPath is { } branchPoint && epoch == Options.BranchPointEpoch) CreateCheckpoint().Save(branchPoint);
         EpochCompleted?.Invoke(metrics);
         ct.ThrowIfCancellationRequested();
     }

@@ -34,6 +34,9 @@ public sealed record TrainingState
     /// <summary>The teachers, weight and temperature of knowledge distillation, or null for a run without teachers.</summary>
     public DistillationState? Distillation { get; init; }
 
+    /// <summary>Where this run branched off another (<see cref="TrainingSession.Branch"/>), or null for a run of its own.</summary>
+    public BranchState? Branch { get; init; }
+
     /// <summary>Share of the training samples seen as in a photo (<see cref="Data.Augmentation.AugmentationOptions.PhotoProbability"/>); 0 for none.</summary>
     public float PhotoProbability { get; init; }
 
@@ -68,3 +71,8 @@ public sealed record TrainingState
     /// <summary>Metrics of the completed epochs.</summary>
     public IReadOnlyList<EpochMetrics> History { get; init; } = [];
 }
+
+/// <summary>Where a branch left the run it continues: that run's seed and the epochs it had done.</summary>
+/// <param name="TrunkSeed">The seed of the run branched off (its weights and first epochs' data).</param>
+/// <param name="AfterEpoch">Epochs done when the branch began; from the next one on, the branch's own seed draws the data.</param>
+public sealed record BranchState(ulong TrunkSeed, int AfterEpoch);
