@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Mnist.Cli.Cli;
 using Mnist.Engine.IO;
 
 namespace Mnist.Cli.Commands;
@@ -17,6 +18,8 @@ internal sealed record SoupPlan(int Branches, int BranchAfter, ulong Seed)
 {
     public const string FileName = "soup.json", BranchPointFileName = "branch-point.bin";
 
+    private static readonly JsonSerializerOptions Indented = new(CliJson.SerializerOptions) { WriteIndented = true };
+
     /// <summary>The most branches a soup may have.</summary>
     public const int MaxBranches = 8;
 
@@ -29,7 +32,7 @@ internal sealed record SoupPlan(int Branches, int BranchAfter, ulong Seed)
             ["branches"] = Branches,
             ["branch_after"] = BranchAfter,
             ["seed"] = Seed,
-        }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        }.ToJsonString(Indented) + "\n"));
 
     /// <exception cref="InvalidDataException">The file is damaged.</exception>
     public static SoupPlan Load(string runDir)
@@ -69,6 +72,6 @@ internal sealed record SoupPlan(int Branches, int BranchAfter, ulong Seed)
             ["started_utc"] = started.ToString("o", CultureInfo.InvariantCulture),
             ["finished_utc"] = finished.ToString("o", CultureInfo.InvariantCulture),
         };
-        AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(json.ToJsonString(Indented) + "\n"));
     }
 }

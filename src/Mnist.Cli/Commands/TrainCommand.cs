@@ -245,15 +245,17 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
     private static int Run(Settings settings, CancellationToken ct)
     {
-        if (settings.Branches > 1 || (settings.Resume && settings.Out is { } dir && File.Exists(Path.Combine(dir, SoupPlan.FileName))))
-            return RunSoup(settings, ct);
+        string? resumeDir = settings.Resume
+            ? settings.Out ?? NewestRun(settings.Arch) ?? throw new IOException("--resume: no run folder with a checkpoint under runs/; give --out DIR.")
+            : null;
+        if (settings.Branches > 1 || (resumeDir is not null && File.Exists(Path.Combine(resumeDir, SoupPlan.FileName))))
+            return RunSoup(settings, resumeDir, ct);
         var started = DateTimeOffset.UtcNow;
         Checkpoint? checkpoint = null;
         string outDir;
-        if (settings.Resume)
+        if (resumeDir is not null)
         {
-            outDir = settings.Out ?? NewestRun(settings.Arch)
-                ?? throw new IOException("--resume: no run folder with a checkpoint under runs/; give --out DIR.");
+            outDir = resumeDir;
             string path = Path.Combine(outDir, CheckpointFileName);
             if (!File.Exists(path))
                 throw new IOException($"--resume: {path} does not exist (a run writes it after its first epoch).");
@@ -319,14 +321,14 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     /// is the uniform average of their weights (<see cref="WeightSoup"/>), one network's cost to run. Each branch is a
     /// run folder of its own (checkpoint, model, metrics, report); an interrupted soup resumes at the branch it was in.
     /// </summary>
-    private static int RunSoup(Settings settings, CancellationToken ct)
+    private static int RunSoup(Settings settings, string? resumeDir, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         string outDir;
         SoupPlan plan;
-        if (settings.Resume)
+        if (resumeDir is not null)
         {
-            outDir = settings.Out!;
+            outDir = resumeDir;
             plan = SoupPlan.Load(outDir);
             if (settings.Branches is int k && k != plan.Branches)
                 throw new ArgumentException($"--resume: {outDir} is a soup of {plan.Branches} branches, not {k}.");
@@ -722,13 +724,18 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         AnsiConsole.MarkupLine($"Report:  {Markup.Escape(Path.Combine(reportDir, "index.md"))}");
     }
 
-    /// <summary>The newest folder under runs/ (of <paramref name="arch"/> when given) that holds a checkpoint.</summary>
+    /// <summary>The newest folder under runs/ (of <paramref name="arch"/> when given) that holds a checkpoint, or a soup's
+    /// branches (by their newest checkpoint).</summary>
     private static string? NewestRun(string? arch)
     {
         if (!Directory.Exists("runs")) return null;
         return Directory.EnumerateDirectories("runs", arch is null ? "*" : arch + "-*")
-            .Where(d => File.Exists(Path.Combine(d, CheckpointFileName)))
-            .OrderByDescending(d => File.GetLastWriteTimeUtc(Path.Combine(d, CheckpointFileName)))
+            .Select(d => (Folder: d, Checkpoints: File.Exists(Path.Combine(d, SoupPlan.FileName))
+                ? Directory.EnumerateDirectories(d, "branch-*").Select(b => Path.Combine(b, CheckpointFileName)).Where(File.Exists).ToArray()
+                : File.Exists(Path.Combine(d, CheckpointFileName)) ? [Path.Combine(d, CheckpointFileName)] : []))
+            .Where(r => r.Checkpoints.Length > 0)
+            .OrderByDescending(r => r.Checkpoints.Max(File.GetLastWriteTimeUtc))
+            .Select(r => r.Folder)
             .FirstOrDefault();
     }
 
