@@ -381,8 +381,7 @@ public sealed class TrainingSession
         var metrics = new EpochMetrics(epoch, trainLoss, _lastEvaluation.Accuracy, _lastEvaluation.MeanLoss, _trainSeconds,
             epochSeconds, wall.Elapsed.TotalSeconds, Optimizer.LearningRate, samples, lastWeights);
         _history.Add(metrics);
-        SaveCheckpoint();
-        if (Options.BranchPointPath is { } branchPoint && epoch == Options.BranchPointEpoch) CreateCheckpoint().Save(branchPoint);
+        SaveCheckpoint(branchPoint: epoch == Options.BranchPointEpoch);
         EpochCompleted?.Invoke(metrics);
         ct.ThrowIfCancellationRequested();
     }
@@ -399,9 +398,14 @@ public sealed class TrainingSession
         return scores;
     }
 
-    private void SaveCheckpoint()
+    // At the branch point the one checkpoint captured is also kept where branches start from.
+    private void SaveCheckpoint(bool branchPoint = false)
     {
-        if (Options.CheckpointPath is { } path) CreateCheckpoint().Save(path);
+        string? path = Options.CheckpointPath, branchPath = branchPoint ? Options.BranchPointPath : null;
+        if (path is null && branchPath is null) return;
+        var checkpoint = CreateCheckpoint();
+        if (path is not null) checkpoint.Save(path);
+        if (branchPath is not null) checkpoint.Save(branchPath);
     }
 
     private static Sequential<float> CreateModel(string architecture, TrainingOptions options) =>
