@@ -21,9 +21,10 @@ const string Usage = """
              defaults (test split, every 2nd digit, 5000) reproduce the test's figure; --split train --from 50000 scores the
              training images a validation-split model never saw
       mnist-numberbench rejection --model FILE --digits PENDIGITS.jsonl [--writers 21-30] [--categories LIST] [--count N]
-             [--temperatures 1,1.1,1.2]   where the confidence rule could sit: for each softmax temperature, the drawn
-             digits of --writers answered confidently (and wrong among those) against each non-digit category (--count
-             drawings each, default: the validation categories question,chevron,psi,small-h,lambda) read as a digit
+             [--temperatures 1,1.1,1.2] [--probabilities FILE.csv]   where the confidence rule could sit: for each softmax
+             temperature, the drawn digits of --writers answered confidently (and wrong among those) against each non-digit
+             category (--count drawings each, default: the validation categories question,chevron,psi,small-h,lambda) read
+             as a digit; --probabilities also writes every input's ten probabilities, one CSV row each
       mnist-numberbench shapes --out DIR [--count N] [--digits PENDIGITS.jsonl]
              the non-digit drawings (held-out ones as measured) as JSON lines and a contact sheet of their 28×28
              renderings: every trainable category, the held-out family and, with --digits, pairs of drawn digits
@@ -263,6 +264,8 @@ static int Rejection(Options o)
     float[][] shapeImages = NonDigitEvaluation.Render(drawings.Count, i => DigitPreprocessor.FromStrokes(drawings[i].Strokes));
     float[] digitProbabilities = NonDigitEvaluation.Probabilities(model, digitImages), shapeProbabilities = NonDigitEvaluation.Probabilities(model, shapeImages);
     int classes = model.OutputItemShape[^1];
+    if (o.ProbabilitiesFile is not null)
+        WriteProbabilities(o.ProbabilitiesFile, classes, digits, digitImages, digitProbabilities, drawings, shapeImages, shapeProbabilities);
 
     Console.WriteLine($"model {o.Model}; writers {WriterSet.Of(o.Writers)} ({digitImages.Count(x => x.Length > 0)} digits with ink); " +
         $"{drawings.Count / categories.Length} drawings of each category; a confident answer: {PredictionQuality.MinConfidence} and {PredictionQuality.MinMargin} above the runner-up");
@@ -292,6 +295,22 @@ static int Rejection(Options o)
             + string.Join(" | ", categories.Select(c => accepted.TryGetValue(c, out var v) ? (100.0 * v.Accepted / v.Count).ToString("F1", CultureInfo.InvariantCulture) + "%" : "-")));
     }
     return 0;
+
+    // One CSV row per input with ink: what it is (a writer's digit or a non-digit category) and the ten probabilities,
+    // so that other confidence rules can be weighed on the same outputs without running the network again.
+    static void WriteProbabilities(string path, int classes, DrawnDigitSet digits, float[][] digitImages, float[] digitProbabilities,
+        IReadOnlyList<(string Category, StrokePoint[][] Strokes)> drawings, float[][] shapeImages, float[] shapeProbabilities)
+    {
+        using var w = new StreamWriter(path);
+        w.WriteLine("kind,writer,label,category," + string.Join(",", Enumerable.Range(0, classes).Select(k => $"p{k}")));
+        string Row(float[] p, int i) => string.Join(",", p.AsSpan(i * classes, classes).ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+        for (int i = 0; i < digitImages.Length; i++)
+            if (digitImages[i].Length > 0)
+                w.WriteLine($"digit,{digits.Samples[i].Writer},{digits.Samples[i].Label},,{Row(digitProbabilities, i)}");
+        for (int i = 0; i < shapeImages.Length; i++)
+            if (shapeImages[i].Length > 0)
+                w.WriteLine($"non-digit,,,{drawings[i].Category},{Row(shapeProbabilities, i)}");
+    }
 
     // softmax(logits / t) from softmax(logits): the same as dividing the network's last layer by t.
     static float[] Soften(ReadOnlySpan<float> probabilities, double t)
@@ -423,6 +442,7 @@ internal sealed class Options
     public NumberReaderOptions Weights { get; private set; } = NumberReaderOptions.Default;
     public string? Categories { get; private set; }
     public double[] Temperatures { get; private set; } = [1.0, 1.1, 1.2, 1.3, 1.4, 1.5];
+    public string? ProbabilitiesFile { get; private set; }
 
     public static Options Parse(string[] args)
     {
@@ -447,6 +467,7 @@ internal sealed class Options
                 case "--only": o.Only = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--split": o.Split = Next(); break;
                 case "--categories": o.Categories = Next(); break;
+                case "--probabilities": o.ProbabilitiesFile = Next(); break;
                 case "--temperatures":
                     o.Temperatures = [.. Next().Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture))];
                     if (o.Temperatures.Any(t => !(t > 0) || double.IsInfinity(t))) throw new ArgumentException("--temperatures: each must be a positive number");
